@@ -1,0 +1,5 @@
+"""``python -m otgan`` (and ``torchrun -m otgan``) runs the CLI."""
+
+from .cli import main
+
+main()

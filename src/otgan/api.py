@@ -1,0 +1,350 @@
+"""The Python API: ``train``, ``load_run`` and the ``Run`` they return.
+
+>>> import otgan
+>>> run = otgan.train(data="ring", method="wgan-gp", steps=2000, seed=0, out="runs/ring")
+>>> x = run.sample(1000, seed=1)            # (1000, 2) float32 numpy array
+>>> run = otgan.load_run("runs/ring")       # later, or in another process
+
+Any ``nn.Module`` pair and any data tensor work too::
+
+    otgan.train(data=my_tensor, generator=my_G, critic=my_D, latent_dim=16, steps=5000)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+import sys
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import __version__
+from .config import TrainConfig, from_dict, resolve, validate
+from .data import Dataset, from_tensors, load_dataset
+from .data.normalize import Normalizer
+from .errors import ConfigError, DataError
+from .methods import make_method
+from .metrics import EvalContext, compute, gradient_norm_stats
+from .nets import build_networks
+from .training.loop import Hooks, train_loop
+from .training.runs import FORMAT_VERSION, SAMPLES_PNG, RunDir
+from .training.state import (BatchSampler, TrainState, make_ema, make_optimizer,
+                             seed_everything)
+
+#: metrics computed at every evaluation during training
+TRAIN_METRICS = ("w1",)
+# Offsets that give evaluation and diagnostics RNG streams of their own: drawing from them never
+# shifts the training stream, so results do not depend on how often a run is evaluated.
+_EVAL_STREAM, _DIAG_STREAM = 1_000_003, 2_000_003
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"device {name!r}: CUDA is not available on this machine")
+    if name == "mps" and not (getattr(torch.backends, "mps", None) and
+                              torch.backends.mps.is_available()):
+        raise ConfigError("device 'mps': MPS is not available on this machine")
+    return torch.device(name)
+
+
+def _versions() -> dict:
+    return {"otgan": __version__, "torch": torch.__version__, "python": platform.python_version(),
+            "numpy": np.__version__}
+
+
+class Run:
+    """A trained (or training) GAN: its config, networks, run folder and history."""
+
+    def __init__(self, cfg: TrainConfig, method, generator: nn.Module, critic: nn.Module,
+                 ema, normalizer: Normalizer, data_shape: tuple, device: torch.device,
+                 folder: RunDir | None = None, dataset: Dataset | None = None):
+        self.config, self.method = cfg, method
+        self.generator, self.critic, self.ema = generator, critic, ema
+        self.normalizer, self.data_shape, self.device = normalizer, tuple(data_shape), device
+        self.folder, self._dataset = folder, dataset
+        self.state: TrainState | None = None
+        self.history: list[dict] = []
+
+    # -- properties ------------------------------------------------------------------------
+    @property
+    def path(self) -> Path | None:
+        return None if self.folder is None else self.folder.path
+
+    @property
+    def latent_dim(self) -> int:
+        return int(getattr(self.generator, "latent_dim", self.config.latent_dim))
+
+    @property
+    def sampling_generator(self) -> nn.Module:
+        return self.ema.module if self.ema is not None else self.generator
+
+    @property
+    def dataset(self) -> Dataset:
+        """The run's data (reloaded from the config for a run read from disk)."""
+        if self._dataset is None:
+            self._dataset = dataset_from_config(self.config)
+        return self._dataset
+
+    # -- sampling --------------------------------------------------------------------------
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor, chunk: int = 65536) -> torch.Tensor:
+        """Generated points in data coordinates for latent codes ``z`` (any device)."""
+        g = self.sampling_generator
+        was_training = g.training
+        g.eval()
+        try:
+            parts = [self.normalizer.decode(g(z[i:i + chunk].to(self.device)))
+                     for i in range(0, z.shape[0], chunk)]
+        finally:
+            g.train(was_training)
+        return torch.cat(parts) if parts else torch.empty((0,) + self.data_shape)
+
+    def latents(self, n: int, seed: int) -> torch.Tensor:
+        gen = torch.Generator().manual_seed(int(seed))
+        return torch.randn(n, self.latent_dim, generator=gen)
+
+    def sample(self, n: int, seed: int = 0) -> np.ndarray:
+        """``n`` generated points, float32 numpy, shape (n, *data_shape); same seed, same points."""
+        if n < 1:
+            raise ConfigError(f"n must be >= 1, got {n}")
+        return self.generate(self.latents(n, seed)).float().cpu().numpy()
+
+    # -- evaluation ------------------------------------------------------------------------
+    def eval_context(self, n: int | None = None, seed: int | None = None) -> EvalContext:
+        """Generated and held-out points for metrics: fixed latent codes unless ``seed``."""
+        real = self.dataset.test
+        n = min(n or self.config.eval_n, real.shape[0])
+        seed = self.config.seed + _EVAL_STREAM if seed is None else seed
+        fake = self.generate(self.latents(n, seed)).cpu()
+        return EvalContext(fake=fake, real=real[:n], critic=self.critic,
+                           encode=self.normalizer.encode, method=self.method,
+                           dataset=self.dataset)
+
+    def evaluate(self, names=TRAIN_METRICS, n: int | None = None) -> dict:
+        return compute(names, self.eval_context(n))
+
+    # -- persistence -----------------------------------------------------------------------
+    def checkpoint_dict(self) -> dict:
+        state = self.state.state_dict() if self.state is not None else {
+            "generator": self.generator.state_dict(), "critic": self.critic.state_dict(),
+            "ema": None if self.ema is None else self.ema.state_dict()}
+        return {"format": FORMAT_VERSION, "otgan_version": __version__,
+                "config": self.config.to_dict(), "data_shape": list(self.data_shape),
+                "normalizer": self.normalizer.state_dict(), "state": state}
+
+    def save_checkpoint(self) -> None:
+        if self.folder is not None:
+            self.folder.save_checkpoint(self.checkpoint_dict())
+
+    def __repr__(self) -> str:
+        where = f", path={str(self.path)!r}" if self.folder else ""
+        return f"Run(method={self.config.method!r}, data={self.config.data!r}{where})"
+
+
+# ----------------------------------------------------------------------------- building
+def dataset_from_config(cfg: TrainConfig) -> Dataset:
+    return load_dataset(cfg.data, n_train=cfg.n_train, n_test=cfg.n_test,
+                        data_seed=cfg.data_seed, test_fraction=cfg.test_fraction)
+
+
+def _build_models(cfg: TrainConfig, data_shape: tuple, generator=None, critic=None):
+    """Method, generator, critic (with its Lipschitz mechanism) and EMA, before any weights."""
+    method = make_method(cfg)
+    if (generator is None) != (critic is None):
+        raise ConfigError("pass both generator and critic, or neither")
+    if generator is None:
+        if len(data_shape) != 1:
+            raise DataError(f"data of shape {data_shape} needs image networks; the MLP pair "
+                            f"takes vectors (N, d)")
+        generator, critic = build_networks(cfg, data_shape[0])
+    if method.per_sample_critic:
+        bn = [m for m in critic.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+        if bn:
+            raise ConfigError(f"method {cfg.method}: the critic contains BatchNorm, which mixes "
+                              f"samples and breaks the per-sample gradient penalty; use "
+                              f"LayerNorm or no normalization")
+    critic = method.prepare_critic(critic)
+    ema = make_ema(generator, cfg.ema)
+    return method, generator, critic, ema
+
+
+def _check_shapes(generator, critic, latent_dim: int, data_shape: tuple, device) -> None:
+    with torch.no_grad():
+        try:
+            out = generator(torch.zeros(2, latent_dim, device=device))
+        except Exception as e:
+            raise DataError(f"generator does not accept latent codes of dimension {latent_dim}: "
+                            f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+        if tuple(out.shape[1:]) != tuple(data_shape):
+            raise DataError(f"generator outputs shape {tuple(out.shape[1:])} but the data has "
+                            f"shape {tuple(data_shape)}")
+        score = critic(out)
+        if score.numel() != 2:
+            raise DataError(f"critic must return one score per sample, got shape "
+                            f"{tuple(score.shape)}")
+
+
+def _as_dataset(cfg: TrainConfig, data) -> Dataset:
+    if data is None or isinstance(data, (str, Path)):
+        return dataset_from_config(cfg)
+    if isinstance(data, Dataset):
+        return data
+    if isinstance(data, (torch.Tensor, np.ndarray)):
+        return from_tensors(torch.as_tensor(data), test_fraction=cfg.test_fraction,
+                            seed=cfg.data_seed)
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        return from_tensors(torch.as_tensor(data[0]), torch.as_tensor(data[1]))
+    raise DataError(f"data: expected a dataset name, a path, a tensor, a (train, test) pair or "
+                    f"a Dataset, got {type(data).__name__}")
+
+
+def make_config(config: TrainConfig | Mapping | None = None, config_file=None,
+                overrides: Mapping[str, Any] | None = None) -> TrainConfig:
+    """Resolve a config from a TrainConfig/dict, a config file and keyword overrides."""
+    overrides = dict(overrides or {})
+    if isinstance(config, TrainConfig):
+        base = config.to_dict()
+        base.update(overrides)
+        return validate(TrainConfig(**{k: v for k, v in base.items()}), explicit=set(overrides))
+    merged = {**dict(config or {}), **overrides}
+    return resolve(merged, config_file)
+
+
+# ----------------------------------------------------------------------------- training
+def train(config: TrainConfig | Mapping | None = None, *, data=None, generator: nn.Module = None,
+          critic: nn.Module = None, out: str | Path | None = None, overwrite: bool = False,
+          config_file: str | Path | None = None, progress: bool = False,
+          **overrides) -> Run:
+    """Train a GAN; returns the ``Run``.  With ``out``, a run folder is written there.
+
+    ``data`` may be a built-in name, a file path, a tensor/array (N, ...), a (train, test) pair
+    or a ``Dataset``; keyword ``overrides`` are config fields (``method="wgan-gp"``, ...).
+    """
+    if isinstance(data, (str, Path)):
+        overrides["data"] = str(data)
+    elif data is not None:
+        overrides.setdefault("data", "tensor")
+    cfg = make_config(config, config_file, overrides)
+    folder = RunDir.create(out, overwrite) if out is not None else None
+    dataset = _as_dataset(cfg, data)
+    run = start_run(cfg, dataset, generator, critic, folder)
+    fit(run, progress=progress)
+    return run
+
+
+def start_run(cfg: TrainConfig, dataset: Dataset, generator=None, critic=None,
+              folder: RunDir | None = None) -> Run:
+    """Build everything a run needs, seeded, and write its config.json."""
+    device = resolve_device(cfg.device)
+    if device.type == "cpu" and cfg.threads > 0:
+        torch.set_num_threads(cfg.threads)
+    seed_everything(cfg.seed)
+    data_shape = tuple(dataset.train.shape[1:])
+    method, G, D, ema = _build_models(cfg, data_shape, generator, critic)
+    normalizer = Normalizer.fit(dataset.train, cfg.normalize)
+    G, D = G.to(device), D.to(device)
+    if ema is not None:
+        ema = ema.to(device)
+    run = Run(cfg, method, G, D, ema, normalizer, data_shape, device, folder, dataset)
+    _check_shapes(G, D, run.latent_dim, data_shape, device)
+    train_x = normalizer.encode(dataset.train).to(device)
+    run.state = TrainState(G, D, make_optimizer(G.parameters(), cfg, cfg.lr_g),
+                           make_optimizer(D.parameters(), cfg, cfg.lr_d), ema,
+                           BatchSampler(train_x, cfg.batch_size), run.latent_dim)
+    if folder is not None:
+        folder.write_config(_config_record(run, dataset, generator is not None))
+    return run
+
+
+def _config_record(run: Run, dataset: Dataset, custom: bool) -> dict:
+    cfg = run.config
+    return {
+        "format": FORMAT_VERSION,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "versions": _versions(),
+        "seed": cfg.seed,
+        "command": " ".join(sys.argv) if sys.argv and sys.argv[0].endswith("otgan") else None,
+        "device": str(run.device),
+        "data": {"name": dataset.name, "shape": list(run.data_shape),
+                 "n_train": int(dataset.train.shape[0]), "n_test": int(dataset.test.shape[0])},
+        "networks": {"generator": type(run.generator).__name__,
+                     "critic": type(run.critic).__name__, "custom": custom},
+        "config": cfg.to_dict(),
+    }
+
+
+def fit(run: Run, progress: bool = False) -> Run:
+    """Train ``run`` up to ``run.config.steps``, writing metrics and checkpoints to its folder."""
+    cfg, state = run.config, run.state
+    diag_gen = torch.Generator(device=run.device).manual_seed(cfg.seed + _DIAG_STREAM)
+
+    def diagnose(st, real, fake):
+        return gradient_norm_stats(st.critic, real, fake, generator=diag_gen)
+
+    def evaluate(st):
+        return run.evaluate(TRAIN_METRICS)
+
+    def write(record):
+        run.history.append(record)
+        if run.folder is not None:
+            run.folder.append_metrics(record)
+
+    hooks = Hooks(diagnose=diagnose, evaluate=evaluate, write=write,
+                  checkpoint=lambda st: run.save_checkpoint())
+    train_loop(state, run.method, cfg, hooks, progress=progress)
+    if run.folder is not None:
+        run.save_checkpoint()
+        plot_run_samples(run)
+    return run
+
+
+def plot_run_samples(run: Run) -> Path:
+    from .viz.plots import plot_samples
+
+    ctx = run.eval_context()
+    last = next((r for r in reversed(run.history) if "w1" in r), {})
+    title = f"{run.config.method} on {run.config.data}, step {run.state.step if run.state else ''}"
+    if "w1" in last:
+        title += f", W1 = {last['w1']:.3f}"
+    path = run.folder.file(SAMPLES_PNG)
+    plot_samples(ctx.real, ctx.fake, path, title)
+    return path
+
+
+# ----------------------------------------------------------------------------- loading
+def load_run(path: str | Path, device: str = "cpu", generator: nn.Module = None,
+             critic: nn.Module = None) -> Run:
+    """Open a run folder for sampling or evaluation (pass the modules for custom networks)."""
+    folder = RunDir.open(path)
+    record = folder.read_config()
+    cfg = from_dict(record["config"])
+    ckpt = folder.load_checkpoint()
+    data_shape = tuple(ckpt.get("data_shape") or record["data"]["shape"])
+    if record.get("networks", {}).get("custom") and generator is None:
+        raise ConfigError(f"{folder.path}: this run used custom networks; pass generator= and "
+                          f"critic= modules of the same architecture to load_run")
+    dev = resolve_device(device)
+    method, G, D, ema = _build_models(cfg, data_shape, generator, critic)
+    sd = ckpt["state"]
+    G.load_state_dict(sd["generator"])
+    D.load_state_dict(sd["critic"])
+    if ema is not None and sd.get("ema") is not None:
+        ema.load_state_dict(sd["ema"])
+    G, D = G.to(dev), D.to(dev)
+    ema = ema.to(dev) if ema is not None else None
+    run = Run(cfg, method, G, D, ema, Normalizer.from_state_dict(ckpt.get("normalizer")),
+              data_shape, dev, folder)
+    run.history = folder.read_metrics()
+    run.steps_done = int(sd.get("step", 0))
+    return run

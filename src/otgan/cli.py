@@ -1,0 +1,179 @@
+"""The ``otgan`` command.
+
+Exit codes: 0 success; 2 bad usage or bad input (one line on stderr naming the bad value, no
+traceback); 1 an unexpected internal error; 130/143 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .config import FIELDS, TrainConfig
+from .errors import OtganError
+
+CONTEXT = dict(help_option_names=["-h", "--help"], max_content_width=100)
+
+
+class CommandFailed(OtganError):
+    pass
+
+
+def _config_options(fn):
+    """One option per config field, derived from the field's metadata."""
+    defaults = TrainConfig()
+    for name in reversed(list(FIELDS)):
+        f = FIELDS[name]
+        meta = f.metadata
+        flag = "--" + name.replace("_", "-")
+        default = getattr(defaults, name)
+        shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
+        help_ = f"{meta['help']} [default: {shown}, or the method preset's]"
+        if meta["choices"]:
+            help_ = f"{meta['help']} ({'|'.join(meta['choices'])}) [default: {shown}]"
+        if meta["kind"] == "bool":
+            opt = click.option(f"{flag}/--no-{flag[2:]}", name, default=None, help=help_)
+        else:
+            opt = click.option(flag, name, default=None, metavar=meta["kind"].upper(),
+                               help=help_)
+        fn = opt(fn)
+    return fn
+
+
+@click.group(context_settings=CONTEXT, invoke_without_command=True)
+@click.version_option(package_name="otgan", message="otgan %(version)s")
+@click.pass_context
+def cli(ctx):
+    """otgan: Wasserstein GANs and optimal transport, measured against the exact W distance."""
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="TOML or JSON file of config keys (overridden by options).")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Run folder to write [default: runs/<data>-<method>-s<seed>].")
+@click.option("--overwrite", is_flag=True, help="Replace an existing otgan run in --out.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar [default: when stderr is a terminal].")
+@_config_options
+def train(config_file, out, overwrite, progress, **values):
+    """Train a GAN and write a run folder (config, metrics.jsonl, checkpoint, samples.png).
+
+    Example: otgan train --data ring --method wgan-gp --steps 2000 --seed 0 --out runs/ring
+    """
+    from . import api
+
+    overrides = {k: v for k, v in values.items() if v is not None}
+    cfg = api.make_config(None, config_file, overrides)
+    if out is None:
+        out = Path("runs") / f"{Path(cfg.data).stem}-{cfg.method}-s{cfg.seed}"
+    dataset = api._as_dataset(cfg, None)
+    folder = api.RunDir.create(out, overwrite)
+    if progress is None:
+        progress = sys.stderr.isatty()
+    run = api.start_run(cfg, dataset, folder=folder)
+    click.echo(f"otgan: training {cfg.method} on {cfg.data} for {cfg.steps} generator updates "
+               f"(device {run.device}, seed {cfg.seed}) -> {folder.path}", err=True)
+    api.fit(run, progress=progress)
+    last = run.history[-1] if run.history else {}
+    parts = [f"{cfg.steps} steps in {run.state.train_time:.1f} s"]
+    if "w1" in last:
+        parts.append(f"exact W1 to held-out data = {last['w1']:.4f} "
+                     f"({min(cfg.eval_n, dataset.test.shape[0])} vs "
+                     f"{min(cfg.eval_n, dataset.test.shape[0])} points)")
+    if "estimate" in last:
+        parts.append(f"critic estimate {run.method.estimates} = {last['estimate']:.4f}")
+    click.echo("done: " + "; ".join(parts))
+    click.echo(f"results in {folder.path}/ : config.json, metrics.jsonl, checkpoint.pt, "
+               f"samples.png")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("run_dir", type=click.Path())
+@click.option("--n", "n", type=int, required=True, help="Number of points to generate.")
+@click.option("--out", type=click.Path(dir_okay=False), required=True,
+              help="Output .npy file (n x d float32).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Latent seed; the same seed gives the same points.")
+@click.option("--device", default="cpu", show_default=True, help="cpu, cuda, cuda:N or auto.")
+def sample(run_dir, n, out, seed, device):
+    """Write N generated points from a saved run to an .npy file."""
+    import io
+
+    import numpy as np
+
+    from . import api
+    from .training.runs import atomic_write_bytes
+
+    if n < 1:
+        raise CommandFailed(f"--n must be >= 1, got {n}")
+    target = Path(out)
+    if target.suffix != ".npy":
+        raise CommandFailed(f"--out {out}: the file name must end in .npy")
+    if not target.parent.exists():
+        raise CommandFailed(f"--out {out}: folder {target.parent} does not exist")
+    run = api.load_run(run_dir, device=device)
+    x = run.sample(n, seed=seed).astype(np.float32)
+    buf = io.BytesIO()
+    np.save(buf, x)
+    try:
+        atomic_write_bytes(target, buf.getvalue())
+    except OSError as e:
+        raise CommandFailed(f"--out {out}: cannot write ({e.strerror or e})") from None
+    click.echo(f"wrote {x.shape[0]} x {' x '.join(map(str, x.shape[1:]))} float32 points to "
+               f"{target}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("method", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def presets(method, as_json):
+    """List the methods and their named presets (default and paper)."""
+    from .methods import METHODS, get_method_class
+
+    names = [get_method_class(method).name] if method else list(METHODS)
+    table = {m: METHODS[m].presets for m in names}
+    if as_json:
+        click.echo(json.dumps(table, indent=2))
+        return
+    for m in names:
+        cls = METHODS[m]
+        click.echo(f"{m}: {cls.summary}")
+        for p, values in cls.presets.items():
+            vals = " ".join(f"{k}={v}" for k, v in values.items())
+            click.echo(f"  {p:8s} {vals}")
+
+
+def _one_line(msg: str) -> str:
+    return " ".join(str(msg).split())
+
+
+def main(argv=None) -> int:
+    """Entry point: run the CLI and map errors to exit codes and one-line messages."""
+    try:
+        rv = cli.main(args=argv, prog_name="otgan", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("otgan: interrupted", err=True)
+        sys.exit(130)
+    except click.UsageError as e:
+        click.echo(f"otgan: error: {_one_line(e.format_message())}", err=True)
+        sys.exit(2)
+    except click.ClickException as e:
+        click.echo(f"otgan: error: {_one_line(e.format_message())}", err=True)
+        sys.exit(2)
+    except OtganError as e:
+        click.echo(f"otgan: error: {_one_line(e)}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("otgan: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

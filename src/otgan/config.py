@@ -1,0 +1,326 @@
+"""Run configuration: one flat dataclass, named presets, and validation with clear errors.
+
+A run's configuration is resolved in four layers, each overriding the one before:
+
+1. the field defaults below (general, method-independent values);
+2. the method's preset (``default``: otgan's measured defaults; ``paper``: the paper's values);
+3. a config file (``--config run.toml`` or ``.json``), flat ``key = value`` pairs;
+4. command-line options or keyword arguments.
+
+Every field carries its help text, its kind and its check in ``metadata``; the CLI options, the
+config-file parser and the validation are all derived from them, so there is one source of truth.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import math
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ConfigError
+
+try:  # Python >= 3.11
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+
+# ----------------------------------------------------------------------------- checks
+def _positive(v):
+    return None if v > 0 else "must be > 0"
+
+
+def _nonneg(v):
+    return None if v >= 0 else "must be >= 0"
+
+
+def _at_least(lo):
+    return lambda v: None if v >= lo else f"must be >= {lo}"
+
+
+def _unit_interval_open_right(v):
+    return None if 0 <= v < 1 else "must be in [0, 1)"
+
+
+def _open_unit_interval(v):
+    return None if 0 < v < 1 else "must be in (0, 1)"
+
+
+def _hidden(v):
+    return None if all(w >= 1 for w in v) else "widths must be >= 1"
+
+
+def _device(v):
+    ok = re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", v)
+    return None if ok else "must be auto, cpu, cuda, cuda:N or mps"
+
+
+def _f(default, help, kind, check=None, choices=None, group="run"):
+    meta = dict(help=help, kind=kind, check=check, choices=choices, group=group)
+    if isinstance(default, tuple):
+        return field(default_factory=lambda: default, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+ACTIVATIONS = ("relu", "leaky_relu", "elu", "tanh", "softplus", "silu", "gelu")
+
+
+@dataclass
+class TrainConfig:
+    """Everything that determines a training run (not where it is written)."""
+
+    # --- data
+    data: str = _f("ring", "built-in dataset name, or a .npy/.npz/.csv file of shape (N, d)",
+                   "str", group="data")
+    n_train: int = _f(10000, "points in the training split (built-in toy data)", "int",
+                      _at_least(1), group="data")
+    n_test: int = _f(10000, "points in the held-out split (built-in toy data)", "int",
+                     _at_least(1), group="data")
+    test_fraction: float = _f(0.2, "held-out fraction of a user data file", "float",
+                              _open_unit_interval, group="data")
+    data_seed: int = _f(0, "seed of the data draw and of the train/test split", "int",
+                        group="data")
+    normalize: str = _f("none", "standardize the data per coordinate before training", "str",
+                        choices=("none", "standard"), group="data")
+
+    # --- networks
+    latent_dim: int = _f(2, "dimension of the generator's Gaussian input", "int", _at_least(1),
+                         group="model")
+    g_hidden: tuple = _f((128, 64), "generator hidden widths, e.g. 128,64", "ints", _hidden,
+                         group="model")
+    d_hidden: tuple = _f((128, 64), "critic hidden widths, e.g. 128,64", "ints", _hidden,
+                         group="model")
+    activation: str = _f("relu", "hidden activation of both networks", "str",
+                         choices=ACTIVATIONS, group="model")
+
+    # --- method
+    method: str = _f("wgan-gp", "training objective and Lipschitz mechanism (see `otgan presets`)",
+                     "str", group="method")
+    preset: str = _f("default", "named hyperparameter set of the method: default or paper", "str",
+                     group="method")
+    clip: float = _f(0.01, "wgan-clip: critic weights are clamped to [-clip, clip]", "float",
+                     _positive, group="method")
+    gp_lambda: float = _f(10.0, "wgan-gp/wgan-lp: weight of the gradient penalty", "float",
+                          _nonneg, group="method")
+    sn_loss: str = _f("wasserstein", "sngan: critic loss", "str",
+                      choices=("wasserstein", "hinge"), group="method")
+
+    # --- optimization
+    optimizer: str = _f("adam", "optimizer of both networks", "str",
+                        choices=("adam", "rmsprop", "sgd"), group="optim")
+    lr_g: float = _f(1e-4, "generator learning rate", "float", _positive, group="optim")
+    lr_d: float = _f(1e-4, "critic learning rate", "float", _positive, group="optim")
+    beta1: float = _f(0.5, "Adam beta1", "float", _unit_interval_open_right, group="optim")
+    beta2: float = _f(0.9, "Adam beta2", "float", _unit_interval_open_right, group="optim")
+    batch_size: int = _f(64, "batch size of real and of generated points", "int", _at_least(1),
+                         group="optim")
+    n_critic: int = _f(5, "critic updates per generator update", "int", _at_least(1),
+                       group="optim")
+    critic_boost: bool = _f(False, "WGAN reference-code schedule: 100 critic updates for the first "
+                            "25 generator updates and every 500th", "bool", group="optim")
+    ema: float = _f(0.0, "decay of the generator's weight EMA used for sampling (0: off)", "float",
+                    _unit_interval_open_right, group="optim")
+
+    # --- loop
+    steps: int = _f(2000, "generator updates", "int", _at_least(1), group="run")
+    seed: int = _f(0, "seed of initialization, batches and latent draws", "int", group="run")
+    device: str = _f("auto", "auto, cpu, cuda, cuda:N or mps", "str", _device, group="run")
+    threads: int = _f(1, "torch CPU threads (0: torch's default); 1 is fastest for small MLPs",
+                      "int", _nonneg, group="run")
+    log_every: int = _f(50, "generator updates between lines of metrics.jsonl", "int",
+                        _at_least(1), group="run")
+    eval_every: int = _f(500, "generator updates between exact-W1 evaluations (0: only at the end)",
+                         "int", _nonneg, group="run")
+    eval_n: int = _f(2000, "generated and held-out points used by each evaluation", "int",
+                     _at_least(2), group="run")
+    checkpoint_every: int = _f(1000, "generator updates between checkpoints (0: only at the end)",
+                               "int", _nonneg, group="run")
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+
+
+FIELDS: dict[str, dataclasses.Field] = {f.name: f for f in fields(TrainConfig)}
+
+
+# ----------------------------------------------------------------------------- coercion
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def coerce(name: str, value: Any) -> Any:
+    """Convert ``value`` (from a CLI string, TOML or JSON) to the kind of field ``name``."""
+    kind = FIELDS[name].metadata["kind"]
+    bad = ConfigError(f"{name}: expected {_KIND_WORDS[kind]}, got {value!r}")
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
+            return value.lower() in _TRUE
+        raise bad
+    if kind == "int":
+        if isinstance(value, bool):
+            raise bad
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str):
+            try:
+                return int(value.strip())
+            except ValueError:
+                raise bad from None
+        raise bad
+    if kind == "float":
+        if isinstance(value, bool):
+            raise bad
+        try:
+            out = float(value)
+        except (TypeError, ValueError):
+            raise bad from None
+        if not math.isfinite(out):
+            raise ConfigError(f"{name}: must be a finite number, got {value!r}")
+        return out
+    if kind == "ints":
+        if isinstance(value, str):
+            parts = [p for p in value.replace(" ", "").split(",") if p != ""]
+        elif isinstance(value, (list, tuple)):
+            parts = list(value)
+        else:
+            raise bad
+        try:
+            out = tuple(coerce_int(p) for p in parts)
+        except (TypeError, ValueError):
+            raise bad from None
+        if not out:
+            raise ConfigError(f"{name}: needs at least one width, got {value!r}")
+        return out
+    if not isinstance(value, str):
+        raise bad
+    return value
+
+
+def coerce_int(p) -> int:
+    if isinstance(p, bool):
+        raise ValueError(p)
+    if isinstance(p, float) and not p.is_integer():
+        raise ValueError(p)
+    return int(p)
+
+
+_KIND_WORDS = {"bool": "true or false", "int": "an integer", "float": "a number",
+               "ints": "comma-separated integers such as 128,64", "str": "a string"}
+
+
+def unknown_key_error(key: str, valid=None, what="config key") -> ConfigError:
+    valid = list(FIELDS) if valid is None else list(valid)
+    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(valid)}"
+    return ConfigError(f"unknown {what} {key!r}{hint}")
+
+
+def normalize_keys(values: Mapping[str, Any], source: str) -> dict:
+    """Accept ``lr-g`` or ``lr_g``; reject unknown keys, naming the closest valid one."""
+    out = {}
+    for key, value in values.items():
+        k = str(key).replace("-", "_")
+        if k not in FIELDS:
+            err = unknown_key_error(str(key))
+            raise ConfigError(f"{source}: {err}")
+        out[k] = coerce(k, value)
+    return out
+
+
+def read_config_file(path: str | Path) -> dict:
+    """Read a flat TOML or JSON config file into validated field values."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file not found: {p}")
+    text = p.read_text(encoding="utf-8", errors="replace")
+    try:
+        if p.suffix.lower() == ".json":
+            raw = json.loads(text)
+        elif p.suffix.lower() == ".toml":
+            raw = tomllib.loads(text)
+        else:
+            raise ConfigError(f"config file {p}: use a .toml or .json file")
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(f"config file {p}: not valid {p.suffix[1:].upper()}: {e}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config file {p}: expected a table of key = value pairs")
+    nested = [k for k, v in raw.items() if isinstance(v, dict)]
+    if nested:
+        raise ConfigError(f"config file {p}: sections are not used; write keys at top level "
+                          f"(found section {nested[0]!r})")
+    return normalize_keys(raw, f"config file {p}")
+
+
+# ----------------------------------------------------------------------------- validation
+def validate(cfg: TrainConfig, explicit: set[str] | None = None) -> TrainConfig:
+    """Check every field and the method's applicability; return ``cfg`` or raise ConfigError.
+
+    ``explicit`` names the fields the user set (file or CLI); setting a field that the chosen
+    method does not read is an error, since it would silently have no effect.
+    """
+    from .methods import get_method_class  # local import: methods do not import config
+
+    for f in fields(cfg):
+        value = getattr(cfg, f.name)
+        value = coerce(f.name, value)
+        setattr(cfg, f.name, value)
+        meta = f.metadata
+        if meta["choices"] and value not in meta["choices"]:
+            raise ConfigError(f"{f.name}: must be one of {', '.join(meta['choices'])}, "
+                              f"got {value!r}")
+        if meta["check"] is not None:
+            msg = meta["check"](value)
+            if msg:
+                raise ConfigError(f"{f.name} {msg}, got {value!r}")
+    cls = get_method_class(cfg.method)
+    if cfg.preset not in cls.presets:
+        raise ConfigError(f"preset: method {cfg.method} has presets "
+                          f"{', '.join(cls.presets)}, got {cfg.preset!r}")
+    for name in sorted(explicit or ()):
+        owner = METHOD_SPECIFIC.get(name)
+        if owner is not None and name not in cls.params:
+            raise ConfigError(f"{name} does not apply to method {cfg.method} "
+                              f"(it is read by {owner})")
+    if cfg.optimizer != "adam" and explicit and ({"beta1", "beta2"} & explicit):
+        raise ConfigError(f"beta1/beta2 apply to the adam optimizer, not {cfg.optimizer}")
+    return cfg
+
+
+# Fields read only by some methods; the value names who reads them (for error messages).
+METHOD_SPECIFIC = {"clip": "wgan-clip", "gp_lambda": "wgan-gp and wgan-lp", "sn_loss": "sngan"}
+
+
+def resolve(overrides: Mapping[str, Any] | None = None, config_file: str | Path | None = None,
+            ) -> TrainConfig:
+    """Build a validated config: defaults < method preset < config file < ``overrides``."""
+    from .methods import get_method_class
+
+    file_values = read_config_file(config_file) if config_file else {}
+    cli_values = normalize_keys(overrides or {}, "option")
+    user = {**file_values, **cli_values}
+    method = user.get("method", TrainConfig.method)
+    cls = get_method_class(method)
+    preset_name = user.get("preset", "default")
+    if preset_name not in cls.presets:
+        raise ConfigError(f"preset: method {method} has presets {', '.join(cls.presets)}, "
+                          f"got {preset_name!r}")
+    values = {**cls.presets[preset_name], **user, "method": method, "preset": preset_name}
+    cfg = TrainConfig(**values)
+    return validate(cfg, explicit=set(user))
+
+
+def from_dict(d: Mapping[str, Any]) -> TrainConfig:
+    """Rebuild a config saved in a run folder (unknown keys are an error)."""
+    values = normalize_keys(d, "saved config")
+    return validate(TrainConfig(**values))
+

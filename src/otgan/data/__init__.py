@@ -1,0 +1,86 @@
+"""Datasets: a training split and a held-out split (used only for evaluation), as tensors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..errors import DataError
+from .arrays import SUFFIXES, load_array_file, split
+from .toy import TOY
+
+
+@dataclass
+class Dataset:
+    """Training and held-out points, float32, shape (N, d), in data coordinates."""
+
+    name: str
+    train: torch.Tensor
+    test: torch.Tensor
+    #: mixture mode centres (K, d) and their standard deviation, when known
+    modes: torch.Tensor | None = None
+    mode_sigma: float | None = None
+    info: dict = field(default_factory=dict)
+
+    @property
+    def dim(self) -> int:
+        return int(self.train.shape[1])
+
+
+BUILTIN = tuple(TOY)
+
+# Independent streams for the two splits of generated data: the held-out draw must not overlap
+# the training draw, whatever the seed.
+_TEST_STREAM = 0x5EED
+
+
+def load_dataset(name: str, *, n_train: int = 10000, n_test: int = 10000, data_seed: int = 0,
+                 test_fraction: float = 0.2) -> Dataset:
+    """A built-in toy set by name, or a user file (.npy/.npz/.csv) by path."""
+    if name in TOY:
+        sampler, centres, sigma = TOY[name]
+        seeds = np.random.SeedSequence(data_seed).spawn(2)
+        s_train, s_test = (int(s.generate_state(1)[0]) for s in seeds)
+        train = sampler(n_train, s_train)
+        test = sampler(n_test, s_test + _TEST_STREAM)
+        modes = torch.from_numpy(centres().astype(np.float32)) if centres else None
+        return Dataset(name, train, test, modes, sigma, {"kind": "toy"})
+    if Path(name).suffix.lower() in SUFFIXES or Path(name).exists():
+        arrays = load_array_file(name)
+        if "all" in arrays:
+            tr, te = split(arrays["all"], test_fraction, data_seed)
+        else:
+            tr, te = arrays["train"], arrays["test"]
+        return Dataset(str(name), torch.from_numpy(np.ascontiguousarray(tr)),
+                       torch.from_numpy(np.ascontiguousarray(te)), info={"kind": "file"})
+    import difflib
+
+    close = difflib.get_close_matches(name, BUILTIN, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise DataError(f"data: {name!r} is neither a built-in dataset ({', '.join(BUILTIN)}) nor "
+                    f"an existing .npy/.npz/.csv file{hint}")
+
+
+def from_tensors(train: torch.Tensor, test: torch.Tensor | None = None, name: str = "tensor",
+                 test_fraction: float = 0.2, seed: int = 0) -> Dataset:
+    """Wrap user tensors (Python API); without ``test``, a held-out split is drawn from ``train``."""
+    x = torch.as_tensor(train).detach().float().cpu()
+    if x.dim() < 2 or x.shape[0] < 2:
+        raise DataError(f"data tensor: expected shape (N, ...) with N >= 2, got {tuple(x.shape)}")
+    if not torch.isfinite(x).all():
+        raise DataError("data tensor: contains NaN or Inf")
+    if test is None:
+        perm = torch.from_numpy(np.random.default_rng(seed).permutation(x.shape[0]))
+        n_test = min(max(1, int(round(x.shape[0] * test_fraction))), x.shape[0] - 1)
+        return Dataset(name, x[perm[n_test:]], x[perm[:n_test]], info={"kind": "tensor"})
+    y = torch.as_tensor(test).detach().float().cpu()
+    if y.shape[1:] != x.shape[1:]:
+        raise DataError(f"data tensors: train shape {tuple(x.shape)} and test shape "
+                        f"{tuple(y.shape)} differ beyond the first axis")
+    return Dataset(name, x, y, info={"kind": "tensor"})
+
+
+__all__ = ["BUILTIN", "Dataset", "load_dataset", "from_tensors"]

@@ -1,0 +1,91 @@
+"""User point clouds from .npy, .npz or .csv files of shape (N, d)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DataError
+
+SUFFIXES = (".npy", ".npz", ".csv")
+
+
+def _check(x: np.ndarray, where: str) -> np.ndarray:
+    if x.dtype == object or not np.issubdtype(x.dtype, np.number):
+        raise DataError(f"{where}: expected numbers, got dtype {x.dtype}")
+    if x.ndim != 2:
+        raise DataError(f"{where}: expected an array of shape (N, d), got shape {x.shape}")
+    if x.shape[0] < 2 or x.shape[1] < 1:
+        raise DataError(f"{where}: expected at least 2 points of dimension >= 1, got shape "
+                        f"{x.shape}")
+    bad = ~np.isfinite(x)
+    if bad.any():
+        row = int(np.argwhere(bad)[0][0])
+        raise DataError(f"{where}: contains NaN or Inf (first at row {row})")
+    return x.astype(np.float32)
+
+
+def _read_csv(p: Path) -> np.ndarray:
+    lines = p.read_text(encoding="utf-8", errors="replace").splitlines()
+    rows = [ln for ln in lines if ln.strip()]
+    if not rows:
+        raise DataError(f"{p}: file is empty")
+    first = rows[0].split(",")
+    try:
+        [float(v) for v in first]
+        skip = 0
+    except ValueError:
+        skip = 1  # a header row
+    out = []
+    for i, ln in enumerate(rows[skip:], start=skip + 1):
+        try:
+            out.append([float(v) for v in ln.split(",")])
+        except ValueError:
+            raise DataError(f"{p}: non-numeric value on line {i}: {ln[:60]!r}") from None
+    if not out:
+        raise DataError(f"{p}: no data rows")
+    widths = {len(r) for r in out}
+    if len(widths) != 1:
+        raise DataError(f"{p}: rows have different numbers of columns {sorted(widths)}")
+    return np.asarray(out, dtype=np.float64)
+
+
+def load_array_file(path: str | Path) -> dict[str, np.ndarray]:
+    """Load a user file; returns {"all": X} or {"train": X, "test": Y} (npz with both keys)."""
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"data file not found: {p}")
+    if p.suffix.lower() not in SUFFIXES:
+        raise DataError(f"{p}: unsupported data file type {p.suffix!r} (use .npy, .npz or .csv)")
+    if p.stat().st_size == 0:
+        raise DataError(f"{p}: file is empty")
+    try:
+        if p.suffix.lower() == ".csv":
+            return {"all": _check(_read_csv(p), str(p))}
+        loaded = np.load(p, allow_pickle=False)
+    except DataError:
+        raise
+    except (ValueError, OSError, EOFError) as e:
+        raise DataError(f"{p}: cannot read as {p.suffix[1:]}: {e}") from None
+    if isinstance(loaded, np.ndarray):
+        return {"all": _check(loaded, str(p))}
+    with loaded:
+        keys = list(loaded.keys())
+        if "train" in keys and "test" in keys:
+            out = {k: _check(loaded[k], f"{p}[{k}]") for k in ("train", "test")}
+            if out["train"].shape[1] != out["test"].shape[1]:
+                raise DataError(f"{p}: train and test have different dimensions "
+                                f"{out['train'].shape[1]} and {out['test'].shape[1]}")
+            return out
+        if len(keys) == 1:
+            return {"all": _check(loaded[keys[0]], f"{p}[{keys[0]}]")}
+        raise DataError(f"{p}: npz holds arrays {keys}; expected one array, or 'train' and 'test'")
+
+
+def split(x: np.ndarray, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random train/held-out split, reproducible from ``seed``."""
+    n = x.shape[0]
+    n_test = min(max(1, int(round(n * test_fraction))), n - 1)
+    perm = np.random.default_rng(seed).permutation(n)
+    return x[perm[n_test:]], x[perm[:n_test]]

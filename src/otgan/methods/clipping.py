@@ -1,0 +1,28 @@
+"""WGAN with weight clipping (Arjovsky, Chintala, Bottou 2017).
+
+After every critic update each critic parameter is clamped to [-c, c]; the set of such weights is
+compact, so the critic is K-Lipschitz for some K that depends on c and the architecture, and the
+critic estimates K * W1 rather than W1.
+"""
+
+import torch
+
+from .base import Wasserstein
+
+_PAPER = dict(optimizer="rmsprop", lr_g=5e-5, lr_d=5e-5, clip=0.01, batch_size=64, n_critic=5,
+              ema=0.0)
+_DEFAULT = dict(optimizer="rmsprop", lr_g=5e-4, lr_d=5e-4, clip=0.05, batch_size=256, n_critic=5,
+                ema=0.99)
+
+
+class WeightClipping(Wasserstein):
+    name = "wgan-clip"
+    summary = "WGAN, critic weights clipped to [-clip, clip] after every critic update"
+    params = ("clip",)
+    presets = {"default": _DEFAULT, "paper": _PAPER}
+
+    @torch.no_grad()
+    def after_critic_step(self, critic):
+        c = self.cfg.clip
+        for p in critic.parameters():
+            p.clamp_(-c, c)

@@ -1,0 +1,46 @@
+"""SN-GAN (Miyato et al. 2018): spectral normalization of every critic layer.
+
+Each Linear/Conv weight W is replaced by W / sigma(W), sigma estimated by one power iteration per
+forward pass in training mode (torch.nn.utils.parametrizations.spectral_norm).  With 1-Lipschitz
+activations the whole critic is then at most 1-Lipschitz.  The loss is the Wasserstein one, or the
+hinge loss E[relu(1 - D(real))] + E[relu(1 + D(fake))] with ``sn_loss = hinge``.
+"""
+
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
+
+from .base import Wasserstein, split_scores
+
+_PAPER = dict(optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9, batch_size=64,
+              n_critic=5, sn_loss="wasserstein", ema=0.0)
+_DEFAULT = dict(optimizer="adam", lr_g=1e-3, lr_d=1e-3, beta1=0.5, beta2=0.9, batch_size=256,
+                n_critic=5, sn_loss="wasserstein", ema=0.99)
+
+NORMALIZED_LAYERS = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose2d)
+
+
+def spectrally_normalize(module: nn.Module) -> nn.Module:
+    """Register spectral normalization on every Linear/Conv layer of ``module`` (in place)."""
+    for layer in list(module.modules()):
+        if isinstance(layer, NORMALIZED_LAYERS) and not hasattr(layer, "parametrizations"):
+            spectral_norm(layer)
+    return module
+
+
+class SpectralNorm(Wasserstein):
+    name = "sngan"
+    summary = "SN-GAN, spectral normalization of every critic layer (Wasserstein or hinge loss)"
+    params = ("sn_loss",)
+    presets = {"default": _DEFAULT, "paper": _PAPER}
+
+    def prepare_critic(self, critic):
+        return spectrally_normalize(critic)
+
+    def critic_loss(self, critic, real, fake):
+        if self.cfg.sn_loss == "wasserstein":
+            return super().critic_loss(critic, real, fake)
+        d_real, d_fake = split_scores(critic, real, fake)
+        loss = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
+        m_real, m_fake = d_real.mean().detach(), d_fake.mean().detach()
+        return loss, {"d_real": m_real, "d_fake": m_fake, "estimate": m_real - m_fake}

@@ -1,0 +1,145 @@
+"""One training loop for every method.
+
+Each generator update is preceded by ``n_critic`` critic updates.  The loop knows a method only
+through ``critic_loss``, ``after_critic_step`` and ``generator_loss``, and a run folder only
+through the ``Hooks`` it is given: logging, evaluation and checkpoints live elsewhere.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from tqdm.auto import tqdm
+
+from ..errors import OtganError
+from .state import TrainState
+
+
+class Diverged(OtganError):
+    """A loss or a parameter became NaN or Inf."""
+
+
+@dataclass
+class Hooks:
+    """What the loop reports to; every hook is optional."""
+
+    #: (state, last real batch, last fake batch) -> cheap diagnostics added to every record
+    diagnose: Callable | None = None
+    #: (state) -> dict of evaluation metrics, every ``cfg.eval_every`` updates and at the end
+    evaluate: Callable | None = None
+    #: (record) -> None, writes a finished record
+    write: Callable | None = None
+    #: (state) -> None, persists the state
+    checkpoint: Callable | None = None
+
+
+def critic_updates(cfg, step: int) -> int:
+    """n_critic, or the WGAN reference code's 100 for the first 25 and every 500th update."""
+    if cfg.critic_boost and (step < 25 or step % 500 == 0):
+        return 100
+    return cfg.n_critic
+
+
+class _Mean:
+    """Running means of scalar tensors; converted to floats only when a record is written."""
+
+    def __init__(self):
+        self.sums: dict[str, torch.Tensor] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, stats: dict) -> None:
+        for k, v in stats.items():
+            self.sums[k] = self.sums[k] + v if k in self.sums else v.clone()
+            self.counts[k] = self.counts.get(k, 0) + 1
+
+    def pop(self) -> dict[str, float]:
+        out = {k: float(v) / self.counts[k] for k, v in self.sums.items()}
+        self.sums, self.counts = {}, {}
+        return out
+
+
+def _is_due(step: int, every: int, last: int) -> bool:
+    return step == last or (every > 0 and step % every == 0)
+
+
+def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
+               progress: bool = True) -> TrainState:
+    """Run generator updates from ``state.step`` to ``cfg.steps``; returns the state."""
+    hooks = hooks or Hooks()
+    G, D = state.generator, state.critic
+    B, device = cfg.batch_size, state.device
+    z_shape = (B, state.latent_dim)
+    means = _Mean()
+    G.train()
+    D.train()
+    bar = tqdm(total=cfg.steps, initial=state.step, disable=not progress, dynamic_ncols=True,
+               desc=cfg.method, leave=False)
+    label = "JS" if method.estimates == "JS" else "W"
+    try:
+        while state.step < cfg.steps:
+            t0 = time.perf_counter()
+            for _ in range(critic_updates(cfg, state.step)):
+                real = state.sampler.next()
+                with torch.no_grad():
+                    fake = G(torch.randn(z_shape, device=device))
+                loss_d, stats = method.critic_loss(D, real, fake)
+                state.opt_d.zero_grad(set_to_none=True)
+                loss_d.backward()
+                state.opt_d.step()
+                method.after_critic_step(D)
+                stats["loss_d"] = loss_d.detach()
+                means.add(stats)
+                state.critic_steps += 1
+
+            D.requires_grad_(False)
+            loss_g = method.generator_loss(D, G(torch.randn(z_shape, device=device)))
+            state.opt_g.zero_grad(set_to_none=True)
+            loss_g.backward()
+            state.opt_g.step()
+            D.requires_grad_(True)
+            if state.ema is not None:
+                state.ema.update_parameters(G)
+            means.add({"loss_g": loss_g.detach()})
+            state.step += 1
+            state.train_time += time.perf_counter() - t0
+            bar.update(1)
+
+            step, last = state.step, cfg.steps
+            log_now = _is_due(step, cfg.log_every, last)
+            eval_now = hooks.evaluate is not None and _is_due(step, cfg.eval_every, last)
+            if log_now or eval_now:
+                record = {"step": step, "critic_steps": state.critic_steps,
+                          "time": round(state.train_time, 4)}
+                record.update(means.pop())
+                _check_finite(record, state)
+                if hooks.diagnose is not None:
+                    record.update(hooks.diagnose(state, real, fake))
+                if eval_now:
+                    record.update(hooks.evaluate(state))
+                postfix = {label: f"{record.get('estimate', float('nan')):.3f}"}
+                if "w1" in record:
+                    postfix["W1"] = f"{record['w1']:.3f}"
+                bar.set_postfix(postfix, refresh=False)
+                if hooks.write is not None:
+                    hooks.write(record)
+            if hooks.checkpoint is not None and cfg.checkpoint_every > 0 \
+                    and step % cfg.checkpoint_every == 0 and step != cfg.steps:
+                hooks.checkpoint(state)
+    finally:
+        bar.close()
+    return state
+
+
+def _check_finite(record: dict, state: TrainState) -> None:
+    bad = [k for k, v in record.items() if isinstance(v, float) and not math.isfinite(v)]
+    if not bad:
+        for name, net in (("generator", state.generator), ("critic", state.critic)):
+            if any(not torch.isfinite(p).all() for p in net.parameters()):
+                bad.append(f"{name} parameters")
+                break
+    if bad:
+        raise Diverged(f"training diverged at step {state.step}: {', '.join(bad)} not finite")
