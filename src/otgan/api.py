@@ -28,15 +28,17 @@ from .data import Dataset, from_tensors, load_dataset
 from .data.normalize import Normalizer
 from .errors import ConfigError, DataError
 from .methods import make_method
-from .metrics import EvalContext, compute, gradient_norm_stats
+from .metrics import EvalContext, compute, default_metrics, gradient_norm_stats, wasserstein1
 from .nets import build_networks
+from .training.evaluation import Evaluator
+from .training.logger import MetricsLogger
 from .training.loop import Hooks, train_loop
-from .training.runs import FORMAT_VERSION, SAMPLES_PNG, RunDir
+from .training.runs import FORMAT_VERSION, SAMPLES_PNG, RunDir, atomic_write_json
 from .training.state import (BatchSampler, TrainState, make_ema, make_optimizer,
                              seed_everything)
 
-#: metrics computed at every evaluation during training
-TRAIN_METRICS = ("w1",)
+#: every metric ``otgan eval`` computes (those that do not apply to the data are skipped)
+ALL_METRICS = ("w1", "w2", "sliced", "energy", "critic", "lipschitz", "modes")
 # Offsets that give evaluation and diagnostics RNG streams of their own: drawing from them never
 # shifts the training stream, so results do not depend on how often a run is evaluated.
 _EVAL_STREAM, _DIAG_STREAM = 1_000_003, 2_000_003
@@ -121,18 +123,42 @@ class Run:
         return self.generate(self.latents(n, seed)).float().cpu().numpy()
 
     # -- evaluation ------------------------------------------------------------------------
+    def metric_names(self) -> tuple[str, ...]:
+        """The metrics evaluated during training (``metrics = auto`` resolved for the data)."""
+        if self.config.metrics == "auto":
+            return default_metrics(self.dataset.modes is not None)
+        return tuple(n.strip() for n in self.config.metrics.split(",") if n.strip())
+
     def eval_context(self, n: int | None = None, seed: int | None = None) -> EvalContext:
         """Generated and held-out points for metrics: fixed latent codes unless ``seed``."""
-        real = self.dataset.test
+        ds = self.dataset
+        real = ds.test
         n = min(n or self.config.eval_n, real.shape[0])
         seed = self.config.seed + _EVAL_STREAM if seed is None else seed
         fake = self.generate(self.latents(n, seed)).cpu()
-        return EvalContext(fake=fake, real=real[:n], critic=self.critic,
-                           encode=self.normalizer.encode, method=self.method,
-                           dataset=self.dataset)
+        return EvalContext(
+            fake=fake, real=real[:n], critic=self.critic, encode=self.normalizer.encode,
+            estimates=self.method.estimates, modes=ds.modes, mode_sigma=ds.mode_sigma,
+            sample=lambda k: self.generate(self.latents(k, seed + 1)).cpu(),
+            generator=torch.Generator(device=self.device).manual_seed(seed))
 
-    def evaluate(self, names=TRAIN_METRICS, n: int | None = None) -> dict:
-        return compute(names, self.eval_context(n))
+    def evaluate(self, names=ALL_METRICS, n: int | None = None) -> dict:
+        """Metrics of the current generator and critic against held-out data, with the noise
+        floor (W1 between two disjoint halves of held-out data) when there is enough of it."""
+        ctx = self.eval_context(n)
+        names = [m for m in names if m != "modes" or ctx.modes is not None]
+        out = compute(names, ctx)
+        floor = self.noise_floor(ctx.fake.shape[0])
+        if floor is not None:
+            out["w1_floor"] = floor
+        return out
+
+    def noise_floor(self, n: int) -> float | None:
+        """Exact W1 between held-out points 0..n-1 and n..2n-1 (None if fewer than 2n)."""
+        test = self.dataset.test
+        if test.shape[0] < 2 * n:
+            return None
+        return wasserstein1(test[:n], test[n:2 * n])
 
     # -- persistence -----------------------------------------------------------------------
     def checkpoint_dict(self) -> dict:
@@ -285,38 +311,78 @@ def _config_record(run: Run, dataset: Dataset, custom: bool) -> dict:
 
 
 def fit(run: Run, progress: bool = False) -> Run:
-    """Train ``run`` up to ``run.config.steps``, writing metrics and checkpoints to its folder."""
-    cfg, state = run.config, run.state
+    """Train ``run`` up to ``run.config.steps``: metrics.jsonl, TensorBoard, evaluations,
+    checkpoints, then samples.png, summary.json and report.html in its folder."""
+    import time
+
+    cfg, state, folder = run.config, run.state, run.folder
+    logger = MetricsLogger(folder, tensorboard=cfg.tensorboard)
+    logger.history = run.history
     diag_gen = torch.Generator(device=run.device).manual_seed(cfg.seed + _DIAG_STREAM)
+    snapshot = None
+    if folder is not None and run.data_shape == (2,):
+        from .viz.plots import plot_extent
+        from .viz.snapshots import critic_snapshot, save_snapshot
 
-    def diagnose(st, real, fake):
-        return gradient_norm_stats(st.critic, real, fake, generator=diag_gen)
+        extent = plot_extent(run.dataset.test)
+        (folder.path / "snapshots").mkdir(exist_ok=True)
+        np.save(folder.path / "snapshots" / "heldout.npy",
+                run.dataset.test[:2000].numpy().astype(np.float32))
 
-    def evaluate(st):
-        return run.evaluate(TRAIN_METRICS)
+        def snapshot(step, ctx):
+            save_snapshot(folder.path, critic_snapshot(run.critic, run.normalizer.encode,
+                                                       extent, ctx.fake, step))
 
-    def write(record):
-        run.history.append(record)
-        if run.folder is not None:
-            run.folder.append_metrics(record)
-
-    hooks = Hooks(diagnose=diagnose, evaluate=evaluate, write=write,
+    evaluator = Evaluator(run.eval_context, run.metric_names(), logger.write,
+                          background=cfg.eval_background, snapshot=snapshot)
+    hooks = Hooks(diagnose=lambda st, real, fake: gradient_norm_stats(st.critic, real, fake,
+                                                                       generator=diag_gen),
+                  evaluate=evaluator, write=logger.write,
                   checkpoint=lambda st: run.save_checkpoint())
-    train_loop(state, run.method, cfg, hooks, progress=progress)
-    if run.folder is not None:
+    t0 = time.perf_counter()
+    try:
+        train_loop(state, run.method, cfg, hooks, progress=progress)
+    finally:
+        evaluator.close()
+        logger.close()
+    wall = time.perf_counter() - t0
+    if folder is not None:
         run.save_checkpoint()
+        write_summary(run, evaluator, wall)
         plot_run_samples(run)
+        from .viz.report import write_report
+
+        write_report(folder.path)
     return run
+
+
+def write_summary(run: Run, evaluator: Evaluator, wall: float) -> dict:
+    """summary.json: the final evaluation, the noise floor and what evaluation cost."""
+    last = dict(evaluator.latest)
+    last.pop("eval", None)
+    summary = {k: v for k, v in last.items() if not isinstance(v, dict)}
+    summary["eval_step"] = summary.pop("step", None)
+    floor = run.noise_floor(run.config.eval_n)
+    if floor is not None:
+        summary["w1_floor"] = floor
+    summary.update(steps=run.state.step, critic_steps=run.state.critic_steps,
+                   train_time=run.state.train_time, wall_time=wall,
+                   eval_wait_time=evaluator.seconds_sync,
+                   eval_overhead_pct=100.0 * evaluator.seconds_sync / max(run.state.train_time,
+                                                                          1e-9))
+    atomic_write_json(run.folder.file("summary.json"), summary)
+    return summary
 
 
 def plot_run_samples(run: Run) -> Path:
     from .viz.plots import plot_samples
 
     ctx = run.eval_context()
-    last = next((r for r in reversed(run.history) if "w1" in r), {})
-    title = f"{run.config.method} on {run.config.data}, step {run.state.step if run.state else ''}"
-    if "w1" in last:
-        title += f", W1 = {last['w1']:.3f}"
+    last = run.history[-1] if run.history else {}
+    w1 = next((r["w1"] for r in reversed(run.history) if "w1" in r), None)
+    title = f"{run.config.method} on {run.config.data}, step {last.get('step', 0)}"
+    if w1 is not None:
+        title += f", W1 = {w1:.3f}"
     path = run.folder.file(SAMPLES_PNG)
     plot_samples(ctx.real, ctx.fake, path, title)
     return path

@@ -80,17 +80,19 @@ def train(config_file, out, overwrite, progress, **values):
     click.echo(f"otgan: training {cfg.method} on {cfg.data} for {cfg.steps} generator updates "
                f"(device {run.device}, seed {cfg.seed}) -> {folder.path}", err=True)
     api.fit(run, progress=progress)
-    last = run.history[-1] if run.history else {}
+    last = next((r for r in reversed(run.history) if not r.get("eval")), {})
     parts = [f"{cfg.steps} steps in {run.state.train_time:.1f} s"]
-    if "w1" in last:
-        parts.append(f"exact W1 to held-out data = {last['w1']:.4f} "
-                     f"({min(cfg.eval_n, dataset.test.shape[0])} vs "
-                     f"{min(cfg.eval_n, dataset.test.shape[0])} points)")
+    final = next((r for r in reversed(run.history) if r.get("eval")), {})
+    n_eval = min(cfg.eval_n, dataset.test.shape[0])
+    if "w1" in final:
+        parts.append(f"exact W1 to held-out data = {final['w1']:.4f} ({n_eval} vs {n_eval} "
+                     f"points)")
     if "estimate" in last:
         parts.append(f"critic estimate {run.method.estimates} = {last['estimate']:.4f}")
     click.echo("done: " + "; ".join(parts))
-    click.echo(f"results in {folder.path}/ : config.json, metrics.jsonl, checkpoint.pt, "
-               f"samples.png")
+    click.echo(f"results in {folder.path}/ : config.json, metrics.jsonl, summary.json, "
+               f"checkpoint.pt, samples.png, tensorboard/")
+    click.echo(f"report: {folder.file('report.html')}")
 
 
 @cli.command(context_settings=CONTEXT)
@@ -127,6 +129,71 @@ def sample(run_dir, n, out, seed, device):
         raise CommandFailed(f"--out {out}: cannot write ({e.strerror or e})") from None
     click.echo(f"wrote {x.shape[0]} x {' x '.join(map(str, x.shape[1:]))} float32 points to "
                f"{target}")
+
+
+@cli.command(name="eval", context_settings=CONTEXT)
+@click.argument("run_dir", type=click.Path())
+@click.option("--n", "n", type=int, default=None,
+              help="Generated and held-out points [default: the run's eval_n].")
+@click.option("--metrics", default=None,
+              help="Comma-separated metrics [default: all that apply].")
+@click.option("--device", default="cpu", show_default=True, help="cpu, cuda, cuda:N or auto.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def eval_(run_dir, n, metrics, device, as_json):
+    """Evaluate a saved run against its held-out data; print a table, write eval.json."""
+    from . import api
+    from .metrics import check_names
+    from .training.runs import atomic_write_json
+    from .viz.report import EVAL
+
+    if n is not None and n < 2:
+        raise CommandFailed(f"--n must be >= 2, got {n}")
+    names = api.ALL_METRICS if metrics is None else check_names(
+        m.strip() for m in metrics.split(",") if m.strip())
+    run = api.load_run(run_dir, device=device)
+    result = run.evaluate(names, n)
+    result["eval_n"] = min(n or run.config.eval_n, run.dataset.test.shape[0])
+    atomic_write_json(run.folder.file(EVAL), result)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo(f"{run.config.method} on {run.config.data}: {result['eval_n']} generated vs "
+               f"{result['eval_n']} held-out points")
+    for key, value in result.items():
+        if isinstance(value, dict):
+            for sub, v in value.items():
+                click.echo(f"  {key + '/' + sub:32s} {_num(v)}")
+        elif key != "eval_n":
+            click.echo(f"  {key:32s} {_num(value)}")
+    click.echo(f"wrote {run.folder.file(EVAL)}")
+
+
+def _num(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.5g}"
+    return "n/a" if v is None else str(v)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("run_dir", type=click.Path())
+def report(run_dir):
+    """(Re)write a run folder's self-contained report.html."""
+    from .viz.report import write_report
+
+    click.echo(f"report: {write_report(run_dir)}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path())
+@click.option("--out", type=click.Path(dir_okay=False), default="compare.html",
+              show_default=True, help="HTML page to write.")
+def compare(run_dirs, out):
+    """Put runs side by side in one page: table, critic plots, curves."""
+    from .viz.report import write_compare
+
+    if not Path(out).parent.exists():
+        raise CommandFailed(f"--out {out}: folder {Path(out).parent} does not exist")
+    click.echo(f"comparison: {write_compare(run_dirs, out)}")
 
 
 @cli.command(context_settings=CONTEXT)

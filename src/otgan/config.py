@@ -60,6 +60,15 @@ def _device(v):
     return None if ok else "must be auto, cpu, cuda, cuda:N or mps"
 
 
+def _metric_names(v):
+    if v == "auto":
+        return None
+    from .metrics import METRICS
+
+    bad = [n for n in v.split(",") if n.strip() not in METRICS]
+    return f"has unknown metric {bad[0]!r} (available: {', '.join(METRICS)})" if bad else None
+
+
 def _f(default, help, kind, check=None, choices=None, group="run"):
     meta = dict(help=help, kind=kind, check=check, choices=choices, group=group)
     if isinstance(default, tuple):
@@ -140,6 +149,13 @@ class TrainConfig:
                      _at_least(2), group="run")
     checkpoint_every: int = _f(1000, "generator updates between checkpoints (0: only at the end)",
                                "int", _nonneg, group="run")
+    metrics: str = _f("auto", "metrics evaluated during training, comma-separated, or auto "
+                      "(w1,w2,critic,lipschitz, and modes on mixtures)", "str", _metric_names,
+                      group="run")
+    eval_background: bool = _f(True, "solve evaluation OT problems on a background thread (the "
+                               "second core) while training continues", "bool", group="run")
+    tensorboard: bool = _f(True, "write TensorBoard event files to <run>/tensorboard", "bool",
+                           group="run")
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -218,9 +234,28 @@ _KIND_WORDS = {"bool": "true or false", "int": "an integer", "float": "a number"
                "ints": "comma-separated integers such as 128,64", "str": "a string"}
 
 
+# Spellings users bring from other GAN code, mapped to otgan's names before fuzzy matching.
+SYNONYMS = {"learning_rate": "lr", "lambda": "gp_lambda", "lam": "gp_lambda",
+            "critic_iters": "n_critic", "d_iters": "n_critic", "batch": "batch_size",
+            "iterations": "steps", "iters": "steps", "z_dim": "latent_dim", "nz": "latent_dim",
+            "clip_value": "clip", "weight_clip": "clip"}
+
+
+def closest_key(key: str, valid) -> str | None:
+    """The valid key a misspelled ``key`` most likely meant, or None."""
+    k = key.lower().replace("-", "_")
+    for wrong, right in SYNONYMS.items():
+        k = k.replace(wrong, right)
+    for cutoff in (0.6, 0.4):
+        close = difflib.get_close_matches(k, list(valid), n=1, cutoff=cutoff)
+        if close:
+            return close[0]
+    return None
+
+
 def unknown_key_error(key: str, valid=None, what="config key") -> ConfigError:
     valid = list(FIELDS) if valid is None else list(valid)
-    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
+    close = [c] if (c := closest_key(key, valid)) else []
     hint = f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(valid)}"
     return ConfigError(f"unknown {what} {key!r}{hint}")
 

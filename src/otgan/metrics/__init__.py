@@ -1,19 +1,40 @@
-"""Metrics behind a registry: each takes an ``EvalContext`` and returns a dict of floats.
+"""Metrics behind a registry: each takes an ``EvalContext`` and returns a dict.
 
-The training loop only calls ``compute(names, ctx)``; how a metric is computed lives here.
+The training loop never computes a metric itself; it asks ``compute(names, ctx)``.  Metrics that
+only need point clouds (``OT_METRICS``) can run on a background thread: POT's exact solver
+releases the GIL, so they use the second core while training goes on.
+
+| name      | returns |
+|-----------|---------|
+| w1, w2    | exact W1 / W2 between generated and held-out points (POT network simplex) |
+| sliced    | sliced W2 (for large N or high dimension) |
+| energy    | energy distance |
+| critic    | Wasserstein methods: critic_estimate = E D(real) - E D(fake) on held-out data;
+|           | GAN methods: js_estimate = (V + log 4) / 2 |
+| lipschitz | segment estimate (lip_mean, lip_max, ...), gradient norms at real/fake/interpolates,
+|           | largest singular value of every critic layer (sigma_max, sigma_product, sigma_layers) |
+| modes     | mixtures only: modes covered, % high-quality, KL of the mode histogram to uniform |
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
 import torch
+import torch.nn.functional as F
 
 from ..errors import ConfigError
-from .lipschitz import gradient_norm_stats, input_gradient_norms
+from .lipschitz import (eval_mode, gradient_norm_stats, input_gradient_norms,
+                        layer_spectral_norms, lipschitz_segments)
+from .modes import mode_coverage
 from .ot import (OTNotConverged, energy_distance, sliced_wasserstein, wasserstein,
                  wasserstein1, wasserstein2)
+
+
+def _identity(x):
+    return x
 
 
 @dataclass
@@ -24,13 +45,22 @@ class EvalContext:
     real: torch.Tensor
     critic: torch.nn.Module | None = None
     #: maps data coordinates to the critic's input coordinates
-    encode: Callable[[torch.Tensor], torch.Tensor] = lambda x: x
-    method: object = None
-    dataset: object = None
+    encode: Callable[[torch.Tensor], torch.Tensor] = _identity
+    #: what the critic estimates: "W" or "JS" (a Method's ``estimates``)
+    estimates: str = "W"
+    #: mixture modes (K, d) and their sigma, when the data has them
+    modes: torch.Tensor | None = None
+    mode_sigma: float | None = None
+    #: draws n fresh generated points (data coordinates) with the evaluation seed
+    sample: Callable[[int], torch.Tensor] | None = None
+    #: randomness of diagnostics (segments, interpolates), separate from training's stream
+    generator: torch.Generator | None = None
     cache: dict = field(default_factory=dict)
 
 
 METRICS: dict[str, Callable[[EvalContext], dict]] = {}
+#: metrics that use only the point clouds (safe to run on a background thread)
+OT_METRICS = ("w1", "w2", "sliced", "energy")
 
 
 def register_metric(name: str):
@@ -40,21 +70,96 @@ def register_metric(name: str):
     return deco
 
 
-def compute(names, ctx: EvalContext) -> dict:
-    out: dict = {}
+def check_names(names) -> tuple[str, ...]:
+    names = tuple(names)
     for name in names:
         if name not in METRICS:
             raise ConfigError(f"unknown metric {name!r} (available: {', '.join(METRICS)})")
-        out.update(METRICS[name](ctx))
+    return names
+
+
+def compute(names, ctx: EvalContext) -> dict:
+    """Run the named metrics in order; each one's results are visible to the next in ctx.cache."""
+    out: dict = {}
+    for name in check_names(names):
+        res = METRICS[name](ctx)
+        ctx.cache.update(res)
+        out.update(res)
     return out
 
 
+def default_metrics(has_modes: bool, image: bool = False) -> tuple[str, ...]:
+    """The metrics evaluated during training when ``metrics = auto``."""
+    names = ["w1", "w2", "critic", "lipschitz"]
+    if has_modes:
+        names.append("modes")
+    return tuple(names)
+
+
+# ----------------------------------------------------------------------------- registered
 @register_metric("w1")
 def _w1(ctx: EvalContext) -> dict:
-    """Exact W1 between generated and held-out points."""
     return {"w1": wasserstein1(ctx.fake, ctx.real)}
 
 
-__all__ = ["EvalContext", "METRICS", "OTNotConverged", "compute", "energy_distance",
-           "gradient_norm_stats", "input_gradient_norms", "register_metric",
+@register_metric("w2")
+def _w2(ctx: EvalContext) -> dict:
+    return {"w2": wasserstein2(ctx.fake, ctx.real)}
+
+
+@register_metric("sliced")
+def _sliced(ctx: EvalContext) -> dict:
+    return {"sliced_w2": sliced_wasserstein(ctx.fake, ctx.real, n_projections=256, p=2)}
+
+
+@register_metric("energy")
+def _energy(ctx: EvalContext) -> dict:
+    return {"energy": energy_distance(ctx.fake, ctx.real)}
+
+
+@register_metric("critic")
+@torch.no_grad()
+def _critic(ctx: EvalContext) -> dict:
+    """The critic's own estimate on held-out data (W, or JS for the GAN discriminator)."""
+    D = ctx.critic
+    dev = next(D.parameters()).device
+    with eval_mode(D):
+        s_real = D(ctx.encode(ctx.real.to(dev))).reshape(-1).double()
+        s_fake = D(ctx.encode(ctx.fake.to(dev))).reshape(-1).double()
+    if ctx.estimates == "JS":
+        v = -(F.softplus(-s_real).mean() + F.softplus(s_fake).mean())
+        return {"js_estimate": float((v + math.log(4.0)) / 2)}
+    out = {"critic_estimate": float(s_real.mean() - s_fake.mean())}
+    if "w1" in ctx.cache and ctx.encode is _identity and ctx.cache["w1"] > 0:
+        out["critic_ratio"] = out["critic_estimate"] / ctx.cache["w1"]
+    return out
+
+
+@register_metric("lipschitz")
+def _lipschitz(ctx: EvalContext) -> dict:
+    D = ctx.critic
+    dev = next(D.parameters()).device
+    real, fake = ctx.encode(ctx.real.to(dev)), ctx.encode(ctx.fake.to(dev))
+    n = min(real.shape[0], fake.shape[0])
+    out = lipschitz_segments(D, real[:n], fake[:n], generator=ctx.generator)
+    out.update(gradient_norm_stats(D, real[:n], fake[:n], generator=ctx.generator))
+    sig = layer_spectral_norms(D)
+    if sig:
+        out["sigma_max"] = max(sig.values())
+        out["sigma_product"] = float(math.prod(sig.values()))
+        out["sigma_layers"] = sig
+    return out
+
+
+@register_metric("modes")
+def _modes(ctx: EvalContext) -> dict:
+    if ctx.modes is None:
+        return {}
+    pts = ctx.sample(2500) if ctx.sample is not None else ctx.fake
+    return mode_coverage(pts, ctx.modes, ctx.mode_sigma)
+
+
+__all__ = ["EvalContext", "METRICS", "OTNotConverged", "OT_METRICS", "check_names", "compute",
+           "default_metrics", "energy_distance", "gradient_norm_stats", "input_gradient_norms",
+           "layer_spectral_norms", "lipschitz_segments", "mode_coverage", "register_metric",
            "sliced_wasserstein", "wasserstein", "wasserstein1", "wasserstein2"]

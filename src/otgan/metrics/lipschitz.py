@@ -1,37 +1,53 @@
-"""Lipschitz diagnostics of a critic: input-gradient norms, segment estimates, layer norms."""
+"""Lipschitz diagnostics of a critic: input-gradient norms, segment estimates, layer norms.
+
+Every function runs the critic in eval mode (no spectral-norm power iteration, no state change)
+and takes its randomness from an explicit ``torch.Generator`` so that diagnosing a critic never
+shifts the training RNG stream.
+"""
 
 from __future__ import annotations
+
+import contextlib
+import math
 
 import torch
 from torch import nn
 
 
-def input_gradient_norms(critic: nn.Module, x: torch.Tensor) -> torch.Tensor:
+@contextlib.contextmanager
+def eval_mode(module: nn.Module):
+    was_training = module.training
+    module.eval()
+    try:
+        yield module
+    finally:
+        module.train(was_training)
+
+
+def input_gradient_norms(critic: nn.Module, x: torch.Tensor, chunk: int = 65536) -> torch.Tensor:
     """||grad_x D(x)|| for every row of ``x`` (critic in its current mode, no graph kept)."""
-    x = x.detach().requires_grad_(True)
-    with torch.enable_grad():
-        (g,) = torch.autograd.grad(critic(x).sum(), x)
-    return torch.linalg.vector_norm(g.flatten(1), dim=1)
+    out = []
+    for i in range(0, x.shape[0], chunk):
+        xi = x[i:i + chunk].detach().requires_grad_(True)
+        with torch.enable_grad():
+            (g,) = torch.autograd.grad(critic(xi).sum(), xi)
+        out.append(torch.linalg.vector_norm(g.flatten(1), dim=1))
+    return torch.cat(out)
+
+
+def _alpha(n: int, like: torch.Tensor, generator=None) -> torch.Tensor:
+    shape = (n,) + (1,) * (like.dim() - 1)
+    return torch.rand(shape, device=like.device, dtype=like.dtype, generator=generator)
 
 
 def gradient_norm_stats(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor,
                         generator: torch.Generator | None = None) -> dict[str, float]:
-    """Gradient-norm statistics at real, fake and interpolated points.
-
-    Runs the critic in eval mode (no spectral-norm power iteration, no state change) and draws
-    the interpolation weights from ``generator`` so the training RNG stream is untouched.
-    """
-    was_training = critic.training
-    critic.eval()
-    try:
-        shape = (real.shape[0],) + (1,) * (real.dim() - 1)
-        alpha = torch.rand(shape, device=real.device, dtype=real.dtype, generator=generator)
-        x_hat = torch.lerp(real, fake, alpha)
+    """Gradient-norm statistics at real, fake and interpolated points (x_hat as in WGAN-GP)."""
+    with eval_mode(critic):
+        x_hat = torch.lerp(real, fake, _alpha(real.shape[0], real, generator))
         n_real = input_gradient_norms(critic, real)
         n_fake = input_gradient_norms(critic, fake)
         n_hat = input_gradient_norms(critic, x_hat)
-    finally:
-        critic.train(was_training)
     return {
         "gnorm_real": float(n_real.mean()),
         "gnorm_fake": float(n_fake.mean()),
@@ -39,3 +55,50 @@ def gradient_norm_stats(critic: nn.Module, real: torch.Tensor, fake: torch.Tenso
         "gnorm_interp_max": float(n_hat.max()),
         "gnorm_frac_above_1": float((n_hat > 1).float().mean()),
     }
+
+
+def lipschitz_segments(critic: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                       max_pairs: int = 65536, generator: torch.Generator | None = None,
+                       ) -> dict[str, float]:
+    """The course's ``lipconstant`` estimate: gradient norms on segments between all pairs.
+
+    For every pair (x_i, y_j) a point a_ij = (1 - u) x_i + u y_j, u ~ U[0, 1], is drawn and
+    ||grad D(a_ij)|| computed.  ``lip_mean`` is the course's value (the mean), ``lip_max`` the
+    largest norm seen (a lower bound of the Lipschitz constant on the segments' hull).  When
+    m * n exceeds ``max_pairs`` the first sqrt(max_pairs) points of each side are used.
+    """
+    k = max(1, int(math.isqrt(max_pairs)))
+    x, y = x[:k], y[:k]
+    m, n = x.shape[0], y.shape[0]
+    u = torch.rand((m, n) + (1,) * (x.dim() - 1), device=x.device, dtype=x.dtype,
+                   generator=generator)
+    pts = ((1 - u) * x[:, None] + u * y[None, :]).flatten(0, 1)
+    with eval_mode(critic):
+        norms = input_gradient_norms(critic, pts)
+    q = torch.quantile(norms.double(), torch.tensor([0.5, 0.99], dtype=torch.float64,
+                                                     device=norms.device))
+    return {"lip_mean": float(norms.mean()), "lip_max": float(norms.max()),
+            "lip_median": float(q[0]), "lip_q99": float(q[1]),
+            "lip_frac_above_1": float((norms > 1).float().mean())}
+
+
+LINEAR_LAYERS = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d,
+                 nn.ConvTranspose2d, nn.ConvTranspose3d)
+
+
+@torch.no_grad()
+def layer_spectral_norms(critic: nn.Module) -> dict[str, float]:
+    """Largest singular value of every Linear/Conv weight (the effective weight, after any
+    spectral normalization), the weight reshaped to (out, -1) for convolutions as SN-GAN does.
+
+    The product of these is an upper bound of the critic's Lipschitz constant when its
+    activations are 1-Lipschitz (Linear layers; for convolutions the reshaped norm is a proxy).
+    """
+    out = {}
+    with eval_mode(critic):
+        for name, layer in critic.named_modules():
+            if isinstance(layer, LINEAR_LAYERS):
+                w = layer.weight.detach().double()
+                w = w.reshape(w.shape[0], -1) if w.dim() > 2 else w
+                out[name or "layer"] = float(torch.linalg.matrix_norm(w, ord=2))
+    return out

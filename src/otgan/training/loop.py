@@ -29,7 +29,8 @@ class Hooks:
 
     #: (state, last real batch, last fake batch) -> cheap diagnostics added to every record
     diagnose: Callable | None = None
-    #: (state) -> dict of evaluation metrics, every ``cfg.eval_every`` updates and at the end
+    #: (state) -> latest finished evaluation (for display); runs every ``cfg.eval_every``
+    #: updates and at the end, and writes its own records
     evaluate: Callable | None = None
     #: (record) -> None, writes a finished record
     write: Callable | None = None
@@ -79,6 +80,7 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
     bar = tqdm(total=cfg.steps, initial=state.step, disable=not progress, dynamic_ncols=True,
                desc=cfg.method, leave=False)
     label = "JS" if method.estimates == "JS" else "W"
+    postfix: dict[str, str] = {}
     try:
         while state.step < cfg.steps:
             t0 = time.perf_counter()
@@ -109,23 +111,22 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
             bar.update(1)
 
             step, last = state.step, cfg.steps
-            log_now = _is_due(step, cfg.log_every, last)
-            eval_now = hooks.evaluate is not None and _is_due(step, cfg.eval_every, last)
-            if log_now or eval_now:
+            if _is_due(step, cfg.log_every, last):
                 record = {"step": step, "critic_steps": state.critic_steps,
                           "time": round(state.train_time, 4)}
                 record.update(means.pop())
                 _check_finite(record, state)
                 if hooks.diagnose is not None:
                     record.update(hooks.diagnose(state, real, fake))
-                if eval_now:
-                    record.update(hooks.evaluate(state))
-                postfix = {label: f"{record.get('estimate', float('nan')):.3f}"}
-                if "w1" in record:
-                    postfix["W1"] = f"{record['w1']:.3f}"
-                bar.set_postfix(postfix, refresh=False)
                 if hooks.write is not None:
                     hooks.write(record)
+                postfix[label] = f"{record['estimate']:.3f}"
+                bar.set_postfix(postfix, refresh=False)
+            if hooks.evaluate is not None and _is_due(step, cfg.eval_every, last):
+                shown = hooks.evaluate(state)
+                if "w1" in shown:
+                    postfix["W1"] = f"{shown['w1']:.3f}"
+                    bar.set_postfix(postfix, refresh=False)
             if hooks.checkpoint is not None and cfg.checkpoint_every > 0 \
                     and step % cfg.checkpoint_every == 0 and step != cfg.steps:
                 hooks.checkpoint(state)

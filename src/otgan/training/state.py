@@ -51,17 +51,22 @@ class BatchSampler:
 
 
 def make_optimizer(params, cfg, lr: float) -> torch.optim.Optimizer:
-    """The optimizer named by ``cfg.optimizer``; Adam uses the fused kernel where available."""
+    """The optimizer named by ``cfg.optimizer``, with its multi-tensor implementation.
+
+    PyTorch enables the multi-tensor (``foreach``) path by default only on CUDA; on the CPU the
+    per-parameter loop made RMSprop.step cost 0.32 ms for the lab's six-tensor critic, a quarter
+    of a critic update.  Adam uses the fused kernel where the installed torch has it.
+    """
     params = list(params)
     if cfg.optimizer == "adam":
         try:
             return torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2), fused=True)
         except (RuntimeError, TypeError):  # older torch or an unsupported device
-            return torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2))
+            return torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2), foreach=True)
     if cfg.optimizer == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr)
+        return torch.optim.RMSprop(params, lr=lr, foreach=True)
     if cfg.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=lr)
+        return torch.optim.SGD(params, lr=lr, foreach=True)
     raise ConfigError(f"optimizer: unknown optimizer {cfg.optimizer!r}")
 
 

@@ -1,6 +1,16 @@
-"""Figures of a run: data vs samples (more in later modules)."""
+"""Figures of a run, drawn from what the run folder holds (no model needed).
+
+- ``scatter_samples``: held-out data vs generated points;
+- ``plot_critic``: the critic's level sets with its gradient field (arrows), as in the WGAN-GP
+  authors' toy figures, over data and samples;
+- ``plot_curves``: critic estimate and exact W1/W2, losses, gradient norms against steps;
+- ``animate``: samples and critic contours over training, as a GIF.
+"""
 
 from __future__ import annotations
+
+import io
+import math
 
 import numpy as np
 
@@ -8,7 +18,7 @@ from ..metrics.ot import as_points
 from . import style
 
 
-def scatter_samples(ax, real, fake, title: str | None = None, limit: float | None = None) -> None:
+def scatter_samples(ax, real, fake, title: str | None = None, extent=None) -> None:
     """Held-out data and generated points on one axis (first two coordinates)."""
     r, f = as_points(real), as_points(fake)
     if r.shape[1] == 1:
@@ -17,15 +27,9 @@ def scatter_samples(ax, real, fake, title: str | None = None, limit: float | Non
                label="data (held-out)", linewidths=0)
     ax.scatter(f[:, 0], f[:, 1], s=style.POINT_SIZE, c=style.FAKE, alpha=style.ALPHA,
                label="generated", linewidths=0)
-    if limit is None:
-        both = np.concatenate([r[:, :2], f[:, :2]])
-        lo, hi = np.percentile(both, [0.5, 99.5], axis=0)
-        pad = 0.1 * float(np.max(hi - lo))
-        ax.set_xlim(lo[0] - pad, hi[0] + pad)
-        ax.set_ylim(lo[1] - pad, hi[1] + pad)
-    else:
-        ax.set_xlim(-limit, limit)
-        ax.set_ylim(-limit, limit)
+    extent = extent if extent is not None else plot_extent(r)
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
     ax.set_aspect("equal")
     ax.legend(loc="upper right", fontsize=7, markerscale=3)
     if title:
@@ -35,7 +39,130 @@ def scatter_samples(ax, real, fake, title: str | None = None, limit: float | Non
         ax.set_ylabel("coordinate 1")
 
 
+def plot_extent(points, pad: float = 0.25) -> tuple[float, float, float, float]:
+    """A square window around the bulk of ``points`` (0.5 to 99.5 percentiles, padded)."""
+    p = as_points(points)[:, :2]
+    lo, hi = np.percentile(p, [0.5, 99.5], axis=0)
+    centre, half = (lo + hi) / 2, float(np.max(hi - lo)) / 2 * (1 + pad) + 1e-6
+    return (float(centre[0] - half), float(centre[0] + half), float(centre[1] - half),
+            float(centre[1] + half))
+
+
 def plot_samples(real, fake, path, title: str | None = None) -> None:
     fig, (ax,) = style.figure()
     scatter_samples(ax, real, fake, title)
     style.save(fig, path)
+
+
+def plot_critic(ax, snap: dict, real=None, title: str | None = None, colorbar: bool = True,
+                label: str = "critic D(x)") -> None:
+    """Level sets of the critic on a grid, its gradient field, and the points of ``snap``."""
+    x0, x1, y0, y1 = snap["extent"]
+    grid = np.asarray(snap["grid"])
+    n = grid.shape[0]
+    xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+    cs = ax.contourf(xs, ys, grid, levels=24, cmap=style.CRITIC_CMAP)
+    ax.contour(xs, ys, grid, levels=12, colors="k", linewidths=0.3, alpha=0.4)
+    if "arrows" in snap:
+        ax_, ay_, u, v = (np.asarray(snap["arrows"][k]) for k in ("x", "y", "u", "v"))
+        ax.quiver(ax_, ay_, u, v, color="k", alpha=0.6, angles="xy", pivot="mid",
+                  width=0.004)
+    if real is not None:
+        r = as_points(real)
+        ax.scatter(r[:, 0], r[:, 1], s=2, c=style.REAL, alpha=0.5, linewidths=0)
+    f = as_points(snap["fake"])
+    ax.scatter(f[:, 0], f[:, 1], s=2, c=style.FAKE, alpha=0.7, linewidths=0)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    if colorbar:
+        cb = ax.figure.colorbar(cs, ax=ax, fraction=0.046, pad=0.04)
+        cb.set_label(label, fontsize=8)
+        cb.ax.tick_params(labelsize=7)
+    if title:
+        ax.set_title(title, fontsize=9)
+
+
+def split_history(history: list[dict]) -> tuple[list[dict], list[dict]]:
+    train = [r for r in history if not r.get("eval")]
+    evals = [r for r in history if r.get("eval")]
+    return train, evals
+
+
+def _series(records, key):
+    pts = [(r["step"], r[key]) for r in records if isinstance(r.get(key), (int, float))]
+    return ([p[0] for p in pts], [p[1] for p in pts]) if pts else ([], [])
+
+
+def plot_curves(history: list[dict], path=None, estimates: str = "W", floor: float | None = None,
+                title: str | None = None, axes=None, label: str | None = None):
+    """Three panels against generator updates: estimate vs exact W, losses, gradient norms."""
+    train, evals = split_history(history)
+    own = axes is None
+    if own:
+        fig, axes = style.figure(3, size=3.6)
+    ax_w, ax_l, ax_g = axes
+    tag = f"{label}: " if label else ""
+    s, v = _series(train, "estimate")
+    name = "discriminator JS estimate" if estimates == "JS" else "critic estimate of W"
+    line = ax_w.plot(s, v, lw=1, label=tag + name)[0]
+    s, v = _series(evals, "w1")
+    if s:
+        ax_w.plot(s, v, "o-", ms=3, lw=1.2, color=line.get_color() if label else style.FAKE,
+                  label=tag + "exact W1 (held-out)")
+    s, v = _series(evals, "w2")
+    if s and not label:
+        ax_w.plot(s, v, "s--", ms=3, lw=1, color="#59a14f", label="exact W2 (held-out)")
+    if estimates == "JS":
+        ax_w.axhline(math.log(2), color="grey", ls=":", lw=1, label="log 2 (disjoint supports)")
+    if floor is not None:
+        ax_w.axhline(floor, color="k", ls=":", lw=1, label=f"W1 noise floor {floor:.3f}")
+    ax_w.set_title("estimate and exact distance", fontsize=9)
+    for k, st in (("loss_d", "-"), ("loss_g", "--")):
+        s, v = _series(train, k)
+        ax_l.plot(s, v, st, lw=1, label=tag + k)
+    ax_l.set_title("losses", fontsize=9)
+    for k, st in (("gnorm_real", "-"), ("gnorm_fake", "--"), ("gnorm_interp", ":")):
+        s, v = _series(train, k)
+        ax_g.plot(s, v, st, lw=1, label=tag + k.replace("gnorm_", "||grad D|| at "))
+    s, v = _series(evals, "lip_max")
+    if s:
+        ax_g.plot(s, v, "^-", ms=3, lw=0.8, label=tag + "max on segments")
+    ax_g.axhline(1.0, color="grey", ls=":", lw=1)
+    ax_g.set_title("critic gradient norms", fontsize=9)
+    for ax in axes:
+        ax.set_xlabel("generator updates", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=6)
+    if own:
+        if title:
+            fig.suptitle(title, fontsize=10)
+        if path is not None:
+            style.save(fig, path)
+        else:
+            return fig
+    return None
+
+
+def animate(snaps: list[dict], real, path, title: str = "", fps: int = 4,
+            label: str = "critic D(x)") -> None:
+    """GIF of samples and critic contours, one frame per snapshot (Pillow's GIF writer)."""
+    from PIL import Image
+
+    frames = []
+    for s in snaps:
+        fig, (ax,) = style.figure(size=4.2)
+        plot_critic(ax, s, real, title=f"{title} step {int(s['step'])}", colorbar=False,
+                    label=label)
+        frames.append(Image.open(io.BytesIO(figure_png(fig))).convert("P", palette=1,
+                                                                      colors=128))
+    if frames:
+        frames[0].save(path, format="GIF", save_all=True, append_images=frames[1:],
+                       duration=1000 // fps, loop=0)
+
+
+def figure_png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png", dpi=style.DPI)
+    return buf.getvalue()

@@ -1,25 +1,31 @@
-"""One plotting style for every otgan figure."""
+"""One plotting style for every otgan figure.
+
+Figures are built with matplotlib's object-oriented ``Figure`` (no pyplot), so importing otgan
+never changes the user's backend, and figures can be drawn from any thread.
+"""
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only; no display needed
-
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure
 
 REAL = "#1f4e79"  # dark blue: data, as in the course's figures
 FAKE = "#f28e2b"  # orange: generated samples
+CRITIC_CMAP = "RdBu_r"  # high critic values red (where the critic sees data), low blue
 POINT_SIZE = 3
 ALPHA = 0.5
+DPI = 100
 
 
-def figure(ncols: int = 1, size: float = 4.0):
-    fig, axes = plt.subplots(1, ncols, figsize=(size * ncols, size), squeeze=False)
-    return fig, axes[0]
+def figure(ncols: int = 1, size: float = 4.0, nrows: int = 1):
+    fig = Figure(figsize=(size * ncols, size * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    return fig, (axes[0] if nrows == 1 else axes)
 
 
 def save(fig, path) -> None:
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    fig.savefig(path, dpi=DPI)
+
+
+def close(fig) -> None:
+    """Nothing to release: ``Figure`` objects are not tracked by pyplot."""

@@ -1,0 +1,45 @@
+"""Where records go: the run's history, metrics.jsonl, and TensorBoard event files."""
+
+from __future__ import annotations
+
+import numbers
+
+
+class MetricsLogger:
+    """Appends every record to ``history``, to metrics.jsonl, and its scalars to TensorBoard.
+
+    Training records and evaluation records (``"eval": true``) share the file; TensorBoard tags
+    are ``train/<key>`` and ``eval/<key>``.
+    """
+
+    def __init__(self, folder=None, tensorboard: bool = False):
+        self.folder = folder
+        self.history: list[dict] = []
+        self.tb = None
+        if folder is not None and tensorboard:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.tb = SummaryWriter(log_dir=str(folder.file("tensorboard")))
+
+    def write(self, record: dict) -> None:
+        self.history.append(record)
+        if self.folder is not None:
+            self.folder.append_metrics(record)
+        if self.tb is not None:
+            prefix = "eval" if record.get("eval") else "train"
+            step = record["step"]
+            for key, value in record.items():
+                if key in ("step", "eval") or isinstance(value, bool):
+                    continue
+                if isinstance(value, numbers.Real):
+                    self.tb.add_scalar(f"{prefix}/{key}", value, step)
+                elif isinstance(value, dict):
+                    for sub, v in value.items():
+                        if isinstance(v, numbers.Real):
+                            self.tb.add_scalar(f"{prefix}/{key}/{sub}", v, step)
+
+    def close(self) -> None:
+        if self.tb is not None:
+            self.tb.flush()
+            self.tb.close()
+            self.tb = None

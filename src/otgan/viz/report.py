@@ -1,0 +1,202 @@
+"""Self-contained HTML pages: ``report.html`` of one run, and a side-by-side comparison.
+
+Everything is read from run folders (config.json, metrics.jsonl, summary.json, eval.json,
+snapshots/); images are embedded as base64, so a page opens offline, alone, anywhere.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+
+from ..training.runs import RunDir, atomic_write_bytes
+from . import style
+from .plots import (animate, figure_png, plot_critic, plot_curves, scatter_samples,
+                    split_history)
+from .snapshots import load_snapshots
+
+REPORT = "report.html"
+SUMMARY = "summary.json"
+EVAL = "eval.json"
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;
+max-width:1200px;color:#222;padding:0 1em}
+h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ddd;padding:.3em .6em;
+text-align:left;vertical-align:top}th{background:#f4f4f4}td.num{text-align:right;
+font-variant-numeric:tabular-nums}img{max-width:100%}.row{display:flex;flex-wrap:wrap;gap:1em}
+.note{color:#666;font-size:.85em}pre{background:#f7f7f7;padding:.8em;overflow:auto;font-size:.8em}
+"""
+
+# (key, label, format) of the summary table, in order; missing keys are skipped.
+ROWS = [
+    ("method", "method", "{}"), ("preset", "preset", "{}"), ("data", "data", "{}"),
+    ("steps", "generator updates", "{}"), ("critic_steps", "critic updates", "{}"),
+    ("train_time", "training time (s)", "{:.1f}"), ("w1", "exact W1 to held-out", "{:.4f}"),
+    ("w1_floor", "W1 noise floor (held-out vs held-out)", "{:.4f}"),
+    ("w2", "exact W2 to held-out", "{:.4f}"), ("critic_estimate", "critic estimate of W", "{:.4f}"),
+    ("critic_ratio", "critic estimate / exact W1", "{:.3f}"),
+    ("js_estimate", "discriminator JS estimate (log 2 = 0.693)", "{:.4f}"),
+    ("lip_mean", "Lipschitz: mean ||grad D|| on segments", "{:.3f}"),
+    ("lip_max", "Lipschitz: max ||grad D|| on segments", "{:.3f}"),
+    ("lip_frac_above_1", "fraction of segment points with ||grad D|| > 1", "{:.3f}"),
+    ("sigma_product", "product of layer spectral norms", "{:.3g}"),
+    ("modes_covered", "modes covered", "{}"), ("high_quality_pct", "high-quality samples (%)",
+                                               "{:.1f}"),
+    ("mode_kl", "KL(mode histogram || uniform)", "{:.3f}"),
+    ("eval_overhead_pct", "evaluation time / training time (%)", "{:.1f}"),
+    ("device", "device", "{}"), ("seed", "seed", "{}"),
+]
+
+
+def _img(png: bytes, alt: str, mime: str = "image/png") -> str:
+    data = base64.b64encode(png).decode()
+    return f'<img alt="{html.escape(alt)}" src="data:{mime};base64,{data}">'
+
+
+def _fmt(value, fmt: str) -> str:
+    if value is None:
+        return "n/a"
+    try:
+        return fmt.format(value)
+    except (ValueError, TypeError):
+        return html.escape(str(value))
+
+
+def run_summary(folder: RunDir) -> dict:
+    """Flat dict of what a run's summary table shows (latest evaluation wins)."""
+    record = folder.read_config()
+    cfg = record["config"]
+    out = {"method": cfg["method"], "preset": cfg["preset"], "data": cfg["data"],
+           "device": record.get("device"), "seed": cfg["seed"]}
+    history = folder.read_metrics()
+    train, evals = split_history(history)
+    if train:
+        out.update(steps=train[-1]["step"], critic_steps=train[-1].get("critic_steps"),
+                   train_time=train[-1].get("time"))
+    if evals:  # a run cut short has no summary.json: its last evaluation stands in
+        out.update({k: v for k, v in evals[-1].items() if k not in ("step", "eval")})
+    for path in (folder.file(SUMMARY), folder.file(EVAL)):  # later files are more complete
+        if path.is_file():
+            try:
+                out.update(json.loads(path.read_text()))
+            except json.JSONDecodeError:
+                pass
+    return out
+
+
+def _table(columns: list[tuple[str, dict]]) -> str:
+    head = "".join(f"<th>{html.escape(name)}</th>" for name, _ in columns)
+    rows = []
+    for key, label, fmt in ROWS:
+        if not any(key in s for _, s in columns):
+            continue
+        cells = "".join(f'<td class="num">{_fmt(s.get(key), fmt)}</td>' for _, s in columns)
+        rows.append(f"<tr><th>{html.escape(label)}</th>{cells}</tr>")
+    return f"<table><tr><th></th>{head}</tr>{''.join(rows)}</table>"
+
+
+def _critic_label(method: str) -> str:
+    return "discriminator logit" if method in ("gan", "gan-ns") else "critic D(x)"
+
+
+def _final_figure(folder: RunDir, summary: dict, snaps: list[dict]) -> bytes | None:
+    if snaps:
+        fig, (a, b) = style.figure(2, size=4.6)
+        real = _held_out(folder)
+        s = snaps[-1]
+        scatter_samples(a, real, s["fake"], f"samples, step {int(s['step'])}",
+                        extent=tuple(s["extent"]))
+        plot_critic(b, s, real, f"critic level sets and gradient, step {int(s['step'])}",
+                    label=_critic_label(summary["method"]))
+        return figure_png(fig)
+    if folder.file("samples.png").is_file():
+        return folder.file("samples.png").read_bytes()
+    return None
+
+
+def _held_out(folder: RunDir, n: int = 1000):
+    path = folder.path / "snapshots" / "heldout.npy"
+    if path.is_file():
+        import numpy as np
+
+        return np.load(path, allow_pickle=False)[:n]
+    return None
+
+
+def write_report(path) -> Path:
+    """Write ``report.html`` into the run folder ``path``; returns its path."""
+    folder = RunDir.open(path)
+    record = folder.read_config()
+    summary = run_summary(folder)
+    history = folder.read_metrics()
+    snaps = load_snapshots(folder.path)
+    method = summary["method"]
+    estimates = "JS" if method in ("gan", "gan-ns") else "W"
+    parts = [f"<h1>otgan run: {html.escape(method)} on {html.escape(str(summary['data']))}</h1>",
+             f'<p class="note">{html.escape(str(folder.path))} &middot; created '
+             f'{html.escape(str(record.get("created")))} &middot; otgan '
+             f'{html.escape(str(record.get("versions", {}).get("otgan")))}, torch '
+             f'{html.escape(str(record.get("versions", {}).get("torch")))}</p>',
+             "<h2>Summary</h2>", _table([("this run", summary)])]
+    final = _final_figure(folder, summary, snaps)
+    if final:
+        parts += ["<h2>Samples and critic</h2>", _img(final, "samples and critic")]
+    if history:
+        fig = plot_curves(history, estimates=estimates, floor=summary.get("w1_floor"))
+        parts += ["<h2>Training curves</h2>", _img(figure_png(fig), "training curves")]
+    if len(snaps) > 1:
+        gif = folder.path / "training.gif"
+        if not gif.is_file():
+            animate(snaps, _held_out(folder), gif, title=method, label=_critic_label(method))
+        parts += ["<h2>Over training</h2>", _img(gif.read_bytes(), "animation", "image/gif")]
+    parts += ["<h2>Configuration</h2>",
+              f"<pre>{html.escape(json.dumps(record.get('config'), indent=1))}</pre>"]
+    page = _page(f"otgan: {method} on {summary['data']}", parts)
+    out = folder.file(REPORT)
+    atomic_write_bytes(out, page.encode())
+    return out
+
+
+def _page(title: str, parts: list[str]) -> str:
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
+            f"</title><style>{CSS}</style></head><body>{''.join(parts)}</body></html>")
+
+
+def write_compare(paths, out) -> Path:
+    """One page putting runs side by side: a table, aligned critic plots, overlaid curves."""
+    folders = [RunDir.open(p) for p in paths]
+    names = _short_names([f.path for f in folders])
+    summaries = [run_summary(f) for f in folders]
+    parts = [f"<h1>otgan: {len(folders)} runs compared</h1>", "<h2>Summary</h2>",
+             _table(list(zip(names, summaries)))]
+    snaps = [load_snapshots(f.path) for f in folders]
+    if any(snaps):
+        fig, axes = style.figure(len(folders), size=3.8)
+        for ax, f, s, name, summ in zip(axes, folders, snaps, names, summaries):
+            if s:
+                plot_critic(ax, s[-1], _held_out(f, 500), f"{name}: step {int(s[-1]['step'])}",
+                            colorbar=False, label=_critic_label(summ["method"]))
+            else:
+                ax.set_axis_off()
+        parts += ["<h2>Critics and samples (last evaluation)</h2>",
+                  _img(figure_png(fig), "critics")]
+    fig, axes = style.figure(3, size=3.8)
+    for f, name, summ in zip(folders, names, summaries):
+        plot_curves(f.read_metrics(), axes=axes, label=name,
+                    estimates="JS" if summ["method"] in ("gan", "gan-ns") else "W")
+    parts += ["<h2>Curves</h2>", _img(figure_png(fig), "curves")]
+    page = _page("otgan comparison", parts)
+    out = Path(out)
+    atomic_write_bytes(out, page.encode())
+    return out
+
+
+def _short_names(paths: list[Path]) -> list[str]:
+    names = [p.name for p in paths]
+    if len(set(names)) == len(names):
+        return names
+    return [str(p) for p in paths]

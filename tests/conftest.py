@@ -1,0 +1,22 @@
+import matplotlib
+import pytest
+import torch
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    # Tests run as two xdist workers on two cores: one torch thread each.
+    torch.set_num_threads(1)
+    yield
+
+
+def quick_config(**kw):
+    """A small, fast configuration for tests (no evaluation unless asked)."""
+    from otgan.api import make_config
+
+    base = dict(data="ring", steps=20, batch_size=32, n_train=2000, n_test=1000, eval_every=0,
+                eval_n=500, log_every=10, checkpoint_every=0)
+    base.update(kw)
+    return make_config(None, None, base)

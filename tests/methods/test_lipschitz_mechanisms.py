@@ -1,0 +1,42 @@
+"""Clipping bounds after every critic step; spectral norms of normalized layers close to 1."""
+
+import pytest
+import torch
+
+from otgan.api import _as_dataset, start_run
+from otgan.methods.spectral import NORMALIZED_LAYERS
+from otgan.training.loop import train_loop
+from tests.conftest import quick_config
+
+
+def test_weights_within_clip_after_every_critic_step():
+    cfg = quick_config(method="wgan-clip", clip=0.02, steps=15, n_critic=3)
+    run = start_run(cfg, _as_dataset(cfg, None))
+    method = run.method
+    original = method.after_critic_step
+    checked = []
+
+    def after(critic):
+        original(critic)
+        worst = max(float(p.detach().abs().max()) for p in critic.parameters())
+        checked.append(worst)
+        assert worst <= 0.02
+
+    method.after_critic_step = after
+    train_loop(run.state, method, cfg, progress=False)
+    assert len(checked) == 15 * 3
+    # the bound is active: without clipping, Adam/RMSprop steps would leave it
+    assert max(checked) == pytest.approx(0.02)
+
+
+def test_every_critic_layer_has_spectral_norm_close_to_one():
+    cfg = quick_config(method="sngan", steps=150, n_critic=2)
+    run = start_run(cfg, _as_dataset(cfg, None))
+    train_loop(run.state, run.method, cfg, progress=False)
+    critic = run.critic.eval()
+    layers = [m for m in critic.modules() if isinstance(m, NORMALIZED_LAYERS)]
+    assert len(layers) == 3
+    with torch.no_grad():
+        for layer in layers:
+            sigma = torch.linalg.matrix_norm(layer.weight.double(), ord=2)
+            assert abs(float(sigma) - 1.0) < 0.02, float(sigma)

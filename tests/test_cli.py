@@ -1,0 +1,88 @@
+"""The otgan command: outputs, exit codes, one-line errors."""
+
+import json
+
+import numpy as np
+import pytest
+
+from otgan.cli import main
+
+
+def run_cli(args, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(args)
+    out = capsys.readouterr()
+    return e.value.code, out.out, out.err
+
+
+SMALL = ["--steps", "20", "--batch-size", "32", "--n-train", "1000", "--n-test", "500",
+         "--eval-n", "300", "--eval-every", "10", "--no-progress"]
+
+
+def test_train_then_sample(tmp_path, capsys):
+    out = tmp_path / "run"
+    code, stdout, err = run_cli(["train", "--data", "ring", "--method", "wgan-gp", "--seed", "3",
+                                 "--out", str(out)] + SMALL, capsys)
+    assert code == 0, err
+    assert str(out) in stdout and "W1" in stdout
+    record = json.loads((out / "config.json").read_text())
+    assert record["seed"] == 3 and record["config"]["steps"] == 20
+    f1, f2, f3 = tmp_path / "a.npy", tmp_path / "b.npy", tmp_path / "c.npy"
+    for f, seed in [(f1, "1"), (f2, "1"), (f3, "2")]:
+        code, _, err = run_cli(["sample", str(out), "--n", "50", "--out", str(f), "--seed", seed],
+                               capsys)
+        assert code == 0, err
+    a, b, c = np.load(f1), np.load(f2), np.load(f3)
+    assert a.shape == (50, 2) and a.dtype == np.float32
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_config_file_and_options(tmp_path, capsys):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('method = "wgan-clip"\nclip = 0.05\n')
+    out = tmp_path / "r"
+    code, _, err = run_cli(["train", "--config", str(cfg), "--clip", "0.02", "--out", str(out)]
+                           + SMALL, capsys)
+    assert code == 0, err
+    saved = json.loads((out / "config.json").read_text())["config"]
+    assert saved["method"] == "wgan-clip" and saved["clip"] == 0.02
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["train", "--lr-g", "-1"], "lr_g must be > 0, got -1.0"),
+    (["train", "--method", "wgan-cilp"], "did you mean 'wgan-clip'"),
+    (["train", "--data", "nope.npy"], "data file not found: nope.npy"),
+    (["train", "--steps", "ten"], "steps: expected an integer, got 'ten'"),
+    (["train", "--no-such-flag"], "No such option"),
+    (["train", "--method", "wgan-gp", "--clip", "0.1"], "clip does not apply to method wgan-gp"),
+    (["sample", "does/not/exist", "--n", "5", "--out", "x.npy"], "run folder not found"),
+    (["sample", ".", "--n", "0", "--out", "x.npy"], "--n must be >= 1"),
+    (["frobnicate"], "No such command 'frobnicate'"),
+    (["presets", "nope"], "unknown method 'nope'"),
+])
+def test_bad_usage_exits_2_with_one_line(args, needle, capsys):
+    code, out, err = run_cli(args, capsys)
+    assert code == 2
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("cmd", [[], ["train"], ["sample"], ["presets"]])
+def test_help_everywhere(cmd, capsys):
+    code, out, _ = run_cli(cmd + ["--help"], capsys)
+    assert code == 0 and "Usage:" in out
+
+
+def test_train_help_lists_every_config_field(capsys):
+    from otgan.config import FIELDS
+
+    _, out, _ = run_cli(["train", "--help"], capsys)
+    for name in FIELDS:
+        assert "--" + name.replace("_", "-") in out
+
+
+def test_presets_json(capsys):
+    code, out, _ = run_cli(["presets", "--json"], capsys)
+    table = json.loads(out)
+    assert code == 0 and table["wgan-clip"]["paper"]["clip"] == 0.01

@@ -1,0 +1,90 @@
+"""Configuration: layering, coercion, validation with messages that name the bad value."""
+
+import json
+
+import pytest
+
+from otgan.config import TrainConfig, from_dict, read_config_file, resolve
+from otgan.errors import ConfigError
+from otgan.methods import METHODS
+
+
+def test_layers_defaults_preset_file_cli(tmp_path):
+    f = tmp_path / "run.toml"
+    f.write_text('method = "wgan-clip"\nclip = 0.03\nlr-d = 0.002\n')
+    cfg = resolve({"lr_d": "0.004"}, f)
+    preset = METHODS["wgan-clip"].presets["default"]
+    assert cfg.method == "wgan-clip"
+    assert cfg.clip == 0.03  # file beats preset
+    assert cfg.lr_d == 0.004  # option beats file
+    assert cfg.lr_g == preset["lr_g"]  # preset beats field default
+    assert cfg.data == TrainConfig.data  # field default
+
+
+def test_paper_presets_hold_the_papers_values():
+    clip = resolve({"method": "wgan-clip", "preset": "paper"})
+    assert (clip.optimizer, clip.lr_d, clip.clip, clip.batch_size, clip.n_critic) == \
+        ("rmsprop", 5e-5, 0.01, 64, 5)
+    gp = resolve({"method": "wgan-gp", "preset": "paper"})
+    assert (gp.gp_lambda, gp.lr_d, gp.beta1, gp.beta2, gp.n_critic) == (10.0, 1e-4, 0.0, 0.9, 5)
+
+
+@pytest.mark.parametrize("key,value,match", [
+    ("lr_g", "-1", "lr_g must be > 0"),
+    ("lr_d", "0", "lr_d must be > 0"),
+    ("n_critic", "0", "n_critic must be >= 1"),
+    ("batch_size", "2.5", "batch_size: expected an integer"),
+    ("steps", "abc", "steps: expected an integer"),
+    ("clip", "nan", "clip: must be a finite number"),
+    ("ema", "1", r"ema must be in \[0, 1\)"),
+    ("g_hidden", "128,x", "g_hidden: expected comma-separated integers"),
+    ("d_hidden", "0,4", "widths must be >= 1"),
+    ("device", "tpu", "device must be auto"),
+    ("activation", "swish", "activation: must be one of"),
+    ("method", "wgan", "unknown method 'wgan'"),
+    ("preset", "fast", "has presets default, paper"),
+    ("critic_boost", "maybe", "critic_boost: expected true or false"),
+])
+def test_bad_values_name_the_field(key, value, match):
+    with pytest.raises(ConfigError, match=match):
+        resolve({key: value})
+
+
+def test_unknown_key_names_the_closest_valid_key(tmp_path):
+    with pytest.raises(ConfigError, match="did you mean 'n_critic'"):
+        resolve({"ncritic": 3})
+    f = tmp_path / "c.json"
+    f.write_text(json.dumps({"learning_rate_g": 1e-3}))
+    with pytest.raises(ConfigError, match="unknown config key 'learning_rate_g'.*'lr_g'"):
+        resolve({}, f)
+
+
+def test_method_specific_option_on_another_method_is_an_error():
+    with pytest.raises(ConfigError, match="clip does not apply to method wgan-gp"):
+        resolve({"method": "wgan-gp", "clip": 0.1})
+    with pytest.raises(ConfigError, match="beta1/beta2 apply to the adam"):
+        resolve({"method": "wgan-clip", "beta1": 0.5})
+
+
+def test_config_files(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        read_config_file(tmp_path / "none.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("lr_g = = 1")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        read_config_file(bad)
+    sec = tmp_path / "sec.toml"
+    sec.write_text("[optim]\nlr_g = 1e-3\n")
+    with pytest.raises(ConfigError, match="sections are not used"):
+        read_config_file(sec)
+    yml = tmp_path / "c.yaml"
+    yml.write_text("a: 1")
+    with pytest.raises(ConfigError, match="toml or .json"):
+        read_config_file(yml)
+
+
+def test_round_trip_through_a_dict():
+    cfg = resolve({"method": "sngan", "g_hidden": "32,16,8", "seed": 7})
+    again = from_dict(json.loads(json.dumps(cfg.to_dict())))
+    assert again == cfg
+    assert again.g_hidden == (32, 16, 8)

@@ -1,0 +1,97 @@
+"""The training loop: reproducibility, resumability of its state, logging, convergence."""
+
+import pytest
+import torch
+
+import otgan
+from otgan.api import _as_dataset, start_run
+from otgan.metrics import wasserstein1
+from otgan.training.loop import critic_updates, train_loop
+from tests.conftest import quick_config
+
+
+def weights(run):
+    return torch.cat([p.detach().flatten() for p in run.generator.parameters()] +
+                     [p.detach().flatten() for p in run.critic.parameters()])
+
+
+@pytest.mark.parametrize("method", ["wgan-gp", "wgan-clip", "sngan", "gan-ns"])
+def test_same_seed_same_weights(method):
+    a = otgan.train(quick_config(method=method))
+    b = otgan.train(quick_config(method=method))
+    c = otgan.train(quick_config(method=method, seed=1))
+    assert torch.equal(weights(a), weights(b))
+    assert not torch.equal(weights(a), weights(c))
+
+
+def test_evaluation_does_not_change_the_trajectory():
+    a = otgan.train(quick_config(eval_every=5))
+    b = otgan.train(quick_config(eval_every=0, log_every=3))
+    assert torch.equal(weights(a), weights(b))
+    assert sum("w1" in r for r in a.history) == 4  # steps 5, 10, 15, 20
+
+
+def test_counts_critic_and_generator_updates():
+    cfg = quick_config(steps=7, n_critic=3)
+    run = start_run(cfg, _as_dataset(cfg, None))
+    train_loop(run.state, run.method, cfg, progress=False)
+    assert run.state.step == 7 and run.state.critic_steps == 21
+
+
+def test_critic_boost_schedule_of_the_wgan_reference_code():
+    cfg = quick_config(method="wgan-clip", critic_boost=True, n_critic=5)
+    counts = [critic_updates(cfg, s) for s in range(1001)]
+    assert counts[:25] == [100] * 25 and counts[25] == 5
+    assert counts[500] == 100 and counts[1000] == 100 and counts[501] == 5
+
+
+def test_records_hold_losses_estimate_and_gradient_norms():
+    run = otgan.train(quick_config(method="wgan-gp", eval_every=10))
+    rec = [r for r in run.history if not r.get("eval")][-1]
+    for key in ["step", "time", "loss_d", "loss_g", "estimate", "d_real", "d_fake", "penalty",
+                "gnorm_real", "gnorm_fake", "gnorm_interp", "gnorm_frac_above_1"]:
+        assert key in rec, key
+    assert "w1" in [r for r in run.history if r.get("eval")][-1]
+    assert rec["estimate"] == pytest.approx(rec["d_real"] - rec["d_fake"], abs=1e-5)
+    assert 0 <= rec["gnorm_frac_above_1"] <= 1
+
+
+def test_ema_generator_is_used_for_sampling():
+    run = otgan.train(quick_config(ema=0.9))
+    assert run.ema is not None
+    assert run.sampling_generator is run.ema.module
+    z = torch.randn(5, 2)
+    with torch.no_grad():
+        assert not torch.allclose(run.ema.module(z), run.generator(z))
+
+
+def test_custom_modules_and_tensors_through_the_api():
+    torch.manual_seed(0)
+    data = torch.randn(600, 3) * 0.5 + 2.0
+    G = torch.nn.Sequential(torch.nn.Linear(4, 32), torch.nn.ReLU(), torch.nn.Linear(32, 3))
+    D = torch.nn.Sequential(torch.nn.Linear(3, 32), torch.nn.ReLU(), torch.nn.Linear(32, 1))
+    run = otgan.train(data=data, generator=G, critic=D, latent_dim=4, steps=30, batch_size=64,
+                      eval_every=0)
+    assert run.sample(10).shape == (10, 3)
+    assert run.generator is G
+
+
+def test_wrong_generator_output_shape_is_a_clear_error():
+    from otgan.errors import DataError
+
+    G = torch.nn.Linear(2, 5)
+    D = torch.nn.Linear(5, 1)
+    with pytest.raises(DataError, match=r"generator outputs shape \(5,\) but the data has shape "
+                                        r"\(2,\)"):
+        otgan.train(data=torch.randn(100, 2), generator=G, critic=D, steps=1)
+
+
+@pytest.mark.parametrize("method", ["gan", "gan-ns", "wgan-clip", "wgan-gp", "wgan-lp", "sngan"])
+def test_a_short_run_lowers_the_exact_w1(method):
+    cfg = quick_config(method=method, steps=150, batch_size=256, n_train=4000, eval_n=1000)
+    run = start_run(cfg, _as_dataset(cfg, None))
+    ctx = run.eval_context(1000)
+    before = wasserstein1(ctx.fake, ctx.real)
+    train_loop(run.state, run.method, cfg, progress=False)
+    after = wasserstein1(run.eval_context(1000).fake, ctx.real)
+    assert after < 0.6 * before, (before, after)
