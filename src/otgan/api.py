@@ -12,9 +12,12 @@ Any ``nn.Module`` pair and any data tensor work too::
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import platform
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -23,16 +26,16 @@ import torch
 from torch import nn
 
 from . import __version__
-from .config import TrainConfig, from_dict, resolve, validate
+from .config import TrainConfig, from_dict, normalize_keys, resolve, validate
 from .data import Dataset, from_tensors, load_dataset
 from .data.normalize import Normalizer
-from .errors import ConfigError, DataError
+from .errors import ConfigError, DataError, OtganError, RunFolderError
 from .methods import make_method
 from .metrics import EvalContext, compute, default_metrics, gradient_norm_stats, wasserstein1
 from .nets import build_networks
 from .training.evaluation import Evaluator
 from .training.logger import MetricsLogger
-from .training.loop import Hooks, train_loop
+from .training.loop import Diverged, Hooks, train_loop
 from .training.runs import FORMAT_VERSION, SAMPLES_PNG, RunDir, atomic_write_json
 from .training.state import (BatchSampler, TrainState, make_ema, make_optimizer,
                              seed_everything)
@@ -77,6 +80,7 @@ class Run:
         self.folder, self._dataset = folder, dataset
         self.state: TrainState | None = None
         self.history: list[dict] = []
+        self.checkpoint_step: int | None = None
 
     # -- properties ------------------------------------------------------------------------
     @property
@@ -172,6 +176,15 @@ class Run:
     def save_checkpoint(self) -> None:
         if self.folder is not None:
             self.folder.save_checkpoint(self.checkpoint_dict())
+            self.checkpoint_step = self.state.step if self.state is not None else None
+
+    def describe_last_checkpoint(self) -> str:
+        if self.folder is None:
+            return "no run folder"
+        if self.checkpoint_step is None:
+            return "no checkpoint was written by this run"
+        return (f"last good checkpoint: {self.folder.file('checkpoint.pt')} (step "
+                f"{self.checkpoint_step})")
 
     def __repr__(self) -> str:
         where = f", path={str(self.path)!r}" if self.folder else ""
@@ -310,13 +323,50 @@ def _config_record(run: Run, dataset: Dataset, custom: bool) -> dict:
     }
 
 
-def fit(run: Run, progress: bool = False) -> Run:
+class Interrupted(OtganError):
+    """A signal stopped training; a checkpoint of the last completed update was saved."""
+
+    def __init__(self, message: str, signum: int):
+        super().__init__(message)
+        self.exit_code = 128 + signum
+
+
+class _StopRequest:
+    """Signal handler that only records the request; the loop stops between updates."""
+
+    def __init__(self):
+        self.signum: int | None = None
+
+    def __call__(self, signum, frame):
+        if self.signum is None:
+            self.signum = signum
+
+
+@contextlib.contextmanager
+def _graceful_signals(stop: _StopRequest):
+    """SIGINT/SIGTERM set ``stop`` instead of killing the process (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def fit(run: Run, progress: bool = False, purge_after: int | None = None) -> Run:
     """Train ``run`` up to ``run.config.steps``: metrics.jsonl, TensorBoard, evaluations,
-    checkpoints, then samples.png, summary.json and report.html in its folder."""
+    checkpoints, then samples.png, summary.json and report.html in its folder.
+
+    SIGINT/SIGTERM stop training between two updates, save a checkpoint and raise
+    ``Interrupted``; a NaN/Inf raises ``Diverged`` without overwriting any checkpoint.
+    """
     import time
 
     cfg, state, folder = run.config, run.state, run.folder
-    logger = MetricsLogger(folder, tensorboard=cfg.tensorboard)
+    logger = MetricsLogger(folder, tensorboard=cfg.tensorboard, purge_step=purge_after)
     logger.history = run.history
     diag_gen = torch.Generator(device=run.device).manual_seed(cfg.seed + _DIAG_STREAM)
     snapshot = None
@@ -335,16 +385,30 @@ def fit(run: Run, progress: bool = False) -> Run:
 
     evaluator = Evaluator(run.eval_context, run.metric_names(), logger.write,
                           background=cfg.eval_background, snapshot=snapshot)
+    stop = _StopRequest()
     hooks = Hooks(diagnose=lambda st, real, fake: gradient_norm_stats(st.critic, real, fake,
                                                                        generator=diag_gen),
                   evaluate=evaluator, write=logger.write,
-                  checkpoint=lambda st: run.save_checkpoint())
+                  checkpoint=lambda st: run.save_checkpoint(),
+                  should_stop=lambda: stop.signum is not None)
     t0 = time.perf_counter()
     try:
-        train_loop(state, run.method, cfg, hooks, progress=progress)
+        with _graceful_signals(stop):
+            train_loop(state, run.method, cfg, hooks, progress=progress)
+            if stop.signum is not None and folder is not None:
+                run.save_checkpoint()
+    except Diverged as e:
+        where = run.describe_last_checkpoint()
+        raise Diverged(f"{e}; nothing was overwritten; {where}", e.step) from None
     finally:
         evaluator.close()
         logger.close()
+    if stop.signum is not None:
+        name = signal.Signals(stop.signum).name
+        saved = (f"checkpoint saved at step {state.step}; continue with: otgan train --resume "
+                 f"{folder.path}" if folder is not None else "no run folder, nothing saved")
+        raise Interrupted(f"{name} received: stopped after step {state.step}; {saved}",
+                          stop.signum)
     wall = time.perf_counter() - t0
     if folder is not None:
         run.save_checkpoint()
@@ -386,6 +450,58 @@ def plot_run_samples(run: Run) -> Path:
     path = run.folder.file(SAMPLES_PNG)
     plot_samples(ctx.real, ctx.fake, path, title)
     return path
+
+
+# ----------------------------------------------------------------------------- resuming
+#: fields that may change when a run is continued; any other change is refused
+RESUMABLE = frozenset({"steps", "device", "threads", "log_every", "eval_every", "eval_n",
+                       "checkpoint_every", "metrics", "eval_background", "tensorboard"})
+
+
+def resume(path: str | Path, overrides: Mapping[str, Any] | None = None, progress: bool = False,
+           generator: nn.Module = None, critic: nn.Module = None) -> Run:
+    """Continue the run in ``path`` from its last checkpoint (optionally with more ``steps``).
+
+    On the CPU the result is bitwise the run that was never interrupted: weights, optimizer
+    states, EMA, the batch order and every RNG state come from the checkpoint.
+    """
+    folder = RunDir.open(path)
+    record = folder.read_config()
+    saved = from_dict(record["config"]).to_dict()
+    user = normalize_keys(overrides or {}, "option")
+    cfg = validate(TrainConfig(**{**saved, **user}), explicit=set(user))
+    given = cfg.to_dict()
+    changed = sorted(k for k in given if given[k] != saved[k] and k not in RESUMABLE)
+    if changed:
+        k = changed[0]
+        raise RunFolderError(f"--resume {folder.path}: the run used {k} = {saved[k]!r}; it "
+                             f"cannot continue with {k} = {given[k]!r} (only "
+                             f"{', '.join(sorted(RESUMABLE))} may change)")
+    if record.get("networks", {}).get("custom") and generator is None:
+        raise RunFolderError(f"--resume {folder.path}: this run used custom networks; resume it "
+                             f"from Python with otgan.resume(path, generator=..., critic=...)")
+    dataset = dataset_from_config(cfg)
+    if list(dataset.train.shape[1:]) != list(record["data"]["shape"]):
+        raise DataError(f"--resume {folder.path}: data {cfg.data} now has shape "
+                        f"{tuple(dataset.train.shape[1:])}, the run was trained on "
+                        f"{tuple(record['data']['shape'])}")
+    ckpt = folder.load_checkpoint()
+    step = int(ckpt["state"]["step"])
+    if step >= cfg.steps:
+        raise ConfigError(f"--resume {folder.path}: the checkpoint is at step {step}; pass "
+                          f"--steps greater than {step} to train further")
+    run = start_run(cfg, dataset, generator, critic)
+    run.state.load_state_dict(ckpt["state"])
+    run.folder, run.checkpoint_step = folder, step
+    folder.clean_temporary()
+    folder.truncate_after(step)
+    run.history = folder.read_metrics()
+    record["config"] = cfg.to_dict()
+    record.setdefault("resumed", []).append(
+        {"from_step": step, "at": _dt.datetime.now(_dt.timezone.utc).isoformat(
+            timespec="seconds"), "versions": _versions()})
+    folder.write_config(record)
+    return fit(run, progress=progress, purge_after=step + 1)
 
 
 # ----------------------------------------------------------------------------- loading

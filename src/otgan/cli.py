@@ -58,28 +58,43 @@ def cli(ctx):
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Run folder to write [default: runs/<data>-<method>-s<seed>].")
 @click.option("--overwrite", is_flag=True, help="Replace an existing otgan run in --out.")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None,
+              help="Continue the run in this folder from its last checkpoint (raise --steps to "
+                   "train further).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar [default: when stderr is a terminal].")
 @_config_options
-def train(config_file, out, overwrite, progress, **values):
-    """Train a GAN and write a run folder (config, metrics.jsonl, checkpoint, samples.png).
+def train(config_file, out, overwrite, resume_dir, progress, **values):
+    """Train a GAN and write a run folder (config, metrics.jsonl, checkpoint, report.html).
 
     Example: otgan train --data ring --method wgan-gp --steps 2000 --seed 0 --out runs/ring
     """
     from . import api
 
     overrides = {k: v for k, v in values.items() if v is not None}
+    if progress is None:
+        progress = sys.stderr.isatty()
+    if resume_dir is not None:
+        if out is not None or overwrite or config_file is not None:
+            raise CommandFailed("--resume continues a run in place; it takes no --out, "
+                                "--overwrite or --config")
+        run = api.resume(resume_dir, overrides, progress=progress)
+        _report_done(run)
+        return
     cfg = api.make_config(None, config_file, overrides)
     if out is None:
         out = Path("runs") / f"{Path(cfg.data).stem}-{cfg.method}-s{cfg.seed}"
     dataset = api._as_dataset(cfg, None)
     folder = api.RunDir.create(out, overwrite)
-    if progress is None:
-        progress = sys.stderr.isatty()
     run = api.start_run(cfg, dataset, folder=folder)
     click.echo(f"otgan: training {cfg.method} on {cfg.data} for {cfg.steps} generator updates "
                f"(device {run.device}, seed {cfg.seed}) -> {folder.path}", err=True)
     api.fit(run, progress=progress)
+    _report_done(run)
+
+
+def _report_done(run) -> None:
+    cfg, folder, dataset = run.config, run.folder, run.dataset
     last = next((r for r in reversed(run.history) if not r.get("eval")), {})
     parts = [f"{cfg.steps} steps in {run.state.train_time:.1f} s"]
     final = next((r for r in reversed(run.history) if r.get("eval")), {})
@@ -234,8 +249,10 @@ def main(argv=None) -> int:
         click.echo(f"otgan: error: {_one_line(e.format_message())}", err=True)
         sys.exit(2)
     except OtganError as e:
-        click.echo(f"otgan: error: {_one_line(e)}", err=True)
-        sys.exit(2)
+        code = getattr(e, "exit_code", 2)
+        prefix = "error" if code == 2 else "stopped"
+        click.echo(f"otgan: {prefix}: {_one_line(e)}", err=True)
+        sys.exit(code)
     except KeyboardInterrupt:
         click.echo("otgan: interrupted", err=True)
         sys.exit(130)

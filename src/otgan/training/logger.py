@@ -12,14 +12,16 @@ class MetricsLogger:
     are ``train/<key>`` and ``eval/<key>``.
     """
 
-    def __init__(self, folder=None, tensorboard: bool = False):
+    def __init__(self, folder=None, tensorboard: bool = False, purge_step: int | None = None):
         self.folder = folder
         self.history: list[dict] = []
         self.tb = None
         if folder is not None and tensorboard:
             from torch.utils.tensorboard import SummaryWriter
 
-            self.tb = SummaryWriter(log_dir=str(folder.file("tensorboard")))
+            # purge_step drops events a crashed segment wrote after the checkpoint it resumes
+            self.tb = SummaryWriter(log_dir=str(folder.file("tensorboard")),
+                                    purge_step=purge_step)
 
     def write(self, record: dict) -> None:
         self.history.append(record)

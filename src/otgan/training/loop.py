@@ -22,6 +22,12 @@ from .state import TrainState
 class Diverged(OtganError):
     """A loss or a parameter became NaN or Inf."""
 
+    exit_code = 3
+
+    def __init__(self, message: str, step: int):
+        super().__init__(message)
+        self.step = step
+
 
 @dataclass
 class Hooks:
@@ -36,6 +42,8 @@ class Hooks:
     write: Callable | None = None
     #: (state) -> None, persists the state
     checkpoint: Callable | None = None
+    #: () -> bool, checked between generator updates (a signal asked the run to stop)
+    should_stop: Callable | None = None
 
 
 def critic_updates(cfg, step: int) -> int:
@@ -83,6 +91,8 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
     postfix: dict[str, str] = {}
     try:
         while state.step < cfg.steps:
+            if hooks.should_stop is not None and hooks.should_stop():
+                break
             t0 = time.perf_counter()
             for _ in range(critic_updates(cfg, state.step)):
                 real = state.sampler.next()
@@ -129,6 +139,7 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
                     bar.set_postfix(postfix, refresh=False)
             if hooks.checkpoint is not None and cfg.checkpoint_every > 0 \
                     and step % cfg.checkpoint_every == 0 and step != cfg.steps:
+                check_finite_state(state)  # never let a diverged state replace a good one
                 hooks.checkpoint(state)
     finally:
         bar.close()
@@ -137,10 +148,15 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
 
 def _check_finite(record: dict, state: TrainState) -> None:
     bad = [k for k, v in record.items() if isinstance(v, float) and not math.isfinite(v)]
-    if not bad:
-        for name, net in (("generator", state.generator), ("critic", state.critic)):
-            if any(not torch.isfinite(p).all() for p in net.parameters()):
-                bad.append(f"{name} parameters")
-                break
     if bad:
-        raise Diverged(f"training diverged at step {state.step}: {', '.join(bad)} not finite")
+        raise Diverged(f"training diverged at step {state.step}: {', '.join(bad)} not finite",
+                       step=state.step)
+    check_finite_state(state)
+
+
+def check_finite_state(state: TrainState) -> None:
+    """Raise Diverged if a parameter of either network is NaN or Inf."""
+    for name, net in (("generator", state.generator), ("critic", state.critic)):
+        if any(not torch.isfinite(p).all() for p in net.parameters()):
+            raise Diverged(f"training diverged at step {state.step}: {name} parameters not "
+                           f"finite", step=state.step)

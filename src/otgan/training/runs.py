@@ -147,6 +147,20 @@ class RunDir:
                 continue  # a line torn by a crash
         return out
 
+    def truncate_after(self, step: int) -> None:
+        """Drop what a crashed segment recorded after ``step`` (metrics lines, snapshots)."""
+        kept = [r for r in self.read_metrics() if r.get("step", 0) <= step]
+        atomic_write_bytes(self.file(METRICS), "".join(
+            json.dumps(r, separators=(",", ":")) + "\n" for r in kept).encode())
+        for snap in (self.path / "snapshots").glob("step_*.npz"):
+            if int(snap.stem.split("_")[1]) > step:
+                snap.unlink()
+
+    def clean_temporary(self) -> None:
+        """Remove temporary files left by a writer that was killed mid-write."""
+        for tmp in self.path.rglob(".*.tmp-*"):
+            tmp.unlink(missing_ok=True)
+
     # -- checkpoints -----------------------------------------------------------------------
     def save_checkpoint(self, state: dict) -> Path:
         buf = io.BytesIO()
