@@ -18,6 +18,7 @@ demo: install
 	$(BIN)/otgan train --data ring --steps 1500 --seed 0 --out $(DEMO) --overwrite
 
 test: install
+	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest -q -n 2
 
 test-slow: install

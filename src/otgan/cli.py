@@ -84,7 +84,7 @@ def train(config_file, out, overwrite, resume_dir, progress, **values):
     cfg = api.make_config(None, config_file, overrides)
     if out is None:
         out = Path("runs") / f"{Path(cfg.data).stem}-{cfg.method}-s{cfg.seed}"
-    dataset = api._as_dataset(cfg, None)
+    dataset = api.as_dataset(cfg, None)
     folder = api.RunDir.create(out, overwrite)
     run = api.start_run(cfg, dataset, folder=folder)
     click.echo(f"otgan: training {cfg.method} on {cfg.data} for {cfg.steps} generator updates "

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import otgan
-from otgan.api import _as_dataset, start_run
+from otgan.api import as_dataset, start_run
 from otgan.metrics import wasserstein1
 from otgan.training.loop import critic_updates, train_loop
 from tests.conftest import quick_config
@@ -33,7 +33,7 @@ def test_evaluation_does_not_change_the_trajectory():
 
 def test_counts_critic_and_generator_updates():
     cfg = quick_config(steps=7, n_critic=3)
-    run = start_run(cfg, _as_dataset(cfg, None))
+    run = start_run(cfg, as_dataset(cfg, None))
     train_loop(run.state, run.method, cfg, progress=False)
     assert run.state.step == 7 and run.state.critic_steps == 21
 
@@ -89,7 +89,7 @@ def test_wrong_generator_output_shape_is_a_clear_error():
 @pytest.mark.parametrize("method", ["gan", "gan-ns", "wgan-clip", "wgan-gp", "wgan-lp", "sngan"])
 def test_a_short_run_lowers_the_exact_w1(method):
     cfg = quick_config(method=method, steps=150, batch_size=256, n_train=4000, eval_n=1000)
-    run = start_run(cfg, _as_dataset(cfg, None))
+    run = start_run(cfg, as_dataset(cfg, None))
     ctx = run.eval_context(1000)
     before = wasserstein1(ctx.fake, ctx.real)
     train_loop(run.state, run.method, cfg, progress=False)

@@ -14,7 +14,7 @@ import torch
 import otgan
 from otgan.errors import ConfigError, RunFolderError
 from otgan.training.loop import Diverged
-from otgan.training.runs import CHECKPOINT, RunDir
+from otgan.training.runs import RunDir
 from tests.conftest import quick_config
 
 

@@ -106,3 +106,43 @@ def test_newer_format_is_refused(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"format": 99, "config": {}}))
     with pytest.raises(RunFolderError, match="newer otgan"):
         otgan.load_run(tmp_path)
+
+
+def test_unwritable_output_is_refused_before_training(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(RunFolderError, match="cannot write there"):
+        otgan.train(quick_config(), out=blocker / "run")
+    with pytest.raises(RunFolderError, match="exists and is not a folder"):
+        otgan.train(quick_config(), out=blocker)
+
+
+def test_low_disk_space_is_refused_before_training(tmp_path, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage(10**9, 10**9, 1024))
+    with pytest.raises(RunFolderError, match="MiB free"):
+        RunDir.create(tmp_path / "r")
+
+
+def test_disk_full_during_training_keeps_the_last_checkpoint(tmp_path, monkeypatch):
+    import errno
+
+    from otgan.training import runs
+
+    real_append = runs.RunDir.append_metrics
+    calls = {"n": 0}
+
+    def failing_append(self, record):
+        calls["n"] += 1
+        if calls["n"] > 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_append(self, record)
+
+    monkeypatch.setattr(runs.RunDir, "append_metrics", failing_append)
+    with pytest.raises(RunFolderError, match=r"No space left on device.*checkpoint.pt \(step 10\)"):
+        otgan.train(quick_config(steps=40, log_every=5, checkpoint_every=10, eval_every=0,
+                                 tensorboard=False), out=tmp_path / "full")
+    assert RunDir(tmp_path / "full").load_checkpoint()["state"]["step"] == 10

@@ -6,7 +6,6 @@ publish their mode centres and standard deviation (after normalization) for mode
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import torch

@@ -32,6 +32,8 @@ CHECKPOINT = "checkpoint.pt"
 PREVIOUS = "checkpoint.prev.pt"
 SAMPLES_PNG = "samples.png"
 FORMAT_VERSION = 1
+#: refuse to start a run on a disk with less free space than this
+MIN_FREE_BYTES = 64 * 2**20
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -100,6 +102,10 @@ class RunDir:
             probe.unlink()
         except OSError as e:
             raise RunFolderError(f"--out {p}: cannot write there ({e.strerror or e})") from None
+        free = shutil.disk_usage(p).free
+        if free < MIN_FREE_BYTES:
+            raise RunFolderError(f"--out {p}: only {free / 2**20:.1f} MiB free on that disk; a "
+                                 f"run needs at least {MIN_FREE_BYTES / 2**20:.0f} MiB")
         return cls(p)
 
     @classmethod
