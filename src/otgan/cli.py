@@ -212,6 +212,95 @@ def compare(run_dirs, out):
 
 
 @cli.command(context_settings=CONTEXT)
+@click.option("--source", default="uniform", show_default=True,
+              help="mu: uniform ([0,1]^d), gaussian, a built-in dataset, or a .npy of points.")
+@click.option("--targets", "targets_spec", required=True,
+              help="nu's points: a .npy file (J x d) or a built-in dataset name.")
+@click.option("--n-targets", type=int, default=50, show_default=True,
+              help="J, when --targets names a built-in dataset.")
+@click.option("--weights", "weights_file", default=None,
+              help=".npy file of J non-negative weights summing to 1 [default: uniform].")
+@click.option("--cost", type=click.Choice(["euclidean", "sqeuclidean"]), default="sqeuclidean",
+              show_default=True)
+@click.option("--steps", type=int, default=5000, show_default=True)
+@click.option("--batch", type=int, default=64, show_default=True)
+@click.option("--gamma", type=float, default=None, help="Step size [default: from the costs].")
+@click.option("--eps", type=float, default=0.0, show_default=True,
+              help="Entropic smoothing (0: exact c-transform).")
+@click.option("--n-eval", type=int, default=1_000_000, show_default=True,
+              help="Fresh samples for the final dual value and cell masses.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), required=True,
+              help="Folder for solution.json, solution.npz and laguerre.png (2D).")
+def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gamma, eps, n_eval,
+          seed, out):
+    """Semi-discrete OT from a continuous measure to weighted points, by averaged SGD."""
+    import io
+
+    import numpy as np
+    import torch
+
+    from .data import load_dataset
+    from .data.arrays import load_array_file
+    from .semidiscrete import solve as sd_solve
+    from .semidiscrete.solver import make_sampler
+    from .training.runs import atomic_write_bytes, atomic_write_json
+
+    for name, v, lo in (("--steps", steps, 1), ("--batch", batch, 1), ("--n-eval", n_eval, 1),
+                        ("--n-targets", n_targets, 1)):
+        if v < lo:
+            raise CommandFailed(f"{name} must be >= {lo}, got {v}")
+    if gamma is not None and gamma <= 0:
+        raise CommandFailed(f"--gamma must be > 0, got {gamma}")
+    if eps < 0:
+        raise CommandFailed(f"--eps must be >= 0, got {eps}")
+    if targets_spec.endswith(".npy"):
+        y = torch.from_numpy(load_array_file(targets_spec)["all"]).double()
+    else:
+        y = load_dataset(targets_spec, n_train=n_targets, n_test=1, data_seed=seed).train.double()
+    w = None
+    if weights_file:
+        w = torch.from_numpy(np.load(weights_file, allow_pickle=False)).double().reshape(-1)
+        if w.shape[0] != y.shape[0] or (w < 0).any() or abs(float(w.sum()) - 1) > 1e-6:
+            raise CommandFailed(f"--weights {weights_file}: need {y.shape[0]} non-negative "
+                                f"numbers summing to 1")
+    sampler = make_sampler(source, y.shape[1], seed)
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    res = sd_solve(lambda n: sampler(n).double(), y, w, cost=cost, steps=steps, batch=batch,
+                   gamma=gamma, eps=eps, n_eval=n_eval, log_every=max(1, steps // 10))
+    summary = {"source": source, "targets": targets_spec, "J": int(y.shape[0]), "cost": cost,
+               "value": res.cost, "meaning": "W1" if cost == "euclidean" else "W2^2",
+               "max_mass_error": res.max_mass_error, "steps": steps, "batch": batch,
+               "eps": eps, "n_eval": n_eval, "seed": seed, "history": res.history}
+    atomic_write_json(folder / "solution.json", summary)
+    buf = io.BytesIO()
+    np.savez(buf, psi=res.psi.numpy(), masses=res.masses.numpy(), targets=y.numpy(),
+             weights=(w if w is not None else torch.full((y.shape[0],), 1 / y.shape[0])).numpy())
+    atomic_write_bytes(folder / "solution.npz", buf.getvalue())
+    click.echo(f"{summary['meaning']} estimate (dual value) = {res.cost:.6g}; "
+               f"max |mu(L_j) - nu_j| = {res.max_mass_error:.3g}")
+    if y.shape[1] == 2:
+        from .viz.plots import plot_laguerre, plot_extent
+        from .viz import style
+        from .semidiscrete import assign
+
+        pts = sampler(4000).double()
+        ext = plot_extent(torch.cat([pts, y]).numpy(), pad=0.05)
+        xs = torch.linspace(ext[0], ext[1], 400, dtype=torch.float64)
+        ys = torch.linspace(ext[2], ext[3], 400, dtype=torch.float64)
+        gy, gx = torch.meshgrid(ys, xs, indexing="ij")
+        grid = torch.stack([gx.reshape(-1), gy.reshape(-1)], 1)
+        cells = assign(grid, y, res.psi, cost)[1].reshape(400, 400).numpy()
+        fig, (ax,) = style.figure(size=5)
+        plot_laguerre(ax, cells, ext, y, pts[:2000], weights=None if w is None else w.numpy(),
+                      title=f"Laguerre cells, {cost}, value {res.cost:.4g}")
+        style.save(fig, folder / "laguerre.png")
+    click.echo(f"wrote {folder}/solution.json, solution.npz" +
+               (", laguerre.png" if y.shape[1] == 2 else ""))
+
+
+@cli.command(context_settings=CONTEXT)
 @click.argument("method", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def presets(method, as_json):

@@ -118,6 +118,15 @@ class TrainConfig:
                           _nonneg, group="method")
     sn_loss: str = _f("wasserstein", "sngan: critic loss", "str",
                       choices=("wasserstein", "hinge"), group="method")
+    sd_cost: str = _f("euclidean", "sd-wgan: ground cost, euclidean (W1) or sqeuclidean (W2^2)",
+                      "str", choices=("euclidean", "sqeuclidean"), group="method")
+    sd_eps: float = _f(0.0, "sd-wgan: entropic smoothing of the c-transform (0: hard min)",
+                       "float", _nonneg, group="method")
+    sd_gamma: float = _f(0.0, "sd-wgan: averaged-SGD dual step gamma (0: from the data's scale)",
+                         "float", _nonneg, group="method")
+    sd_average: str = _f("step", "sd-wgan: average the dual iterates since the last generator "
+                         "update (step) or since the start (global)", "str",
+                         choices=("step", "global"), group="method")
 
     # --- optimization
     optimizer: str = _f("adam", "optimizer of both networks", "str",
@@ -332,7 +341,9 @@ def validate(cfg: TrainConfig, explicit: set[str] | None = None) -> TrainConfig:
 
 
 # Fields read only by some methods; the value names who reads them (for error messages).
-METHOD_SPECIFIC = {"clip": "wgan-clip", "gp_lambda": "wgan-gp and wgan-lp", "sn_loss": "sngan"}
+METHOD_SPECIFIC = {"clip": "wgan-clip", "gp_lambda": "wgan-gp and wgan-lp", "sn_loss": "sngan",
+                   "sd_cost": "sd-wgan", "sd_eps": "sd-wgan", "sd_gamma": "sd-wgan",
+                   "sd_average": "sd-wgan"}
 
 
 def resolve(overrides: Mapping[str, Any] | None = None, config_file: str | Path | None = None,

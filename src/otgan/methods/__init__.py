@@ -5,12 +5,13 @@ from .base import Method, Wasserstein
 from .clipping import WeightClipping
 from .gan import GAN, NonSaturatingGAN
 from .penalty import GradientPenalty, LipschitzPenalty
+from .semidiscrete import SemiDiscrete
 from .spectral import SpectralNorm
 
 METHODS: dict[str, type[Method]] = {
     cls.name: cls
     for cls in (GAN, NonSaturatingGAN, WeightClipping, GradientPenalty, LipschitzPenalty,
-                SpectralNorm)
+                SpectralNorm, SemiDiscrete)
 }
 
 

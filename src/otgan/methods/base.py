@@ -27,24 +27,43 @@ class Method:
     params: ClassVar[tuple[str, ...]] = ()
     #: named hyperparameter sets: field -> value; every method has "default" and "paper"
     presets: ClassVar[dict[str, dict]] = {}
-    #: what the critic's estimate is: "W" (Wasserstein) or "JS" (Jensen-Shannon)
-    estimates: ClassVar[str] = "W"
+    #: what the critic's estimate is: "W" (W1), "W2^2" or "JS" (Jensen-Shannon)
+    estimates: str = "W"
     #: whether the critic must treat samples independently (gradient penalties)
     per_sample_critic: ClassVar[bool] = False
+    #: whether ``build_critic`` makes the critic from the training data (no network)
+    critic_from_data: ClassVar[bool] = False
 
     def __init__(self, cfg):
         self.cfg = cfg
+
+    def build_critic(self, train: torch.Tensor) -> nn.Module | None:
+        """A critic of the method's own, built from the training data (model coordinates);
+        None means the configured network (the default)."""
+        return None
 
     def prepare_critic(self, critic: nn.Module) -> nn.Module:
         """Attach the Lipschitz mechanism to a freshly built critic (default: nothing)."""
         return critic
 
+    def make_critic_optimizer(self, critic: nn.Module):
+        """The critic's optimizer if the method prescribes one (None: the configured one)."""
+        return None
+
     def critic_loss(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor):
         """Return (loss to minimize, dict of detached scalar tensors for logging)."""
         raise NotImplementedError
 
-    def generator_loss(self, critic: nn.Module, fake: torch.Tensor) -> torch.Tensor:
+    def generator_loss(self, critic: nn.Module, fake: torch.Tensor):
+        """Return the generator's loss, or (loss, dict of detached scalars for logging)."""
         raise NotImplementedError
+
+    def state_dict(self) -> dict:
+        """Method state that a checkpoint must hold (default: none)."""
+        return {}
+
+    def load_state_dict(self, sd: dict) -> None:
+        pass
 
     def after_critic_step(self, critic: nn.Module) -> None:
         """Runs after every critic optimizer step (weight clipping lives here)."""

@@ -15,8 +15,10 @@ from .base import Wasserstein, wasserstein_critic_loss
 
 _PAPER = dict(optimizer="adam", lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9, gp_lambda=10.0,
               batch_size=64, n_critic=5, ema=0.0)
-_DEFAULT = dict(optimizer="adam", lr_g=1e-3, lr_d=1e-3, beta1=0.5, beta2=0.9, gp_lambda=1.0,
-                batch_size=256, n_critic=5, ema=0.99)
+# Measured on the five toy sets (docs/defaults.md): lambda 0.1 and two critic updates per
+# generator update converge on all of them; the paper's lambda 10 never settles on the ring.
+_DEFAULT = dict(optimizer="adam", lr_g=1e-3, lr_d=1e-3, beta1=0.5, beta2=0.9, gp_lambda=0.1,
+                batch_size=256, n_critic=2, ema=0.99)
 
 
 def interpolates(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:

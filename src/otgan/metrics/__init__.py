@@ -130,9 +130,19 @@ def _critic(ctx: EvalContext) -> dict:
         v = -(F.softplus(-s_real).mean() + F.softplus(s_fake).mean())
         return {"js_estimate": float((v + math.log(4.0)) / 2)}
     out = {"critic_estimate": float(s_real.mean() - s_fake.mean())}
-    if "w1" in ctx.cache and ctx.encode is _identity and ctx.cache["w1"] > 0:
-        out["critic_ratio"] = out["critic_estimate"] / ctx.cache["w1"]
+    ref = exact_counterpart(ctx.cache, ctx.estimates)
+    if ref and ctx.encode is _identity:
+        out["critic_ratio"] = out["critic_estimate"] / ref
     return out
+
+
+def exact_counterpart(values: dict, estimates: str) -> float | None:
+    """The exact quantity a critic estimates: W1, or W2^2 for the quadratic semi-discrete cost."""
+    if estimates == "W" and values.get("w1"):
+        return values["w1"]
+    if estimates == "W2^2" and values.get("w2"):
+        return values["w2"] ** 2
+    return None
 
 
 @register_metric("lipschitz")

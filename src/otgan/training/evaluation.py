@@ -13,16 +13,17 @@ from __future__ import annotations
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from ..metrics import OT_METRICS, compute
+from ..metrics import OT_METRICS, compute, exact_counterpart
 
 
 class Evaluator:
-    def __init__(self, make_context, names, write, background: bool = True, snapshot=None):
+    def __init__(self, make_context, names, write, background: bool = True, snapshot=None,
+                 estimates: str = "W"):
         """``make_context()`` -> EvalContext of the current generator and critic;
         ``write(record)`` receives finished evaluation records; ``snapshot(step, ctx)`` (optional)
         saves what animations need."""
         self.make_context, self.names, self.write = make_context, tuple(names), write
-        self.snapshot = snapshot
+        self.snapshot, self.estimates = snapshot, estimates
         self.sync_names = tuple(n for n in self.names if n not in OT_METRICS)
         self.ot_names = tuple(n for n in self.names if n in OT_METRICS)
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="otgan-eval") if background \
@@ -49,8 +50,9 @@ class Evaluator:
         return self.latest
 
     def _finish(self, record: dict) -> None:
-        if "critic_estimate" in record and record.get("w1"):
-            record["critic_ratio"] = record["critic_estimate"] / record["w1"]
+        ref = exact_counterpart(record, self.estimates)
+        if "critic_estimate" in record and ref:
+            record["critic_ratio"] = record["critic_estimate"] / ref
         self.latest = record
         self.write(record)
 

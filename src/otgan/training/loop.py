@@ -108,14 +108,16 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
                 state.critic_steps += 1
 
             D.requires_grad_(False)
-            loss_g = method.generator_loss(D, G(torch.randn(z_shape, device=device)))
+            out = method.generator_loss(D, G(torch.randn(z_shape, device=device)))
+            loss_g, g_stats = out if isinstance(out, tuple) else (out, {})
             state.opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             state.opt_g.step()
             D.requires_grad_(True)
             if state.ema is not None:
                 state.ema.update_parameters(G)
-            means.add({"loss_g": loss_g.detach()})
+            g_stats["loss_g"] = loss_g.detach()
+            means.add(g_stats)
             state.step += 1
             state.train_time += time.perf_counter() - t0
             bar.update(1)

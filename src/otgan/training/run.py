@@ -183,16 +183,22 @@ def dataset_from_config(cfg: TrainConfig) -> Dataset:
                         data_seed=cfg.data_seed, test_fraction=cfg.test_fraction)
 
 
-def _build_models(cfg: TrainConfig, data_shape: tuple, generator=None, critic=None):
-    """Method, generator, critic (with its Lipschitz mechanism) and EMA, before any weights."""
+def _build_models(cfg: TrainConfig, data_shape: tuple, train_x: torch.Tensor | None,
+                  generator=None, critic=None):
+    """Method, generator, critic (with its Lipschitz mechanism) and EMA, before any weights.
+
+    ``train_x`` (model coordinates) is needed by methods whose critic is built from the data.
+    """
     method = make_method(cfg)
     if (generator is None) != (critic is None):
         raise ConfigError("pass both generator and critic, or neither")
+    own_critic = None if critic is not None else method.build_critic(train_x)
     if generator is None:
         if len(data_shape) != 1:
             raise DataError(f"data of shape {data_shape} needs image networks; the MLP pair "
                             f"takes vectors (N, d)")
         generator, critic = build_networks(cfg, data_shape[0])
+    critic = own_critic if own_critic is not None else critic
     if method.per_sample_critic:
         bn = [m for m in critic.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
         if bn:
@@ -228,16 +234,16 @@ def start_run(cfg: TrainConfig, dataset: Dataset, generator=None, critic=None,
         torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
     data_shape = tuple(dataset.train.shape[1:])
-    method, G, D, ema = _build_models(cfg, data_shape, generator, critic)
     normalizer = Normalizer.fit(dataset.train, cfg.normalize)
+    train_x = normalizer.encode(dataset.train).to(device)
+    method, G, D, ema = _build_models(cfg, data_shape, train_x, generator, critic)
     G, D = G.to(device), D.to(device)
     if ema is not None:
         ema = ema.to(device)
     run = Run(cfg, method, G, D, ema, normalizer, data_shape, device, folder, dataset)
     _check_shapes(G, D, run.latent_dim, data_shape, device)
-    train_x = normalizer.encode(dataset.train).to(device)
-    run.state = TrainState(G, D, make_optimizer(G.parameters(), cfg, cfg.lr_g),
-                           make_optimizer(D.parameters(), cfg, cfg.lr_d), ema,
+    opt_d = method.make_critic_optimizer(D) or make_optimizer(D.parameters(), cfg, cfg.lr_d)
+    run.state = TrainState(G, D, make_optimizer(G.parameters(), cfg, cfg.lr_g), opt_d, ema,
                            BatchSampler(train_x, cfg.batch_size), run.latent_dim)
     if folder is not None:
         folder.write_config(_config_record(run, dataset, generator is not None))
@@ -274,7 +280,12 @@ def load_run(path: str | Path, device: str = "cpu", generator: nn.Module = None,
         raise ConfigError(f"{folder.path}: this run used custom networks; pass generator= and "
                           f"critic= modules of the same architecture to load_run")
     dev = resolve_device(device)
-    method, G, D, ema = _build_models(cfg, data_shape, generator, critic)
+    method = make_method(cfg)
+    train_x = None
+    if method.critic_from_data:
+        ds = dataset_from_config(cfg)
+        train_x = Normalizer.from_state_dict(ckpt.get("normalizer")).encode(ds.train)
+    method, G, D, ema = _build_models(cfg, data_shape, train_x, generator, critic)
     sd = ckpt["state"]
     G.load_state_dict(sd["generator"])
     D.load_state_dict(sd["critic"])

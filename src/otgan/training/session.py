@@ -81,13 +81,17 @@ def fit(run: Run, progress: bool = False, purge_after: int | None = None) -> Run
         (folder.path / "snapshots").mkdir(exist_ok=True)
         np.save(folder.path / "snapshots" / "heldout.npy",
                 run.dataset.test[:2000].numpy().astype(np.float32))
+        if run.method.critic_from_data:  # the Laguerre cells' targets, for plots
+            np.save(folder.path / "snapshots" / "targets.npy",
+                    run.dataset.train.numpy().astype(np.float32))
 
         def snapshot(step, ctx):
             save_snapshot(folder.path, critic_snapshot(run.critic, run.normalizer.encode,
                                                        extent, ctx.fake, step))
 
     evaluator = Evaluator(run.eval_context, run.metric_names(), logger.write,
-                          background=cfg.eval_background, snapshot=snapshot)
+                          background=cfg.eval_background, snapshot=snapshot,
+                          estimates=run.method.estimates)
     stop = _StopRequest()
     hooks = Hooks(diagnose=lambda st, real, fake: gradient_norm_stats(st.critic, real, fake,
                                                                        generator=diag_gen),

@@ -166,3 +166,46 @@ def figure_png(fig) -> bytes:
     fig.tight_layout()
     fig.savefig(buf, format="png", dpi=style.DPI)
     return buf.getvalue()
+
+
+def target_colors(targets) -> np.ndarray:
+    """An RGB colour per target: hue from its angle around the targets' centre, brightness
+    from its distance, so that neighbouring cells get related colours."""
+    import colorsys
+
+    y = as_points(targets)[:, :2]
+    d = y - y.mean(0)
+    hue = (np.arctan2(d[:, 1], d[:, 0]) / (2 * np.pi)) % 1.0
+    r = np.linalg.norm(d, axis=1)
+    val = 0.55 + 0.45 * (r / (r.max() + 1e-12))
+    return np.array([colorsys.hsv_to_rgb(h, 0.55, v) for h, v in zip(hue, val)])
+
+
+def plot_laguerre(ax, cells, extent, targets, samples=None, weights=None,
+                  title: str | None = None, boundaries: bool | None = None) -> None:
+    """A Laguerre diagram: each pixel coloured by the target of its cell, with the targets
+    (size ~ weight) and, optionally, samples of the continuous measure."""
+    cells = np.asarray(cells)
+    y = as_points(targets)
+    colors = target_colors(y)
+    img = colors[cells]
+    if boundaries is None:
+        boundaries = len(y) <= 2000
+    if boundaries:
+        edge = np.zeros(cells.shape, dtype=bool)
+        edge[:-1, :] |= cells[:-1, :] != cells[1:, :]
+        edge[:, :-1] |= cells[:, :-1] != cells[:, 1:]
+        img[edge] = 0.15
+    x0, x1, y0, y1 = extent
+    ax.imshow(img, extent=(x0, x1, y0, y1), origin="lower", interpolation="nearest")
+    if samples is not None:
+        s = as_points(samples)
+        ax.scatter(s[:, 0], s[:, 1], s=1.5, c=style.FAKE, alpha=0.6, linewidths=0)
+    w = np.full(len(y), 1.0 / len(y)) if weights is None else np.asarray(weights)
+    size = 6 + 60 * w / w.max() if len(y) <= 2000 else 1
+    ax.scatter(y[:, 0], y[:, 1], s=size, c=style.REAL, edgecolors="white", linewidths=0.4)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    if title:
+        ax.set_title(title, fontsize=9)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from ..training.runs import RunDir, atomic_write_bytes
 from . import style
-from .plots import (animate, figure_png, plot_critic, plot_curves, scatter_samples,
-                    split_history)
+from .plots import (animate, figure_png, plot_critic, plot_curves, plot_laguerre,
+                    scatter_samples, split_history)
 from .snapshots import load_snapshots
 
 REPORT = "report.html"
@@ -118,6 +118,15 @@ def _final_figure(folder: RunDir, summary: dict, snaps: list[dict]) -> bytes | N
     return None
 
 
+def _targets(folder: RunDir):
+    path = folder.path / "snapshots" / "targets.npy"
+    if path.is_file():
+        import numpy as np
+
+        return np.load(path, allow_pickle=False)
+    return None
+
+
 def _held_out(folder: RunDir, n: int = 1000):
     path = folder.path / "snapshots" / "heldout.npy"
     if path.is_file():
@@ -148,6 +157,13 @@ def write_report(path) -> Path:
     if history:
         fig = plot_curves(history, estimates=estimates, floor=summary.get("w1_floor"))
         parts += ["<h2>Training curves</h2>", _img(figure_png(fig), "training curves")]
+    targets = _targets(folder)
+    if snaps and "cells" in snaps[-1] and targets is not None:
+        s = snaps[-1]
+        fig, (ax,) = style.figure(size=5.0)
+        plot_laguerre(ax, s["cells"], tuple(s["extent"]), targets, s["fake"],
+                      title=f"Laguerre cells of the averaged dual, step {int(s['step'])}")
+        parts += ["<h2>Laguerre cells</h2>", _img(figure_png(fig), "Laguerre cells")]
     if len(snaps) > 1:
         gif = folder.path / "training.gif"
         if not gif.is_file():

@@ -42,7 +42,7 @@ def critic_snapshot(critic, encode, extent, fake: torch.Tensor, step: int) -> di
             grid = critic(encode(pts)).reshape(GRID, GRID)
         with torch.enable_grad():
             (g,) = torch.autograd.grad(critic(encode(apts)).sum(), apts)
-    return {
+    out = {
         "step": np.int64(step),
         "extent": np.asarray(extent, dtype=np.float64),
         "grid": grid.cpu().numpy().astype(np.float32),
@@ -50,6 +50,10 @@ def critic_snapshot(critic, encode, extent, fake: torch.Tensor, step: int) -> di
         "arrows": {"x": axx.reshape(-1).numpy(), "y": ayy.reshape(-1).numpy(),
                    "u": g[:, 0].cpu().numpy(), "v": g[:, 1].cpu().numpy()},
     }
+    if hasattr(critic, "assign"):  # a semi-discrete critic: its Laguerre cells on the grid
+        cells = critic.assign(encode(pts)).reshape(GRID, GRID)
+        out["cells"] = cells.cpu().numpy().astype(np.int32)
+    return out
 
 
 def save_snapshot(run_path: Path, snap: dict) -> Path:

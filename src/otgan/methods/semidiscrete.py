@@ -1,0 +1,79 @@
+"""Semi-discrete WGAN (lecture 002, "Alternate algorithm for semi-discrete WGAN learning").
+
+The data nu = sum_j nu_j delta_{y_j} is finite, so the critic needs no network: it is the
+c-transform psi^c of a dual vector psi in R^J over the training points (``SemiDiscreteCritic``).
+
+  * critic update (``n_critic`` per generator update): one averaged-SGD ascent step on
+    H(psi) = E_{x ~ mu_theta}[psi^c(x)] + sum_j nu_j psi_j, whose gradient in psi_j is
+    nu_j - mu_theta(Laguerre cell j), on a batch of generated points; psi is warm-started
+    across generator updates (never reset);
+  * generator update: descend E[psi_avg^c(g_theta(z))] at the *averaged* psi;
+  * logged estimate: H at the averaged psi on the generator's batch (a lower bound of W).
+
+``sd_cost``: ``euclidean`` (W1) or ``sqeuclidean`` (W2^2); ``sd_eps`` > 0 smooths the min into a
+soft-min (Houdard et al. 2023); ``sd_gamma`` is the dual step (0: from the data's scale);
+``sd_average``: ``global`` averages every dual iterate since the start, ``step`` restarts the
+average at each generator update (the dual problem changes when the generator moves).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..semidiscrete import AveragedSGD, SemiDiscreteCritic
+from .base import Method
+
+_DEFAULT = dict(optimizer="adam", lr_g=1e-3, beta1=0.5, beta2=0.9, batch_size=256, n_critic=10,
+                sd_cost="euclidean", sd_eps=0.0, sd_gamma=0.0, sd_average="step", ema=0.99)
+# Houdard, Leclaire, Papadakis, Rabin (TMLR 2023), MNIST script: 10 dual steps of batch 200 per
+# generator step, Adam 1e-3 on the generator.
+_PAPER = dict(optimizer="adam", lr_g=1e-3, beta1=0.9, beta2=0.999, batch_size=200, n_critic=10,
+              sd_cost="sqeuclidean", sd_eps=0.0, sd_gamma=0.0, sd_average="global", ema=0.0)
+
+
+class SemiDiscrete(Method):
+    name = "sd-wgan"
+    summary = ("semi-discrete WGAN: critic = c-transform of a dual vector over the data, "
+               "averaged SGD on the dual")
+    params = ("sd_cost", "sd_eps", "sd_gamma", "sd_average")
+    presets = {"default": _DEFAULT, "paper": _PAPER}
+    critic_from_data = True
+
+    def __init__(self, cfg):
+        super().__init__(cfg)
+        self.estimates = "W" if cfg.sd_cost == "euclidean" else "W2^2"
+        self.opt: AveragedSGD | None = None
+        self._restart = False
+
+    def build_critic(self, train: torch.Tensor) -> SemiDiscreteCritic:
+        return SemiDiscreteCritic(train, cost=self.cfg.sd_cost, eps=self.cfg.sd_eps)
+
+    def make_critic_optimizer(self, critic: SemiDiscreteCritic) -> AveragedSGD:
+        gamma = self.cfg.sd_gamma or default_dual_step(critic)
+        self.opt = AveragedSGD([critic.psi], [critic.psi_avg], gamma)
+        return self.opt
+
+    def critic_loss(self, critic, real, fake):
+        if self._restart:  # first dual step after a generator update: a new average begins
+            self.opt.restart()
+            self._restart = False
+        value = critic.dual(fake)  # H(psi~) on the batch; real data enter through sum nu psi
+        return -value, {"dual": value.detach()}
+
+    def generator_loss(self, critic, fake):
+        d_fake = critic(fake, averaged=True).mean()  # = -E[psi_avg^c(fake)]
+        estimate = (critic.nu * critic.psi_avg).sum() - d_fake
+        self._restart = self.cfg.sd_average == "step" and self.opt is not None
+        return -d_fake, {"estimate": estimate.detach(), "d_fake": d_fake.detach()}
+
+
+@torch.no_grad()
+def default_dual_step(critic: SemiDiscreteCritic, n: int = 256) -> float:
+    """30 times the mean distance (or squared distance) from a target to its nearest other
+    target: the scale on which psi must move to rebalance neighbouring cells."""
+    y = critic.y[torch.randperm(critic.n_targets)[:n]]
+    sq = torch.cdist(y, critic.y).pow_(2)
+    sq[sq == 0] = float("inf")
+    nearest = sq.min(1).values
+    scale = nearest.sqrt().mean() if critic.cost == "euclidean" else nearest.mean()
+    return 30.0 * float(scale)
