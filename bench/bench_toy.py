@@ -6,7 +6,10 @@ Prints
   (b) for each seed, the training wall time each needs to first reach exact W1 <= 0.1 between
       2000 generated and 2000 held-out points, and the largest W1 measured afterwards (does it
       stay below?).  Evaluation time is not counted; both sides use the same data, the same
-      held-out points and the same evaluation.
+      held-out points and the same evaluation;
+  (c) the cost of evaluation at the default interval: ``otgan train`` with its run folder
+      (metrics every eval_every updates, snapshots, report) against the same run evaluated only
+      at the end, as a percentage of the training wall time.
 
     python bench/bench_toy.py                 # 3 seeds, ~6 minutes on 2 CPU cores
     python bench/bench_toy.py --seeds 1 --horizon 20
@@ -54,11 +57,12 @@ def lab_run(data, seed: int, horizon: float, eval_every: int, z, real):
     return curve, critic / t_train
 
 
-def otgan_run(overrides: dict, seed: int, horizon: float, eval_every: int, real):
+def otgan_run(overrides: dict, seed: int, horizon: float, eval_every: int, real,
+              data: str = "ring"):
     """otgan's loop with evaluation every ``eval_every`` updates until ``horizon`` seconds."""
-    cfg = api.make_config(None, None, dict(overrides, data="ring", seed=seed, steps=10**9,
+    cfg = api.make_config(None, None, dict(overrides, data=data, seed=seed, steps=10**9,
                                            eval_every=0, log_every=10**9))
-    run = api.start_run(cfg, load_dataset("ring"))
+    run = api.start_run(cfg, api.as_dataset(cfg, None))
     curve = []
     while run.state.train_time < horizon:
         cfg.steps = run.state.step + eval_every
@@ -68,10 +72,10 @@ def otgan_run(overrides: dict, seed: int, horizon: float, eval_every: int, real)
     return curve, run.state.critic_steps / run.state.train_time
 
 
-def first_hit(curve):
-    """(time of first W1 <= TARGET, largest W1 from then on), or (None, None)."""
+def first_hit(curve, target: float = TARGET):
+    """(time of first W1 <= target, largest W1 from then on), or (None, None)."""
     for i, (t, w) in enumerate(curve):
-        if w <= TARGET:
+        if w <= target:
             return t, max(v for _, v in curve[i:])
     return None, None
 
@@ -86,12 +90,29 @@ def throughput(overrides: dict, seconds: float) -> float:
     return run.state.critic_steps / run.state.train_time
 
 
+def eval_overhead(steps: int, threads: int) -> tuple[float, float, float]:
+    """(wall time with periodic evaluation, without, time the loop waited for evaluation)."""
+    import tempfile
+
+    walls = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for every in (0, None):
+            extra = {} if every is None else {"eval_every": every}
+            t = time.perf_counter()
+            run = api.train(data="ring", method="wgan-gp", steps=steps, threads=threads,
+                            out=Path(tmp) / f"run{every}", **extra)
+            walls[every] = (time.perf_counter() - t, run.state.train_time)
+        summary = json.loads((Path(tmp) / "runNone" / "summary.json").read_text())
+    return walls[None][0], walls[0][0], summary["eval_wait_time"]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--horizon", type=float, default=40.0,
                     help="training seconds per run (both sides)")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--overhead-steps", type=int, default=3000)
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -125,20 +146,35 @@ def main() -> None:
     print(f"    otgan, same work (wgan-clip paper preset):       {tp_same:8.0f}   "
           f"ratio {tp_same / lab_rate:.2f}x")
     print(f"    otgan default (wgan-gp default preset):          {tp_default:8.0f}")
-    hits = [(r[1], r[3]) for r in rows if r[1] is not None and r[3] is not None]
+    # a lab run that never reaches the target within the horizon counts as reaching it at the
+    # horizon: the speed-up printed is then a lower bound (marked ">=")
     stays = all(r[4] is not None and r[4] <= TARGET for r in rows)
+    ratios = []
     print(f"(b) time to first reach W1 <= {TARGET} (training seconds)")
     for seed, lab_t, _, ot_t, _, _ in rows:
-        ratio = f"{lab_t / ot_t:.1f}x sooner" if lab_t and ot_t else "n/a"
-        print(f"    seed {seed}: lab {lab_t if lab_t is not None else 'never'}  otgan "
-              f"{ot_t if ot_t is not None else 'never'}  -> {ratio}")
-    if hits:
-        speedup = statistics.median(a / b for a, b in hits)
-        print(f"    median speed-up {speedup:.1f}x; otgan stays <= {TARGET} after reaching it "
-              f"in every seed: {stays}")
-        results.update(speedup=speedup, stays=stays)
+        if ot_t is None:
+            ratio = "otgan never reached it"
+        else:
+            bound = lab_t is None
+            ratios.append(((args.horizon if bound else lab_t) / ot_t, bound))
+            ratio = f"{'>=' if bound else ''}{ratios[-1][0]:.1f}x sooner"
+        print(f"    seed {seed}: lab {'never' if lab_t is None else f'{lab_t:.2f} s'}  otgan "
+              f"{'never' if ot_t is None else f'{ot_t:.2f} s'}  -> {ratio}")
+    if ratios:
+        speedup = statistics.median(r for r, _ in ratios)
+        bound = any(b for _, b in ratios)
+        print(f"    median speed-up {'>=' if bound else ''}{speedup:.1f}x; otgan stays <= {TARGET} "
+              f"after reaching it in every seed: {stays}")
+        results.update(speedup=speedup, speedup_is_lower_bound=bound, stays=stays)
     results.update(lab_updates_per_s=lab_rate, otgan_same_work_updates_per_s=tp_same,
                    otgan_default_updates_per_s=tp_default)
+    with_eval, without, waited = eval_overhead(args.overhead_steps, args.threads)
+    print(f"(c) evaluation at the default interval, {args.overhead_steps} updates of the default: "
+          f"wall time of otgan train {with_eval:.2f} s with it, {without:.2f} s with one "
+          f"evaluation at the end "
+          f"({100 * (with_eval - without) / without:+.1f}%); the loop waited {waited:.2f} s "
+          f"for evaluations ({100 * waited / with_eval:.1f}%)")
+    results.update(eval_overhead_pct=100 * (with_eval - without) / without)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
 

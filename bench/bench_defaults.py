@@ -1,0 +1,87 @@
+"""Every method's presets on every built-in toy set: how fast they converge and whether they stay.
+
+For each (method, preset, dataset) a run of ``--horizon`` training seconds, exact W1 between 2000
+generated points (EMA generator where the preset has one) and 2000 held-out points every
+``--every`` generator updates.  The target is the dataset's noise floor (W1 between the training
+and held-out draws, 2000 points each, measured in the run) plus ``--slack``.  Each cell prints
+``time to first reach the target / W1 at the end`` and a ``!`` when W1 rose above the target
+again after reaching it.  docs/defaults.md holds the table this printed.
+
+    python bench/bench_defaults.py                        # ~35 min on 2 cores
+    python bench/bench_defaults.py --methods wgan-gp --presets default --horizon 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_toy import first_hit, otgan_run  # noqa: E402
+
+from otgan.data import load_dataset  # noqa: E402
+from otgan.methods import METHODS  # noqa: E402
+from otgan.metrics import wasserstein1  # noqa: E402
+
+DATASETS = ("ring", "8gaussians", "25gaussians", "swissroll", "moons")
+
+
+def one(job):
+    method, preset, data, seed, horizon, every, slack = job
+    torch.set_num_threads(1)
+    ds = load_dataset(data)
+    real = ds.test[:2000]
+    floor = wasserstein1(ds.train[:2000], real)
+    curve, ups = otgan_run(dict(method=method, preset=preset, threads=1), seed, horizon, every,
+                           real, data=data)
+    t, worst = first_hit(curve, floor + slack)
+    return dict(method=method, preset=preset, data=data, seed=seed, floor=floor, hit=t,
+                stays=t is not None and worst <= floor + slack, end=curve[-1][1], curve=curve)
+
+
+def cell(r) -> str:
+    if r["hit"] is None:
+        return f"never / {r['end']:.3f}"
+    return f"{r['hit']:.0f} s{'' if r['stays'] else ' !'} / {r['end']:.3f}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--methods", default=",".join(METHODS))
+    ap.add_argument("--presets", default="default,paper")
+    ap.add_argument("--datasets", default=",".join(DATASETS))
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--horizon", type=float, default=30.0, help="training seconds per run")
+    ap.add_argument("--every", type=int, default=50, help="generator updates between W1")
+    ap.add_argument("--slack", type=float, default=0.05, help="target = floor + slack")
+    ap.add_argument("--workers", type=int, default=2, help="processes (one thread each)")
+    ap.add_argument("--json", type=Path, default=None)
+    args = ap.parse_args()
+    datasets = args.datasets.split(",")
+    jobs = [(m, p, d, args.seed, args.horizon, args.every, args.slack)
+            for m in args.methods.split(",") for p in args.presets.split(",") for d in datasets]
+    with ProcessPoolExecutor(args.workers) as pool:
+        results = list(pool.map(one, jobs))
+    floors = {r["data"]: r["floor"] for r in results}
+    print(f"torch {torch.__version__}; seed {args.seed}; {args.horizon:.0f} training seconds per "
+          f"run; target = floor + {args.slack}")
+    print("floors: " + ", ".join(f"{d} {floors[d]:.4f}" for d in datasets))
+    print()
+    print("| method | preset | " + " | ".join(datasets) + " |")
+    print("|---|---|" + "---|" * len(datasets))
+    for m in args.methods.split(","):
+        for p in args.presets.split(","):
+            rs = {r["data"]: r for r in results if r["method"] == m and r["preset"] == p}
+            print(f"| `{m}` | {p} | " + " | ".join(cell(rs[d]) for d in datasets) + " |")
+    if args.json:
+        args.json.write_text(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
