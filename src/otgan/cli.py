@@ -320,6 +320,24 @@ def presets(method, as_json):
             click.echo(f"  {p:8s} {vals}")
 
 
+@cli.group(context_settings=CONTEXT)
+def data():
+    """Datasets: fetch the image sets into the local cache."""
+
+
+@data.command(context_settings=CONTEXT)
+@click.argument("name", type=click.Choice(["mnist", "fashion-mnist"]))
+@click.option("--source", type=click.Path(file_okay=False), default=None,
+              help="A directory holding the four IDX files (optionally .gz) to read instead of "
+                   "downloading.")
+def fetch(name, source):
+    """Fetch NAME into the cache ($OTGAN_DATA or ~/.cache/otgan), verifying its checksums."""
+    from .data.images import fetch as fetch_images
+
+    path = fetch_images(name, source)
+    click.echo(f"{name}: {path}")
+
+
 def _one_line(msg: str) -> str:
     return " ".join(str(msg).split())
 

@@ -84,7 +84,8 @@ class TrainConfig:
     """Everything that determines a training run (not where it is written)."""
 
     # --- data
-    data: str = _f("ring", "built-in dataset name, or a .npy/.npz/.csv file of shape (N, d)",
+    data: str = _f("ring", "built-in dataset name, a .npy/.npz/.csv file (N, d) or (N, [C,] H, W), "
+                   "or a folder of images",
                    "str", group="data")
     n_train: int = _f(10000, "points in the training split (built-in toy data)", "int",
                       _at_least(1), group="data")
@@ -98,8 +99,14 @@ class TrainConfig:
                         choices=("none", "standard"), group="data")
 
     # --- networks
-    latent_dim: int = _f(2, "dimension of the generator's Gaussian input", "int", _at_least(1),
-                         group="model")
+    latent_dim: int = _f(0, "dimension of the generator's Gaussian input (0: 2 for points, 128 "
+                            "for images)", "int", _at_least(0), group="model")
+    arch: str = _f("auto", "network pair: mlp, dcgan (images), auto (dcgan for images)", "str",
+                   choices=("auto", "mlp", "dcgan"), group="model")
+    g_norm: str = _f("none", "dcgan generator normalization", "str",
+                     choices=("none", "batchnorm"), group="model")
+    d_norm: str = _f("none", "dcgan critic normalization (never BatchNorm: it breaks gradient "
+                     "penalties)", "str", choices=("none", "layernorm"), group="model")
     g_hidden: tuple = _f((128, 64), "generator hidden widths, e.g. 128,64", "ints", _hidden,
                          group="model")
     d_hidden: tuple = _f((128, 64), "critic hidden widths, e.g. 128,64", "ints", _hidden,

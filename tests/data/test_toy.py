@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from otgan.data import BUILTIN, load_dataset
+from otgan.data import load_dataset
+from otgan.data.toy import TOY
 from otgan.data.toy import eight_gaussian_centres, grid_centres, ring, swissroll
 
 
@@ -60,7 +61,7 @@ def test_swissroll_is_sklearn_columns_0_2_over_7_5():
     assert np.allclose(swissroll(500, 4).numpy(), x[:, [0, 2]] / 7.5, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", BUILTIN)
+@pytest.mark.parametrize("name", list(TOY))
 def test_splits_are_independent_and_reproducible(name):
     a = load_dataset(name, n_train=500, n_test=300, data_seed=3)
     b = load_dataset(name, n_train=500, n_test=300, data_seed=3)

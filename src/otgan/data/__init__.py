@@ -10,12 +10,13 @@ import torch
 
 from ..errors import DataError
 from .arrays import SUFFIXES, load_array_file, split
+from .images import IMAGE_SETS, load_image_folder, load_images
 from .toy import TOY
 
 
 @dataclass
 class Dataset:
-    """Training and held-out points, float32, shape (N, d), in data coordinates."""
+    """Training and held-out points, float32, shape (N, d) or images (N, C, H, W) in [-1, 1]."""
 
     name: str
     train: torch.Tensor
@@ -24,13 +25,20 @@ class Dataset:
     modes: torch.Tensor | None = None
     mode_sigma: float | None = None
     info: dict = field(default_factory=dict)
+    #: class labels of the splits, when the data has them (image sets)
+    train_labels: torch.Tensor | None = None
+    test_labels: torch.Tensor | None = None
+
+    @property
+    def is_image(self) -> bool:
+        return self.train.dim() == 4
 
     @property
     def dim(self) -> int:
-        return int(self.train.shape[1])
+        return int(self.train[0].numel())
 
 
-BUILTIN = tuple(TOY)
+BUILTIN = tuple(TOY) + IMAGE_SETS
 
 # Independent streams for the two splits of generated data: the held-out draw must not overlap
 # the training draw, whatever the seed.
@@ -39,7 +47,8 @@ _TEST_STREAM = 0x5EED
 
 def load_dataset(name: str, *, n_train: int = 10000, n_test: int = 10000, data_seed: int = 0,
                  test_fraction: float = 0.2) -> Dataset:
-    """A built-in toy set by name, or a user file (.npy/.npz/.csv) by path."""
+    """A built-in set by name (toy or image), a user file (.npy/.npz/.csv) or a folder of
+    images by path.  ``n_train``/``n_test`` size the toy sets (image sets keep their splits)."""
     if name in TOY:
         sampler, centres, sigma = TOY[name]
         seeds = np.random.SeedSequence(data_seed).spawn(2)
@@ -48,6 +57,15 @@ def load_dataset(name: str, *, n_train: int = 10000, n_test: int = 10000, data_s
         test = sampler(n_test, s_test + _TEST_STREAM)
         modes = torch.from_numpy(centres().astype(np.float32)) if centres else None
         return Dataset(name, train, test, modes, sigma, {"kind": "toy"})
+    if name in IMAGE_SETS:
+        a = load_images(name)
+        t = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in a.items()}
+        return Dataset(name, t["x_train"], t["x_test"], info={"kind": "images"},
+                       train_labels=t["y_train"], test_labels=t["y_test"])
+    if Path(name).is_dir():
+        tr, te = split(load_image_folder(Path(name)), test_fraction, data_seed)
+        return Dataset(str(name), torch.from_numpy(np.ascontiguousarray(tr)),
+                       torch.from_numpy(np.ascontiguousarray(te)), info={"kind": "images"})
     if Path(name).suffix.lower() in SUFFIXES or Path(name).exists():
         arrays = load_array_file(name)
         if "all" in arrays:
@@ -61,7 +79,7 @@ def load_dataset(name: str, *, n_train: int = 10000, n_test: int = 10000, data_s
     close = difflib.get_close_matches(name, BUILTIN, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     raise DataError(f"data: {name!r} is neither a built-in dataset ({', '.join(BUILTIN)}) nor "
-                    f"an existing .npy/.npz/.csv file{hint}")
+                    f"an existing .npy/.npz/.csv file or image folder{hint}")
 
 
 def from_tensors(train: torch.Tensor, test: torch.Tensor | None = None, name: str = "tensor",

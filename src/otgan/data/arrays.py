@@ -1,4 +1,5 @@
-"""User point clouds from .npy, .npz or .csv files of shape (N, d)."""
+"""User data from .npy, .npz or .csv files: points (N, d), or images (N, H, W) / (N, C, H, W)
+(.npy/.npz only; pixels scaled to [-1, 1])."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ SUFFIXES = (".npy", ".npz", ".csv")
 def _check(x: np.ndarray, where: str) -> np.ndarray:
     if x.dtype == object or not np.issubdtype(x.dtype, np.number):
         raise DataError(f"{where}: expected numbers, got dtype {x.dtype}")
+    if x.ndim in (3, 4):
+        return _images(x, where)
     if x.ndim != 2:
-        raise DataError(f"{where}: expected an array of shape (N, d), got shape {x.shape}")
+        raise DataError(f"{where}: expected an array of shape (N, d), or images (N, H, W) or "
+                        f"(N, C, H, W), got shape {x.shape}")
     if x.shape[0] < 2 or x.shape[1] < 1:
         raise DataError(f"{where}: expected at least 2 points of dimension >= 1, got shape "
                         f"{x.shape}")
@@ -24,6 +28,21 @@ def _check(x: np.ndarray, where: str) -> np.ndarray:
         row = int(np.argwhere(bad)[0][0])
         raise DataError(f"{where}: contains NaN or Inf (first at row {row})")
     return x.astype(np.float32)
+
+
+def _images(x: np.ndarray, where: str) -> np.ndarray:
+    from .images import to_unit_range
+
+    if x.ndim == 3:
+        x = x[:, None]
+    elif x.shape[1] not in (1, 3, 4) and x.shape[-1] in (1, 3, 4):
+        x = x.transpose(0, 3, 1, 2)  # channels last
+    if x.shape[0] < 2 or x.shape[1] not in (1, 3, 4) or min(x.shape[2:]) < 4:
+        raise DataError(f"{where}: images must be (N >= 2, C in 1/3/4, H >= 4, W >= 4), got "
+                        f"shape {x.shape}")
+    if not np.isfinite(x).all():
+        raise DataError(f"{where}: contains NaN or Inf")
+    return np.ascontiguousarray(to_unit_range(x, where))
 
 
 def _read_csv(p: Path) -> np.ndarray:
@@ -74,9 +93,9 @@ def load_array_file(path: str | Path) -> dict[str, np.ndarray]:
         keys = list(loaded.keys())
         if "train" in keys and "test" in keys:
             out = {k: _check(loaded[k], f"{p}[{k}]") for k in ("train", "test")}
-            if out["train"].shape[1] != out["test"].shape[1]:
-                raise DataError(f"{p}: train and test have different dimensions "
-                                f"{out['train'].shape[1]} and {out['test'].shape[1]}")
+            if out["train"].shape[1:] != out["test"].shape[1:]:
+                raise DataError(f"{p}: train and test have different shapes "
+                                f"{out['train'].shape[1:]} and {out['test'].shape[1:]}")
             return out
         if len(keys) == 1:
             return {"all": _check(loaded[keys[0]], f"{p}[{keys[0]}]")}

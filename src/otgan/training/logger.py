@@ -40,6 +40,11 @@ class MetricsLogger:
                         if isinstance(v, numbers.Real):
                             self.tb.add_scalar(f"{prefix}/{key}/{sub}", v, step)
 
+    def add_image(self, tag: str, image, step: int) -> None:
+        """An (H, W) or (H, W, 3) array in [0, 1] to TensorBoard (nothing without it)."""
+        if self.tb is not None:
+            self.tb.add_image(tag, image, step, dataformats="HW" if image.ndim == 2 else "HWC")
+
     def close(self) -> None:
         if self.tb is not None:
             self.tb.flush()

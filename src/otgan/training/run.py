@@ -75,7 +75,7 @@ class Run:
 
     @property
     def latent_dim(self) -> int:
-        return int(getattr(self.generator, "latent_dim", self.config.latent_dim))
+        return int(getattr(self.generator, "latent_dim", self.config.latent_dim or 2))
 
     @property
     def sampling_generator(self) -> nn.Module:
@@ -194,10 +194,10 @@ def _build_models(cfg: TrainConfig, data_shape: tuple, train_x: torch.Tensor | N
         raise ConfigError("pass both generator and critic, or neither")
     own_critic = None if critic is not None else method.build_critic(train_x)
     if generator is None:
-        if len(data_shape) != 1:
-            raise DataError(f"data of shape {data_shape} needs image networks; the MLP pair "
-                            f"takes vectors (N, d)")
-        generator, critic = build_networks(cfg, data_shape[0])
+        if len(data_shape) not in (1, 3):
+            raise DataError(f"data of shape {data_shape}: expected points (d,) or images "
+                            f"(C, H, W)")
+        generator, critic = build_networks(cfg, data_shape)
     critic = own_critic if own_critic is not None else critic
     if method.per_sample_critic:
         bn = [m for m in critic.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]

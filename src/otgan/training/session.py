@@ -88,6 +88,14 @@ def fit(run: Run, progress: bool = False, purge_after: int | None = None) -> Run
         def snapshot(step, ctx):
             save_snapshot(folder.path, critic_snapshot(run.critic, run.normalizer.encode,
                                                        extent, ctx.fake, step))
+    elif folder is not None and len(run.data_shape) == 3:
+        from ..viz.snapshots import save_image_grid
+
+        (folder.path / "snapshots").mkdir(exist_ok=True)
+
+        def snapshot(step, ctx):  # the same latent codes at every evaluation
+            grid = save_image_grid(folder.path, ctx.fake[:64], step)
+            logger.add_image("samples", grid, step)
 
     evaluator = Evaluator(run.eval_context, run.metric_names(), logger.write,
                           background=cfg.eval_background, snapshot=snapshot,
@@ -160,7 +168,7 @@ def write_summary(run: Run, evaluator: Evaluator, wall: float) -> dict:
 
 
 def plot_run_samples(run: Run) -> Path:
-    from ..viz.plots import plot_samples
+    from ..viz.plots import plot_image_samples, plot_samples
 
     ctx = run.eval_context()
     last = run.history[-1] if run.history else {}
@@ -169,7 +177,8 @@ def plot_run_samples(run: Run) -> Path:
     if w1 is not None:
         title += f", W1 = {w1:.3f}"
     path = run.folder.file(SAMPLES_PNG)
-    plot_samples(ctx.real, ctx.fake, path, title)
+    plot = plot_image_samples if len(run.data_shape) == 3 else plot_samples
+    plot(ctx.real, ctx.fake, path, title)
     return path
 
 

@@ -4,7 +4,8 @@
 - ``plot_critic``: the critic's level sets with its gradient field (arrows), as in the WGAN-GP
   authors' toy figures, over data and samples;
 - ``plot_curves``: critic estimate and exact W1/W2, losses, gradient norms against steps;
-- ``animate``: samples and critic contours over training, as a GIF.
+- ``animate``: samples and critic contours over training, as a GIF;
+- ``image_grid`` / ``plot_image_samples``: images in a grid, held-out data beside generated.
 """
 
 from __future__ import annotations
@@ -51,6 +52,32 @@ def plot_extent(points, pad: float = 0.25) -> tuple[float, float, float, float]:
 def plot_samples(real, fake, path, title: str | None = None) -> None:
     fig, (ax,) = style.figure()
     scatter_samples(ax, real, fake, title)
+    style.save(fig, path)
+
+
+def image_grid(images, nrow: int = 8, pad: int = 1) -> np.ndarray:
+    """(N, C, H, W) images in [-1, 1] as one (rows*H, nrow*W[, 3]) array in [0, 1]."""
+    x = np.asarray(images.detach().cpu() if hasattr(images, "detach") else images, np.float32)
+    x = np.clip((x + 1) / 2, 0, 1)
+    n, c, h, w = x.shape
+    rows = math.ceil(n / nrow)
+    out = np.ones((c, rows * (h + pad) + pad, nrow * (w + pad) + pad), np.float32)
+    for i in range(n):
+        r, k = divmod(i, nrow)
+        out[:, pad + r * (h + pad):pad + r * (h + pad) + h,
+            pad + k * (w + pad):pad + k * (w + pad) + w] = x[i]
+    return out[0] if c == 1 else out[:3].transpose(1, 2, 0)
+
+
+def plot_image_samples(real, fake, path, title: str | None = None, n: int = 64) -> None:
+    """Held-out images beside generated ones, ``n`` of each."""
+    fig, axes = style.figure(ncols=2)
+    for ax, x, name in zip(axes, (real[:n], fake[:n]), ("data (held-out)", "generated")):
+        ax.imshow(image_grid(x), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(name, fontsize=9)
+        ax.axis("off")
+    if title:
+        fig.suptitle(title, fontsize=9)
     style.save(fig, path)
 
 

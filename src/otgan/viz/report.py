@@ -15,7 +15,7 @@ from ..training.runs import RunDir, atomic_write_bytes
 from . import style
 from .plots import (animate, figure_png, plot_critic, plot_curves, plot_laguerre,
                     scatter_samples, split_history)
-from .snapshots import load_snapshots
+from .snapshots import image_grids, load_snapshots
 
 REPORT = "report.html"
 SUMMARY = "summary.json"
@@ -164,6 +164,13 @@ def write_report(path) -> Path:
         plot_laguerre(ax, s["cells"], tuple(s["extent"]), targets, s["fake"],
                       title=f"Laguerre cells of the averaged dual, step {int(s['step'])}")
         parts += ["<h2>Laguerre cells</h2>", _img(figure_png(fig), "Laguerre cells")]
+    grids = image_grids(folder.path)
+    if grids:  # image data: the fixed latent batch at a few evaluations
+        shown = grids if len(grids) <= 6 else [grids[int(i * (len(grids) - 1) / 5)]
+                                                  for i in range(6)]
+        parts.append("<h2>Generated images over training (fixed latent codes)</h2>")
+        parts += [f"<figure>{_img(p.read_bytes(), f'step {step}')}<figcaption>step {step}"
+                  f"</figcaption></figure>" for step, p in shown]
     if len(snaps) > 1:
         gif = folder.path / "training.gif"
         if not gif.is_file():

@@ -80,3 +80,22 @@ def load_snapshots(run_path: Path) -> list[dict]:
         d["arrows"] = {k: d.pop(f"arrows_{k}") for k in ("x", "y", "u", "v")}
         out.append(d)
     return out
+
+
+def save_image_grid(run_path: Path, images: torch.Tensor, step: int) -> np.ndarray:
+    """``snapshots/grid_XXXXXXXX.png``: generated images of one evaluation; returns the grid."""
+    from PIL import Image
+
+    from .plots import image_grid
+
+    grid = image_grid(images)
+    buf = io.BytesIO()
+    Image.fromarray((grid * 255).round().astype(np.uint8)).save(buf, format="PNG")
+    atomic_write_bytes(Path(run_path) / FOLDER / f"grid_{step:08d}.png", buf.getvalue())
+    return grid
+
+
+def image_grids(run_path: Path) -> list[tuple[int, Path]]:
+    """(step, path) of every saved image grid, in step order."""
+    paths = sorted((Path(run_path) / FOLDER).glob("grid_*.png"))
+    return [(int(p.stem.split("_")[1]), p) for p in paths]

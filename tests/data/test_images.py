@@ -1,0 +1,119 @@
+import gzip
+
+import numpy as np
+import pytest
+import torch
+
+from otgan.data import load_dataset
+from otgan.data.images import (SOURCES, _idx_dir, content_sha256, fetch, read_idx,
+                               to_unit_range)
+from otgan.errors import DataError
+
+
+def idx_bytes(a: np.ndarray) -> bytes:
+    head = bytes([0, 0, 0x08, a.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in a.shape)
+    return head + a.astype(np.uint8).tobytes()
+
+
+def test_idx_round_trip_plain_and_gzipped():
+    a = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    assert np.array_equal(read_idx(idx_bytes(a), "x"), a)
+    assert np.array_equal(read_idx(gzip.compress(idx_bytes(a)), "x"), a)
+    with pytest.raises(DataError, match="truncated"):
+        read_idx(idx_bytes(a)[:-1], "x")
+    with pytest.raises(DataError, match="not an IDX"):
+        read_idx(b"\x01\x02\x03\x04", "x")
+
+
+def test_idx_directory_and_checksum(tmp_path):
+    rng = np.random.default_rng(0)
+    arrays = {"x_train": rng.integers(0, 256, (5, 28, 28)), "y_train": np.arange(5),
+              "x_test": rng.integers(0, 256, (2, 28, 28)), "y_test": np.arange(2)}
+    names = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+             "t10k-labels-idx1-ubyte")
+    for name, key in zip(names, arrays):
+        (tmp_path / (name + ".gz")).write_bytes(gzip.compress(idx_bytes(arrays[key])))
+    got = _idx_dir(tmp_path)
+    assert all(np.array_equal(got[k], arrays[k]) for k in arrays)
+    assert content_sha256(got) == content_sha256(arrays)
+    # MNIST's pinned label counts reject data that is not MNIST, with a clear message
+    with pytest.raises(DataError, match="training label counts"):
+        fetch("mnist", source=tmp_path, quiet=True)
+
+
+def test_fetch_errors(tmp_path, monkeypatch):
+    monkeypatch.setenv("OTGAN_DATA", str(tmp_path))
+    with pytest.raises(DataError, match="does not hold the four IDX files"):
+        fetch("fashion-mnist", source=tmp_path / "missing", quiet=True)
+    with pytest.raises(DataError, match="not downloadable"):
+        fetch("cifar", quiet=True)
+    # a corrupt cache is detected, never used
+    (tmp_path / "mnist.npz").write_bytes(b"not a zip")
+    from otgan.data.images import _load_cache
+
+    with pytest.raises(DataError, match="unreadable cache"):
+        _load_cache(SOURCES["mnist"], tmp_path / "mnist.npz")
+
+
+@pytest.mark.parametrize("x, expected", [
+    (np.array([0, 255], np.uint8), [-1.0, 1.0]),
+    (np.array([0.0, 0.5, 1.0]), [-1.0, 0.0, 1.0]),
+    (np.array([-1.0, 0.25]), [-1.0, 0.25]),
+    (np.array([0.0, 127.5, 255.0]), [-1.0, 0.0, 1.0]),
+])
+def test_pixels_scaled_to_unit_range(x, expected):
+    assert np.allclose(to_unit_range(x, "t"), expected)
+
+
+def test_pixels_out_of_range_rejected():
+    with pytest.raises(DataError, match=r"span \[-3, 2\]"):
+        to_unit_range(np.array([-3.0, 2.0]), "t")
+
+
+def test_digits_dataset():
+    ds = load_dataset("digits")
+    assert ds.train.shape == (1500, 1, 8, 8) and ds.test.shape == (297, 1, 8, 8)
+    assert ds.is_image and ds.dim == 64
+    assert float(ds.train.min()) == -1.0 and float(ds.train.max()) == 1.0
+    assert ds.train_labels.shape == (1500,) and int(ds.test_labels.max()) == 9
+
+
+def test_image_folder_and_npy(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(1)
+    for i in range(5):
+        Image.fromarray(rng.integers(0, 256, (12, 12), dtype=np.uint8)).save(tmp_path / f"{i}.png")
+    ds = load_dataset(str(tmp_path), test_fraction=0.2)
+    assert ds.train.shape == (4, 1, 12, 12) and ds.test.shape == (1, 1, 12, 12)
+    assert -1.0 <= float(ds.train.min()) and float(ds.train.max()) <= 1.0
+    np.save(tmp_path / "imgs.npy", rng.integers(0, 256, (10, 16, 16, 3), dtype=np.uint8))
+    ds = load_dataset(str(tmp_path / "imgs.npy"))
+    assert ds.train.shape[1:] == (3, 16, 16)  # channels-last moved first
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / "odd.png")
+    with pytest.raises(DataError, match="differ in size"):
+        load_dataset(str(tmp_path))
+
+
+def test_image_runs_train_with_both_architectures():
+    import otgan
+
+    for arch, gnorm in (("dcgan", "batchnorm"), ("mlp", "none")):
+        run = otgan.train(data="digits", arch=arch, g_norm=gnorm, steps=2, batch_size=16,
+                          eval_every=0, log_every=1, latent_dim=8, eval_n=64)
+        x = run.sample(5, seed=0)
+        assert x.shape == (5, 1, 8, 8)
+        assert np.abs(x).max() <= 1.0  # tanh output
+        assert torch.isfinite(torch.as_tensor(x)).all()
+
+
+@pytest.mark.parametrize("method", ["gan", "gan-ns", "wgan-clip", "wgan-gp", "wgan-lp", "sngan",
+                                    "sd-wgan"])
+def test_every_method_trains_on_images(method):
+    import otgan
+
+    run = otgan.train(data="digits", method=method, steps=3, batch_size=16, eval_every=0,
+                      log_every=1, latent_dim=8, eval_n=64, n_train=10000)
+    assert run.state.step == 3
+    assert all(torch.isfinite(p).all() for p in run.generator.parameters())
+    assert run.sample(4, seed=0).shape == (4, 1, 8, 8)
