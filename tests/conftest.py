@@ -20,3 +20,18 @@ def quick_config(**kw):
                 eval_n=500, log_every=10, checkpoint_every=0)
     base.update(kw)
     return make_config(None, None, base)
+
+
+@pytest.fixture(scope="session")
+def shared_data_home(tmp_path_factory):
+    """One OTGAN_DATA for the session: the digits classifier is trained once per worker."""
+    import os
+
+    path = tmp_path_factory.mktemp("otgan_data")
+    old = os.environ.get("OTGAN_DATA")
+    os.environ["OTGAN_DATA"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("OTGAN_DATA", None)
+    else:
+        os.environ["OTGAN_DATA"] = old

@@ -163,7 +163,7 @@ def eval_(run_dir, n, metrics, device, as_json):
 
     if n is not None and n < 2:
         raise CommandFailed(f"--n must be >= 2, got {n}")
-    names = api.ALL_METRICS if metrics is None else check_names(
+    names = None if metrics is None else check_names(
         m.strip() for m in metrics.split(",") if m.strip())
     run = api.load_run(run_dir, device=device)
     result = run.evaluate(names, n)

@@ -117,3 +117,20 @@ def test_every_method_trains_on_images(method):
     assert run.state.step == 3
     assert all(torch.isfinite(p).all() for p in run.generator.parameters())
     assert run.sample(4, seed=0).shape == (4, 1, 8, 8)
+
+
+def test_image_run_evaluates_image_metrics(shared_data_home, tmp_path):
+    import json
+
+    import otgan
+
+    run = otgan.train(data="digits", steps=2, batch_size=16, eval_every=0, log_every=1,
+                      latent_dim=8, eval_n=200, out=tmp_path / "run")
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    for key in ("w1", "sliced_w2", "fid", "kid", "precision", "recall", "classes_covered",
+                "confidence"):
+        assert key in summary, key
+    assert summary["fid"] > 0 and 0 <= summary["precision"] <= 1
+    assert (tmp_path / "run" / "snapshots" / "grid_00000002.png").is_file()
+    assert "Generated images over training" in (tmp_path / "run" / "report.html").read_text()
+    assert "fid" in run.evaluate(n=100)

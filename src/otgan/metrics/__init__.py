@@ -14,6 +14,11 @@ releases the GIL, so they use the second core while training goes on.
 | lipschitz | segment estimate (lip_mean, lip_max, ...), gradient norms at real/fake/interpolates,
 |           | largest singular value of every critic layer (sigma_max, sigma_product, sigma_layers) |
 | modes     | mixtures only: modes covered, % high-quality, KL of the mode histogram to uniform |
+| fid       | labelled image sets: Frechet distance in the features of otgan's own classifier |
+| kid       | kernel (MMD^2) distance in the same features, mean and std over subsets |
+| pr        | k-NN (k = 3) manifold precision and recall in the same features |
+| classes   | classes covered by generated images, KL of their class histogram to uniform, and the
+|           | confidence score exp(E KL(p(y|x) || p(y))) |
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import torch.nn.functional as F
 from ..errors import ConfigError
 from .lipschitz import (eval_mode, gradient_norm_stats, input_gradient_norms,
                         layer_spectral_norms, lipschitz_segments)
+from . import images
 from .modes import mode_coverage
 from .ot import (OTNotConverged, energy_distance, sliced_wasserstein, wasserstein,
                  wasserstein1, wasserstein2)
@@ -55,6 +61,8 @@ class EvalContext:
     sample: Callable[[int], torch.Tensor] | None = None
     #: randomness of diagnostics (segments, interpolates), separate from training's stream
     generator: torch.Generator | None = None
+    #: images only: the dataset's classifier (metrics.images.Classifier), loaded on first use
+    classifier: Callable[[], torch.nn.Module | None] | None = None
     cache: dict = field(default_factory=dict)
 
 
@@ -88,12 +96,18 @@ def compute(names, ctx: EvalContext) -> dict:
     return out
 
 
-def default_metrics(has_modes: bool, image: bool = False) -> tuple[str, ...]:
+def default_metrics(has_modes: bool, image: bool = False, labels: bool = False,
+                    ) -> tuple[str, ...]:
     """The metrics evaluated during training when ``metrics = auto``."""
+    if image:
+        return ("w1", "sliced", "critic") + (IMAGE_METRICS if labels else ())
     names = ["w1", "w2", "critic", "lipschitz"]
     if has_modes:
         names.append("modes")
     return tuple(names)
+
+
+IMAGE_METRICS = ("fid", "kid", "pr", "classes")
 
 
 # ----------------------------------------------------------------------------- registered
@@ -169,7 +183,45 @@ def _modes(ctx: EvalContext) -> dict:
     return mode_coverage(pts, ctx.modes, ctx.mode_sigma)
 
 
-__all__ = ["EvalContext", "METRICS", "OTNotConverged", "OT_METRICS", "check_names", "compute",
+def _embeddings(ctx: EvalContext):
+    """Classifier features and probabilities of fake and real images (once per context)."""
+    if "_embeddings" not in ctx.cache:
+        model = ctx.classifier() if ctx.classifier is not None else None
+        if model is None:
+            raise ConfigError("image metrics need a labelled image dataset (mnist, "
+                              "fashion-mnist, digits)")
+        ctx.cache["_embeddings"] = (*model.embed(ctx.fake), *model.embed(ctx.real))
+    return ctx.cache["_embeddings"]
+
+
+@register_metric("fid")
+def _fid(ctx: EvalContext) -> dict:
+    f_fake, _, f_real, _ = _embeddings(ctx)
+    return {"fid": images.frechet_distance(f_fake, f_real)}
+
+
+@register_metric("kid")
+def _kid(ctx: EvalContext) -> dict:
+    f_fake, _, f_real, _ = _embeddings(ctx)
+    mean, std = images.kernel_distance(f_fake, f_real)
+    return {"kid": mean, "kid_std": std}
+
+
+@register_metric("pr")
+def _pr(ctx: EvalContext) -> dict:
+    f_fake, _, f_real, _ = _embeddings(ctx)
+    return images.precision_recall(f_fake, f_real)
+
+
+@register_metric("classes")
+def _classes(ctx: EvalContext) -> dict:
+    _, p_fake, _, _ = _embeddings(ctx)
+    out = images.class_coverage(p_fake)
+    out["confidence"] = images.confidence_score(p_fake)
+    return out
+
+
+__all__ = ["IMAGE_METRICS", "EvalContext", "METRICS", "OTNotConverged", "OT_METRICS", "check_names", "compute",
            "default_metrics", "energy_distance", "gradient_norm_stats", "input_gradient_norms",
            "layer_spectral_norms", "lipschitz_segments", "mode_coverage", "register_metric",
            "sliced_wasserstein", "wasserstein", "wasserstein1", "wasserstein2"]

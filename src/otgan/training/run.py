@@ -21,7 +21,7 @@ from ..data import Dataset, load_dataset
 from ..data.normalize import Normalizer
 from ..errors import ConfigError, DataError
 from ..methods import make_method
-from ..metrics import EvalContext, compute, default_metrics, wasserstein1
+from ..metrics import IMAGE_METRICS, EvalContext, compute, default_metrics, wasserstein1
 from ..nets import build_networks
 from .runs import FORMAT_VERSION, RunDir
 from .state import BatchSampler, TrainState, make_ema, make_optimizer, seed_everything
@@ -116,7 +116,9 @@ class Run:
     def metric_names(self) -> tuple[str, ...]:
         """The metrics evaluated during training (``metrics = auto`` resolved for the data)."""
         if self.config.metrics == "auto":
-            return default_metrics(self.dataset.modes is not None)
+            ds = self.dataset
+            return default_metrics(ds.modes is not None, len(self.data_shape) == 3,
+                                   ds.train_labels is not None)
         return tuple(n.strip() for n in self.config.metrics.split(",") if n.strip())
 
     def eval_context(self, n: int | None = None, seed: int | None = None) -> EvalContext:
@@ -130,11 +132,29 @@ class Run:
             fake=fake, real=real[:n], critic=self.critic, encode=self.normalizer.encode,
             estimates=self.method.estimates, modes=ds.modes, mode_sigma=ds.mode_sigma,
             sample=lambda k: self.generate(self.latents(k, seed + 1)).cpu(),
-            generator=torch.Generator(device=self.device).manual_seed(seed))
+            generator=torch.Generator(device=self.device).manual_seed(seed),
+            classifier=self.classifier if len(self.data_shape) == 3 else None)
 
-    def evaluate(self, names=ALL_METRICS, n: int | None = None) -> dict:
+    def applicable_metrics(self) -> tuple[str, ...]:
+        """Every registered metric that applies to this run's data."""
+        ds = self.dataset
+        names = [m for m in ALL_METRICS if m != "modes" or ds.modes is not None]
+        if len(self.data_shape) == 3 and ds.train_labels is not None:
+            names += list(IMAGE_METRICS)
+        return tuple(names)
+
+    def classifier(self):
+        """The dataset's classifier for image metrics (trained once and cached), or None."""
+        if not hasattr(self, "_classifier"):
+            from ..metrics.images import load_classifier
+
+            self._classifier = load_classifier(self.dataset)
+        return self._classifier
+
+    def evaluate(self, names=None, n: int | None = None) -> dict:
         """Metrics of the current generator and critic against held-out data, with the noise
         floor (W1 between two disjoint halves of held-out data) when there is enough of it."""
+        names = self.applicable_metrics() if names is None else names
         ctx = self.eval_context(n)
         names = [m for m in names if m != "modes" or ctx.modes is not None]
         out = compute(names, ctx)
