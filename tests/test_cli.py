@@ -59,6 +59,10 @@ def test_config_file_and_options(tmp_path, capsys):
     (["sample", ".", "--n", "0", "--out", "x.npy"], "--n must be >= 1"),
     (["frobnicate"], "No such command 'frobnicate'"),
     (["presets", "nope"], "unknown method 'nope'"),
+    (["sweep", "--grid", "clp=0.1", "--out", "s"], "did you mean 'clip'"),
+    (["sweep", "--method", "sd-wgan", "--grid", "lr=1e-3", "--out", "s"], "sweeps support"),
+    (["sweep", "--grid", "clip=0.1", "--set", "bogus", "--out", "s"], "expected KEY=VALUE"),
+    (["data", "fetch", "cifar"], "Invalid value"),
 ])
 def test_bad_usage_exits_2_with_one_line(args, needle, capsys):
     code, out, err = run_cli(args, capsys)

@@ -320,6 +320,44 @@ def presets(method, as_json):
             click.echo(f"  {p:8s} {vals}")
 
 
+@cli.command(context_settings=CONTEXT)
+@click.option("--data", default="ring", show_default=True, help="Built-in toy set or a point file.")
+@click.option("--method", default="wgan-clip", show_default=True,
+              help="gan, gan-ns, wgan-clip, wgan-gp, wgan-lp or sngan.")
+@click.option("--preset", default="default", show_default=True, help="default or paper.")
+@click.option("--grid", "grids", multiple=True, required=True,
+              help="KEY=V1,V2,... (repeatable); lr sets lr_g and lr_d together.")
+@click.option("--set", "sets", multiple=True, help="KEY=VALUE fixed for every run (repeatable).")
+@click.option("--seeds", default=1, show_default=True, help="Seeds per grid point.")
+@click.option("--seed", default=0, show_default=True, help="First seed.")
+@click.option("--steps", default=2000, show_default=True, help="Generator updates per run.")
+@click.option("--workers", default=None, type=int,
+              help="Processes of one thread each [default: 2 where there are 2 cores].")
+@click.option("--config", "config_file", type=click.Path(), default=None,
+              help="Config file for the fixed fields.")
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Output folder.")
+def sweep(data, method, preset, grids, sets, seeds, seed, steps, workers, config_file, out):
+    """Train every grid combination times seeds as batched ensembles; table, heatmaps, page."""
+    from pathlib import Path
+
+    from .sweep.runner import format_table, ideal_workers, parse_grid, run_sweep, summarize, \
+        write_sweep
+
+    base = {"data": data, "method": method, "preset": preset, "seed": seed}
+    for spec in sets:
+        key, sep, value = spec.partition("=")
+        if not sep:
+            raise CommandFailed(f"--set {spec!r}: expected KEY=VALUE")
+        base[key.strip().replace("-", "_")] = value.strip()
+    grid = parse_grid(grids)
+    result = run_sweep(base, grid, seeds, steps, workers or ideal_workers(),
+                       config_file=config_file)
+    page = write_sweep(result, Path(out), data)
+    click.echo(format_table(summarize(result)))
+    click.echo(f"{len(result['members'])} runs of {steps} steps in {result['seconds']:.1f} s "
+               f"({result['workers']} worker(s)); page: {page}")
+
+
 @cli.group(context_settings=CONTEXT)
 def data():
     """Datasets: fetch the image sets into the local cache."""

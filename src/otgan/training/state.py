@@ -25,18 +25,19 @@ class BatchSampler:
     collation; the last incomplete batch of an epoch is dropped.
     """
 
-    def __init__(self, data: torch.Tensor, batch_size: int):
+    def __init__(self, data: torch.Tensor, batch_size: int,
+                 generator: torch.Generator | None = None):
         if batch_size > data.shape[0]:
             raise ConfigError(f"batch_size {batch_size} exceeds the {data.shape[0]} training "
                               f"points")
-        self.data, self.batch_size = data, batch_size
+        self.data, self.batch_size, self.generator = data, batch_size, generator
         self.perm: torch.Tensor | None = None
         self.pos = 0
 
     def next(self) -> torch.Tensor:
         n = self.data.shape[0]
         if self.perm is None or self.pos + self.batch_size > n:
-            self.perm = torch.randperm(n, device=self.data.device)
+            self.perm = torch.randperm(n, device=self.data.device, generator=self.generator)
             self.pos = 0
         idx = self.perm[self.pos:self.pos + self.batch_size]
         self.pos += self.batch_size

@@ -1,0 +1,205 @@
+"""``otgan sweep``: every combination of a grid, times seeds, trained as batched ensembles.
+
+Members are split across worker processes (one torch thread each), and within a worker grouped
+into ensembles of members that share their program (``ensemble.BATCHABLE``).  Each member is
+evaluated like a single run: exact W1 between 2000 generated points (its evaluation latent codes)
+and 2000 held-out points, and mode coverage on the Gaussian mixtures.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..config import FIELDS, coerce, unknown_key_error
+from ..errors import ConfigError
+from .ensemble import BATCHABLE, Ensemble
+
+#: grid keys that stand for several config fields
+ALIASES = {"lr": ("lr_g", "lr_d")}
+SAMPLES = 500
+
+
+def parse_grid(specs) -> dict[str, list]:
+    """``["clip=0.001,0.01", "lr=1e-5,5e-5"]`` -> {"clip": [0.001, 0.01], "lr": [1e-05, 5e-05]}."""
+    grid: dict[str, list] = {}
+    for spec in specs:
+        key, sep, values = spec.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not values.strip():
+            raise ConfigError(f"--grid {spec!r}: expected KEY=V1,V2,...")
+        fields = ALIASES.get(key, (key,))
+        if fields[0] not in FIELDS:
+            raise ConfigError(f"--grid: {unknown_key_error(key)}")
+        vals = [coerce(fields[0], v.strip()) for v in values.split(",") if v.strip()]
+        if key in grid:
+            raise ConfigError(f"--grid {key} given twice")
+        grid[key] = vals
+    return grid
+
+
+@dataclass
+class Member:
+    index: int
+    point: dict  # grid values of this member
+    seed: int
+    overrides: dict = field(default_factory=dict)
+
+
+def expand(base: dict, grid: dict, seeds: int) -> list[Member]:
+    keys = list(grid)
+    members = []
+    for values in itertools.product(*(grid[k] for k in keys)):
+        point = dict(zip(keys, values))
+        for s in range(seeds):
+            o = dict(base)
+            for k, v in point.items():
+                for f in ALIASES.get(k, (k,)):
+                    o[f] = v
+            o["seed"] = base.get("seed", 0) + s
+            members.append(Member(len(members), point, o["seed"], o))
+    return members
+
+
+def _group_key(cfg) -> tuple:
+    return tuple(sorted((k, str(v)) for k, v in cfg.to_dict().items() if k not in BATCHABLE))
+
+
+def _train_members(job) -> list[dict]:
+    """Worker: train ``members`` as ensembles, return their metrics and samples."""
+    members, steps, eval_n, config_file = job
+    torch.set_num_threads(1)
+    from ..api import as_dataset, make_config
+    from ..metrics import mode_coverage, wasserstein1
+    from ..training.run import _EVAL_STREAM
+
+    cfgs = [make_config(None, config_file, dict(m["overrides"], steps=steps, eval_every=0))
+            for m in members]
+    dataset = as_dataset(cfgs[0], None)
+    groups: dict[tuple, list[int]] = {}
+    for i, cfg in enumerate(cfgs):
+        groups.setdefault(_group_key(cfg), []).append(i)
+    results = []
+    for idx in groups.values():
+        t0 = time.perf_counter()
+        ens = Ensemble([cfgs[i] for i in idx], dataset)
+        ens.train(steps)
+        seconds = time.perf_counter() - t0
+        real = dataset.test[:eval_n]
+        for k, i in enumerate(idx):
+            run = ens.runs[k]
+            fake = ens.sample(k, run.latents(eval_n, cfgs[i].seed + _EVAL_STREAM))
+            rec = {"index": members[i]["index"], "w1": wasserstein1(fake, real),
+                   "ensemble_size": len(idx), "ensemble_seconds": seconds,
+                   "samples": fake[:SAMPLES].numpy().tolist()}
+            if dataset.modes is not None:
+                pts = ens.sample(k, run.latents(2500, cfgs[i].seed + _EVAL_STREAM + 1))
+                rec.update(mode_coverage(pts, dataset.modes, dataset.mode_sigma))
+            results.append(rec)
+    return results
+
+
+def run_sweep(base: dict, grid: dict, seeds: int, steps: int, workers: int = 2,
+              eval_n: int = 2000, config_file=None) -> dict:
+    """Train every member; returns {"grid", "members": [...], "seconds"}."""
+    from ..api import as_dataset, make_config
+
+    if seeds < 1 or steps < 1 or workers < 1:
+        raise ConfigError("--seeds, --steps and --workers must be >= 1")
+    members = expand(base, grid, seeds)
+    # validate every member before any training (bad values fail fast, with the value named)
+    cfgs = [make_config(None, config_file, dict(m.overrides, steps=steps)) for m in members]
+    if cfgs[0].method not in ("gan", "gan-ns", "wgan-clip", "wgan-gp", "wgan-lp", "sngan"):
+        raise ConfigError(f"sweeps support gan, gan-ns, wgan-clip, wgan-gp, wgan-lp and sngan, "
+                          f"not {cfgs[0].method}")
+    ds = as_dataset(cfgs[0], None)
+    if ds.train.dim() != 2:
+        raise ConfigError("sweeps train the MLP pair on point data; image data runs alone")
+    eval_n = min(eval_n, ds.test.shape[0])
+    plain = [dict(index=m.index, overrides=m.overrides) for m in members]
+    chunks = [plain[w::workers] for w in range(workers)]  # every group split evenly
+    chunks = [c for c in chunks if c]
+    jobs = [(c, steps, eval_n, config_file) for c in chunks]
+    t0 = time.perf_counter()
+    if len(jobs) == 1:
+        parts = [_train_members(jobs[0])]
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(len(jobs), mp_context=ctx) as pool:
+            parts = list(pool.map(_train_members, jobs))
+    seconds = time.perf_counter() - t0
+    by_index = {r["index"]: r for part in parts for r in part}
+    out = []
+    for m in members:
+        r = by_index[m.index]
+        out.append(dict(point=m.point, seed=m.seed, **{k: v for k, v in r.items()
+                                                        if k != "index"}))
+    return {"grid": grid, "base": base, "steps": steps, "seeds": seeds, "workers": len(jobs),
+            "seconds": seconds, "members": out}
+
+
+METRIC_KEYS = ("w1", "modes_covered", "high_quality_pct")
+
+
+def summarize(result: dict) -> list[dict]:
+    """One row per grid point: mean and standard deviation over seeds of every metric."""
+    rows: dict[tuple, dict] = {}
+    for m in result["members"]:
+        key = tuple(m["point"].items())
+        rows.setdefault(key, {"point": m["point"], "values": {}})
+        for k in METRIC_KEYS:
+            if k in m:
+                rows[key]["values"].setdefault(k, []).append(m[k])
+    table = []
+    for row in rows.values():
+        stats = {k: (float(np.mean(v)), float(np.std(v))) for k, v in row["values"].items()}
+        table.append({"point": row["point"], "stats": stats, "n": len(row["values"]["w1"])})
+    return table
+
+
+def format_table(table: list[dict]) -> str:
+    keys = list(table[0]["point"])
+    metrics = [k for k in METRIC_KEYS if k in table[0]["stats"]]
+    head = "| " + " | ".join(keys + [f"{m} (mean ± std)" for m in metrics]) + " |"
+    lines = [head, "|" + "---|" * (len(keys) + len(metrics))]
+    for row in table:
+        cells = [f"{row['point'][k]:g}" if isinstance(row["point"][k], float)
+                 else str(row["point"][k]) for k in keys]
+        cells += [f"{row['stats'][m][0]:.4g} ± {row['stats'][m][1]:.2g}" for m in metrics]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_sweep(result: dict, out: Path, dataset_name: str) -> Path:
+    """sweep.json, table.md, heatmaps.png, samples.png and sweep.html in ``out``."""
+    from ..training.runs import atomic_write_bytes, atomic_write_json
+    from ..viz.sweep import plot_heatmaps, plot_sample_grid, sweep_page
+
+    out.mkdir(parents=True, exist_ok=True)
+    table = summarize(result)
+    slim = dict(result, members=[{k: v for k, v in m.items() if k != "samples"}
+                                 for m in result["members"]])
+    atomic_write_json(out / "sweep.json", dict(slim, table=table))
+    text = format_table(table)
+    atomic_write_bytes(out / "table.md", (text + "\n").encode())
+    heat = plot_heatmaps(result["grid"], table, out / "heatmaps.png")
+    grid_png = plot_sample_grid(result, out / "samples.png", dataset_name)
+    page = sweep_page(result, text, heat, grid_png)
+    atomic_write_bytes(out / "sweep.html", page.encode())
+    return out / "sweep.html"
+
+
+def ideal_workers() -> int:
+    import os
+
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+__all__ = ["parse_grid", "expand", "run_sweep", "summarize", "format_table", "write_sweep"]
