@@ -56,6 +56,12 @@ class SemiDiscrete(Method):
         self.opt = AveragedSGD([critic.psi], [critic.psi_avg], gamma)
         return self.opt
 
+    def state_dict(self) -> dict:
+        return {"restart": self._restart}
+
+    def load_state_dict(self, sd: dict) -> None:
+        self._restart = bool(sd.get("restart", False))
+
     def critic_loss(self, critic, real, fake):
         if self._restart:  # first dual step after a generator update: a new average begins
             self.opt.restart()
@@ -74,7 +80,8 @@ class SemiDiscrete(Method):
 def default_dual_step(critic: SemiDiscreteCritic, n: int = 256) -> float:
     """30 times the mean distance (or squared distance) from a target to its nearest other
     target: the scale on which psi must move to rebalance neighbouring cells."""
-    y = critic.y[torch.randperm(critic.n_targets)[:n]]
+    g = torch.Generator(device=critic.y.device).manual_seed(0)  # not the training stream
+    y = critic.y[torch.randperm(critic.n_targets, generator=g, device=critic.y.device)[:n]]
     sq = torch.cdist(y, critic.y).pow_(2)
     sq[sq == 0] = float("inf")
     nearest = sq.min(1).values

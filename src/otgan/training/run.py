@@ -177,7 +177,8 @@ class Run:
             "ema": None if self.ema is None else self.ema.state_dict()}
         return {"format": FORMAT_VERSION, "otgan_version": __version__,
                 "config": self.config.to_dict(), "data_shape": list(self.data_shape),
-                "normalizer": self.normalizer.state_dict(), "state": state}
+                "normalizer": self.normalizer.state_dict(), "state": state,
+                "method": self.method.state_dict()}
 
     def save_checkpoint(self) -> None:
         if self.folder is not None:
@@ -311,6 +312,7 @@ def load_run(path: str | Path, device: str = "cpu", generator: nn.Module = None,
     D.load_state_dict(sd["critic"])
     if ema is not None and sd.get("ema") is not None:
         ema.load_state_dict(sd["ema"])
+    method.load_state_dict(ckpt.get("method") or {})
     G, D = G.to(dev), D.to(dev)
     ema = ema.to(dev) if ema is not None else None
     run = Run(cfg, method, G, D, ema, Normalizer.from_state_dict(ckpt.get("normalizer")),

@@ -222,6 +222,7 @@ def resume(path: str | Path, overrides: Mapping[str, Any] | None = None, progres
                           f"--steps greater than {step} to train further")
     run = start_run(cfg, dataset, generator, critic)
     run.state.load_state_dict(ckpt["state"])
+    run.method.load_state_dict(ckpt.get("method") or {})
     run.folder, run.checkpoint_step = folder, step
     folder.clean_temporary()
     folder.truncate_after(step)
