@@ -47,3 +47,16 @@ def test_eval_command_writes_eval_json(two_runs, capsys):
     assert data["eval_n"] == 300
     for key in ("w1", "w2", "sliced_w2", "energy", "critic_estimate", "lip_mean", "w1_floor"):
         assert np.isfinite(data[key]), key
+
+
+def test_semidiscrete_report_animates_the_laguerre_cells(tmp_path):
+    from PIL import Image
+
+    otgan.train(quick_config(method="sd-wgan", n_train=300, eval_every=5, steps=10),
+                out=tmp_path / "sd")
+    page = (tmp_path / "sd" / "report.html").read_text()
+    assert "Laguerre cells" in page
+    with Image.open(tmp_path / "sd" / "training.gif") as gif:
+        assert gif.n_frames == 2  # one frame per evaluation
+        w, h = gif.size
+        assert w > 1.6 * h  # critic and cells side by side

@@ -172,15 +172,20 @@ def plot_curves(history: list[dict], path=None, estimates: str = "W", floor: flo
 
 
 def animate(snaps: list[dict], real, path, title: str = "", fps: int = 4,
-            label: str = "critic D(x)") -> None:
-    """GIF of samples and critic contours, one frame per snapshot (Pillow's GIF writer)."""
+            label: str = "critic D(x)", targets=None) -> None:
+    """GIF of samples and critic contours, one frame per snapshot (Pillow's GIF writer); with
+    ``targets`` and snapshots holding Laguerre cells (sd-wgan), the cells beside the critic."""
     from PIL import Image
 
     frames = []
     for s in snaps:
-        fig, (ax,) = style.figure(size=4.2)
-        plot_critic(ax, s, real, title=f"{title} step {int(s['step'])}", colorbar=False,
+        cells = targets is not None and "cells" in s
+        fig, axes = style.figure(ncols=2 if cells else 1, size=4.2)
+        plot_critic(axes[0], s, real, title=f"{title} step {int(s['step'])}", colorbar=False,
                     label=label)
+        if cells:
+            plot_laguerre(axes[1], s["cells"], tuple(s["extent"]), targets, s["fake"],
+                          title="Laguerre cells")
         frames.append(Image.open(io.BytesIO(figure_png(fig))).convert("P", palette=1,
                                                                       colors=128))
     if frames:

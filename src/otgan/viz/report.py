@@ -174,7 +174,8 @@ def write_report(path) -> Path:
     if len(snaps) > 1:
         gif = folder.path / "training.gif"
         if not gif.is_file():
-            animate(snaps, _held_out(folder), gif, title=method, label=_critic_label(method))
+            animate(snaps, _held_out(folder), gif, title=method, label=_critic_label(method),
+                    targets=targets)
         parts += ["<h2>Over training</h2>", _img(gif.read_bytes(), "animation", "image/gif")]
     parts += ["<h2>Configuration</h2>",
               f"<pre>{html.escape(json.dumps(record.get('config'), indent=1))}</pre>"]
