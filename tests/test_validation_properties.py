@@ -77,8 +77,10 @@ def test_any_data_file_loads_or_raises_data_error(tmp_path, x, suffix):
     except DataError as e:
         assert str(e) and "\n" not in str(e)
         return
-    assert ds.train.dim() == 2 and ds.train.shape[0] >= 1 and ds.test.shape[0] >= 1
-    assert ds.train.shape[1] == ds.test.shape[1]
+    assert ds.train.dim() in (2, 4) and ds.train.shape[0] >= 1 and ds.test.shape[0] >= 1
+    assert ds.train.shape[1:] == ds.test.shape[1:]
+    if ds.train.dim() == 4:  # (N, H, W) or (N, C, H, W) arrays are images, scaled to [-1, 1]
+        assert float(ds.train.abs().max()) <= 1.0
     assert np.isfinite(ds.train.numpy()).all()
 
 

@@ -25,7 +25,8 @@ def test_idx_round_trip_plain_and_gzipped():
         read_idx(b"\x01\x02\x03\x04", "x")
 
 
-def test_idx_directory_and_checksum(tmp_path):
+def test_idx_directory_and_checksum(tmp_path, monkeypatch):
+    monkeypatch.setenv("OTGAN_DATA", str(tmp_path / "cache"))
     rng = np.random.default_rng(0)
     arrays = {"x_train": rng.integers(0, 256, (5, 28, 28)), "y_train": np.arange(5),
               "x_test": rng.integers(0, 256, (2, 28, 28)), "y_test": np.arange(2)}

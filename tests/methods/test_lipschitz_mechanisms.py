@@ -36,7 +36,19 @@ def test_every_critic_layer_has_spectral_norm_close_to_one():
     critic = run.critic.eval()
     layers = [m for m in critic.modules() if isinstance(m, NORMALIZED_LAYERS)]
     assert len(layers) == 3
+
+    def sigmas():
+        with torch.no_grad():
+            return [float(torch.linalg.matrix_norm(layer.weight.double(), ord=2))
+                    for layer in layers]
+
+    # during training: one power iteration per forward pass trails the moving weights a little
+    # (measured: within 8% after 150 updates of the default preset)
+    assert all(abs(s - 1.0) < 0.15 for s in sigmas()), sigmas()
+    # with the weights held still, the power iteration converges and W / sigma has norm 1
+    critic.train()
     with torch.no_grad():
-        for layer in layers:
-            sigma = torch.linalg.matrix_norm(layer.weight.double(), ord=2)
-            assert abs(float(sigma) - 1.0) < 0.02, float(sigma)
+        for _ in range(50):
+            critic(torch.zeros(1, 2))
+    critic.eval()
+    assert all(abs(s - 1.0) < 1e-3 for s in sigmas()), sigmas()

@@ -41,5 +41,5 @@ def test_eval_records_and_summary(tmp_path):
 def test_unknown_metric_is_a_config_error():
     from otgan.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="unknown metric 'fid'"):
-        quick_config(metrics="w1,fid")
+    with pytest.raises(ConfigError, match="unknown metric 'fidd'"):
+        quick_config(metrics="w1,fidd")

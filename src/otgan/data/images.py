@@ -184,7 +184,7 @@ def fetch(name: str, source: str | Path | None = None, quiet: bool = False) -> P
                         f"{', '.join(SOURCES)}; digits ships with scikit-learn)")
     src = SOURCES[name]
     cache = data_home() / f"{name}.npz"
-    if cache.exists():
+    if cache.exists() and not source:  # an explicit source is read again
         try:
             _load_cache(src, cache)
             return cache
