@@ -29,12 +29,17 @@ def interpolates(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
 
 
 def critic_input_gradients(critic, real, fake, x_hat):
-    """Scores of real and fake, and grad_x D at x_hat (differentiable), in one critic pass."""
+    """Scores of real and fake, and grad_x D at x_hat (differentiable).
+
+    Two forward passes: one over real and fake, one over the interpolates alone, so that the
+    double backward runs through the interpolates' graph only (a third of the rows); for a
+    convolutional critic this halves the cost of a critic update against one pass over all.
+    """
     n = real.shape[0]
-    inp = torch.cat([real, fake, x_hat]).requires_grad_(True)
-    out = critic(inp).reshape(-1)
-    (grad,) = torch.autograd.grad(out[2 * n:].sum(), inp, create_graph=True)
-    return out[:n], out[n:2 * n], grad[2 * n:]
+    out = critic(torch.cat([real, fake])).reshape(-1)
+    x_hat = x_hat.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return out[:n], out[n:], grad
 
 
 def gradient_penalty(grad: torch.Tensor, one_sided: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
