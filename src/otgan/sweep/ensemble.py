@@ -179,15 +179,14 @@ class Ensemble:
         method, b = self.cfg.method, real.shape[1]
         if method in ("wgan-gp", "wgan-lp"):
             alpha = torch.stack([torch.rand((b, 1), generator=g) for g in self.rngs])
-            x_hat = torch.lerp(real, fake, alpha)
-            inp = torch.cat([real, fake, x_hat], 1).requires_grad_(True)
-            out = self.D(inp).squeeze(2)
-            (grad,) = torch.autograd.grad(out[:, 2 * b:].sum(), inp, create_graph=True)
-            excess = torch.linalg.vector_norm(grad[:, 2 * b:], dim=2) - 1
+            x_hat = torch.lerp(real, fake, alpha).requires_grad_(True)
+            out = self.D(torch.cat([real, fake], 1)).squeeze(2)
+            (grad,) = torch.autograd.grad(self.D(x_hat).sum(), x_hat, create_graph=True)
+            excess = torch.linalg.vector_norm(grad, dim=2) - 1
             if method == "wgan-lp":
                 excess = excess.clamp_min(0)
             penalty = (excess ** 2).mean(1)
-            return out[:, b:2 * b].mean(1) - out[:, :b].mean(1) + self.gp_lambda * penalty
+            return out[:, b:].mean(1) - out[:, :b].mean(1) + self.gp_lambda * penalty
         out = self.D(torch.cat([real, fake], 1)).squeeze(2)
         d_real, d_fake = out[:, :b], out[:, b:]
         if method in ("gan", "gan-ns"):
