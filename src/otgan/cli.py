@@ -84,11 +84,18 @@ def train(config_file, out, overwrite, resume_dir, progress, **values):
     cfg = api.make_config(None, config_file, overrides)
     if out is None:
         out = Path("runs") / f"{Path(cfg.data).stem}-{cfg.method}-s{cfg.seed}"
+    from .training import distributed
+
+    world = distributed.init_from_env(api.resolve_device(cfg.device))  # torchrun, else 1 rank
     dataset = api.as_dataset(cfg, None)
-    folder = api.RunDir.create(out, overwrite)
+    folder = api.RunDir.create(out, overwrite) if world.is_main else None
     run = api.start_run(cfg, dataset, folder=folder)
+    if not world.is_main:  # rank 0 writes the run folder and talks
+        api.fit(run, progress=False)
+        return
+    ranks = f", {world.size} ranks" if world.active else ""
     click.echo(f"otgan: training {cfg.method} on {cfg.data} for {cfg.steps} generator updates "
-               f"(device {run.device}, seed {cfg.seed}) -> {folder.path}", err=True)
+               f"(device {run.device}, seed {cfg.seed}{ranks}) -> {folder.path}", err=True)
     api.fit(run, progress=progress)
     _report_done(run)
 

@@ -11,6 +11,7 @@ The one-sided form only penalizes norms above 1, which is what 1-Lipschitz asks 
 
 import torch
 
+from ..training import distributed
 from .base import Wasserstein, wasserstein_critic_loss
 
 _PAPER = dict(optimizer="adam", lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9, gp_lambda=10.0,
@@ -22,9 +23,11 @@ _DEFAULT = dict(optimizer="adam", lr_g=1e-3, lr_d=1e-3, beta1=0.5, beta2=0.9, gp
 
 
 def interpolates(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    """Uniform random points on the segments [real_i, fake_i], one alpha per sample."""
-    shape = (real.shape[0],) + (1,) * (real.dim() - 1)
-    alpha = torch.rand(shape, device=real.device, dtype=real.dtype)
+    """Uniform random points on the segments [real_i, fake_i], one alpha per sample (drawn for
+    the global batch; each rank of a distributed run takes its rows)."""
+    world = distributed.WORLD
+    shape = (real.shape[0] * world.size,) + (1,) * (real.dim() - 1)
+    alpha = world.shard(torch.rand(shape, device=real.device, dtype=real.dtype))
     return torch.lerp(real, fake, alpha)
 
 
@@ -36,6 +39,11 @@ def critic_input_gradients(critic, real, fake, x_hat):
     convolutional critic this halves the cost of a critic update against one pass over all.
     """
     n = real.shape[0]
+    if distributed.is_ddp(critic):  # DDP: one forward pass per backward
+        inp = torch.cat([real, fake, x_hat]).requires_grad_(True)
+        out = critic(inp).reshape(-1)
+        (grad,) = torch.autograd.grad(out[2 * n:].sum(), inp, create_graph=True)
+        return out[:n], out[n:2 * n], grad[2 * n:]
     out = critic(torch.cat([real, fake])).reshape(-1)
     x_hat = x_hat.detach().requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)

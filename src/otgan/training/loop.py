@@ -16,6 +16,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..errors import OtganError
+from . import distributed
 from .state import TrainState
 
 
@@ -80,7 +81,12 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
     """Run generator updates from ``state.step`` to ``cfg.steps``; returns the state."""
     hooks = hooks or Hooks()
     G, D = state.generator, state.critic
-    B, device = cfg.batch_size, state.device
+    world = distributed.WORLD
+    G_train, D_train = state.train_generator or G, state.train_critic or D
+    # modules that DDP does not wrap (the semi-discrete critic) average their gradients here
+    sync_g = world.active and not distributed.is_ddp(G_train)
+    sync_d = world.active and not distributed.is_ddp(D_train)
+    B, device = cfg.batch_size, state.device  # B: the global batch
     z_shape = (B, state.latent_dim)
     means = _Mean()
     G.train()
@@ -97,10 +103,12 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
             for _ in range(critic_updates(cfg, state.step)):
                 real = state.sampler.next()
                 with torch.no_grad():
-                    fake = G(torch.randn(z_shape, device=device))
-                loss_d, stats = method.critic_loss(D, real, fake)
+                    fake = G(world.shard(torch.randn(z_shape, device=device)))
+                loss_d, stats = method.critic_loss(D_train, real, fake)
                 state.opt_d.zero_grad(set_to_none=True)
                 loss_d.backward()
+                if sync_d:
+                    world.mean_grads_(D.parameters())
                 state.opt_d.step()
                 method.after_critic_step(D)
                 stats["loss_d"] = loss_d.detach()
@@ -108,10 +116,13 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
                 state.critic_steps += 1
 
             D.requires_grad_(False)
-            out = method.generator_loss(D, G(torch.randn(z_shape, device=device)))
+            out = method.generator_loss(D, G_train(world.shard(torch.randn(z_shape,
+                                                                            device=device))))
             loss_g, g_stats = out if isinstance(out, tuple) else (out, {})
             state.opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
+            if sync_g:
+                world.mean_grads_(G.parameters())
             state.opt_g.step()
             D.requires_grad_(True)
             if state.ema is not None:
@@ -127,6 +138,7 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
                 record = {"step": step, "critic_steps": state.critic_steps,
                           "time": round(state.train_time, 4)}
                 record.update(means.pop())
+                world.mean_(record)
                 _check_finite(record, state)
                 if hooks.diagnose is not None:
                     record.update(hooks.diagnose(state, real, fake))

@@ -23,6 +23,7 @@ from ..errors import ConfigError, DataError
 from ..methods import make_method
 from ..metrics import IMAGE_METRICS, EvalContext, compute, default_metrics, wasserstein1
 from ..nets import build_networks
+from . import distributed
 from .runs import FORMAT_VERSION, RunDir
 from .state import BatchSampler, TrainState, make_ema, make_optimizer, seed_everything
 
@@ -266,6 +267,14 @@ def start_run(cfg: TrainConfig, dataset: Dataset, generator=None, critic=None,
     opt_d = method.make_critic_optimizer(D) or make_optimizer(D.parameters(), cfg, cfg.lr_d)
     run.state = TrainState(G, D, make_optimizer(G.parameters(), cfg, cfg.lr_g), opt_d, ema,
                            BatchSampler(train_x, cfg.batch_size), run.latent_dim)
+    world = distributed.WORLD
+    if world.active:
+        if cfg.batch_size % world.size:
+            raise ConfigError(f"batch_size {cfg.batch_size} (the global batch) must be a "
+                              f"multiple of the {world.size} ranks")
+        run.state.train_generator = distributed.wrap(G, device)
+        if not method.critic_from_data:
+            run.state.train_critic = distributed.wrap(D, device)
     if folder is not None:
         folder.write_config(_config_record(run, dataset, generator is not None))
     return run
@@ -280,6 +289,7 @@ def _config_record(run: Run, dataset: Dataset, custom: bool) -> dict:
         "seed": cfg.seed,
         "command": " ".join(sys.argv) if sys.argv and sys.argv[0].endswith("otgan") else None,
         "device": str(run.device),
+        "world_size": distributed.WORLD.size,
         "data": {"name": dataset.name, "shape": list(run.data_shape),
                  "n_train": int(dataset.train.shape[0]), "n_test": int(dataset.test.shape[0])},
         "networks": {"generator": type(run.generator).__name__,

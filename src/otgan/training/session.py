@@ -25,6 +25,7 @@ from ..metrics import gradient_norm_stats
 from .evaluation import Evaluator
 from .logger import MetricsLogger
 from .loop import Diverged, Hooks, train_loop
+from . import distributed
 from .run import _DIAG_STREAM, Run, _versions, dataset_from_config, start_run
 from .runs import SAMPLES_PNG, RunDir, atomic_write_json
 
@@ -103,7 +104,8 @@ def fit(run: Run, progress: bool = False, purge_after: int | None = None) -> Run
     stop = _StopRequest()
     hooks = Hooks(diagnose=lambda st, real, fake: gradient_norm_stats(st.critic, real, fake,
                                                                        generator=diag_gen),
-                  evaluate=evaluator, write=logger.write,
+                  evaluate=evaluator if distributed.WORLD.is_main else None,
+                  write=logger.write,
                   checkpoint=lambda st: run.save_checkpoint(),
                   should_stop=lambda: stop.signum is not None)
     t0 = time.perf_counter()

@@ -16,6 +16,7 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from ..errors import ConfigError
+from . import distributed
 
 
 class BatchSampler:
@@ -41,7 +42,7 @@ class BatchSampler:
             self.pos = 0
         idx = self.perm[self.pos:self.pos + self.batch_size]
         self.pos += self.batch_size
-        return self.data[idx]
+        return self.data[distributed.WORLD.shard(idx)]  # this rank's rows of the global batch
 
     def state_dict(self) -> dict:
         return {"perm": None if self.perm is None else self.perm.cpu(), "pos": self.pos}
@@ -89,6 +90,9 @@ class TrainState:
     step: int = 0  # generator updates done
     critic_steps: int = 0
     train_time: float = 0.0  # seconds spent in updates, summed over resumed segments
+    #: the modules the updates call: DistributedDataParallel wrappers under torchrun
+    train_generator: nn.Module | None = None
+    train_critic: nn.Module | None = None
 
     @property
     def device(self) -> torch.device:

@@ -1,0 +1,105 @@
+"""Data-parallel training with torch.distributed (``torchrun --nproc_per_node=N -m otgan train``).
+
+Semantics: ``batch_size`` is the **global** batch; each of the W ranks processes B / W of its
+rows.  Every rank replays the same global random stream (same seed) and takes its own rows of
+each global draw (batch indices, latent codes, interpolation weights), so a run on W ranks
+computes the same global batch as a single process would: gradients averaged over ranks equal
+the single-process gradient of the global mean, and the results do not depend on W (up to the
+order of floating-point sums; ``tests/training/test_distributed.py``).
+
+The networks are wrapped in ``DistributedDataParallel`` (gradient all-reduce overlapped with the
+backward pass; spectral-norm vectors, buffers, are broadcast from rank 0 at every forward).  The
+gradient penalty's double backward goes through DDP in a single forward pass per critic update.
+The semi-discrete critic has no network: its dual vector's gradient is all-reduced explicitly.
+Only rank 0 writes the run folder (config, logs, checkpoints, evaluations); logged training
+statistics are averaged over ranks first.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+
+
+@dataclass
+class World:
+    rank: int = 0
+    size: int = 1
+
+    @property
+    def active(self) -> bool:
+        return self.size > 1
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    def shard(self, t: torch.Tensor) -> torch.Tensor:
+        """This rank's rows of a tensor drawn for the global batch."""
+        if self.size == 1:
+            return t
+        b = t.shape[0] // self.size
+        return t[self.rank * b:(self.rank + 1) * b]
+
+    def mean_grads_(self, params) -> None:
+        """Average the gradients of ``params`` over ranks (for modules without DDP)."""
+        if self.size == 1:
+            return
+        for p in params:
+            if p.grad is not None:
+                dist.all_reduce(p.grad)
+                p.grad /= self.size
+
+    def mean_(self, record: dict) -> dict:
+        """Average the numbers of a log record over ranks."""
+        if self.size == 1:
+            return record
+        keys = [k for k, v in record.items() if isinstance(v, float)]
+        t = torch.tensor([record[k] for k in keys], dtype=torch.float64)
+        dist.all_reduce(t)
+        record.update({k: float(v) / self.size for k, v in zip(keys, t)})
+        return record
+
+
+#: the process's place in the job (a single process unless torchrun started it)
+WORLD = World()
+
+
+def init_from_env(device: torch.device) -> World:
+    """Join the process group torchrun describes in the environment (no-op otherwise)."""
+    global WORLD
+    size = int(os.environ.get("WORLD_SIZE", "1"))
+    if size <= 1:
+        WORLD = World()
+        return WORLD
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    # DDP warns when a (1, k) weight's gradient is laid out unlike its bucket: harmless here
+    warnings.filterwarnings("ignore", message="Grad strides do not match bucket view strides")
+    WORLD = World(dist.get_rank(), dist.get_world_size())
+    return WORLD
+
+
+def set_world(world: World) -> None:
+    global WORLD
+    WORLD = world
+
+
+def wrap(module: torch.nn.Module, device: torch.device):
+    """``module`` in DistributedDataParallel when the job has several ranks."""
+    if not WORLD.active or not any(p.requires_grad for p in module.parameters()):
+        return module
+    from torch.nn.parallel import DistributedDataParallel as DDP
+
+    ids = [device.index if device.index is not None else 0] if device.type == "cuda" else None
+    return DDP(module, device_ids=ids, gradient_as_bucket_view=True)
+
+
+def is_ddp(module) -> bool:
+    from torch.nn.parallel import DistributedDataParallel as DDP
+
+    return isinstance(module, DDP)
