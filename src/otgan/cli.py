@@ -7,6 +7,7 @@ traceback); 1 an unexpected internal error; 130/143 interrupted.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -75,6 +76,9 @@ def train(config_file, out, overwrite, resume_dir, progress, **values):
     if progress is None:
         progress = sys.stderr.isatty()
     if resume_dir is not None:
+        if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+            raise CommandFailed("--resume runs in one process; distributed resume is not "
+                                "supported yet")
         if out is not None or overwrite or config_file is not None:
             raise CommandFailed("--resume continues a run in place; it takes no --out, "
                                 "--overwrite or --config")
