@@ -148,8 +148,9 @@ def test_divergence_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path):
                batch_size=32, tensorboard=False)
     with pytest.raises(Diverged, match=r"diverged at step 15: .* last good checkpoint: .*"
                                        r"checkpoint.pt \(step 10\)"):
-        # the generator update of step 12 uses the 24th+ critic call
-        otgan.train(data="ring", generator=G, critic=NaNAfter(24), out=tmp_path / "d", **cfg)
+        # three critic calls per step (real and fake, interpolates, the generator update):
+        # step 12 ends with the 36th call, step 13's are NaN, the step-15 log line sees them
+        otgan.train(data="ring", generator=G, critic=NaNAfter(36), out=tmp_path / "d", **cfg)
     state = RunDir(tmp_path / "d").load_checkpoint()["state"]
     assert state["step"] == 10
     assert all(torch.isfinite(v).all() for v in state["critic"].values())
