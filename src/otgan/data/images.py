@@ -143,9 +143,7 @@ def _from_mirrors(src: ImageSource, quiet: bool) -> dict[str, np.ndarray]:
             arrays = []
             for stem, md5 in zip(IDX_FILES, src.gz_md5):
                 url = base + stem + ".gz"
-                _say(f"downloading {url} ...", quiet)
-                with urllib.request.urlopen(url, timeout=30) as r:
-                    raw = r.read()
+                raw = _download(url, quiet)
                 if hashlib.md5(raw).hexdigest() != md5:
                     raise OSError(f"{url}: checksum mismatch")
                 arrays.append(read_idx(raw, url))
@@ -153,6 +151,21 @@ def _from_mirrors(src: ImageSource, quiet: bool) -> dict[str, np.ndarray]:
         except OSError as e:
             errors.append(f"{base}: {e}")
     raise OSError("; ".join(errors))
+
+
+def _download(url: str, quiet: bool) -> bytes:
+    """The bytes at ``url``, with a progress bar on stderr."""
+    from tqdm.auto import tqdm
+
+    with urllib.request.urlopen(url, timeout=30) as r:
+        total = int(r.headers.get("Content-Length") or 0) or None
+        chunks = []
+        with tqdm(total=total, unit="B", unit_scale=True, desc=url.rsplit("/", 1)[-1],
+                  disable=quiet, leave=False) as bar:
+            while chunk := r.read(1 << 16):
+                chunks.append(chunk)
+                bar.update(len(chunk))
+    return b"".join(chunks)
 
 
 def content_sha256(arrays: dict[str, np.ndarray]) -> str:
