@@ -85,7 +85,7 @@ class StackedMLP:
         return x
 
 
-def _column(values, like: torch.Tensor | None = None) -> torch.Tensor:
+def _column(values) -> torch.Tensor:
     return torch.tensor(values, dtype=torch.float32).view(-1, 1, 1)
 
 
