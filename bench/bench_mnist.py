@@ -77,17 +77,20 @@ def reference_loop(images, arch, batch, batches, device, latent):
     return (time.perf_counter() - t0) / batches
 
 
-def otgan_loop(dataset, arch, batch, batches, device, latent):
+def otgan_loop(dataset, arch, batch, batches, device, latent, precision="fp32",
+               compile_generator=False):
     cfg = api.make_config(None, None, dict(
         data="mnist", method="wgan-gp", preset="paper", arch=arch, latent_dim=latent,
         batch_size=batch, n_critic=N_CRITIC, device=device, steps=1, eval_every=0,
-        log_every=10**9, threads=0))
+        log_every=10**9, threads=0, precision=precision))
     run = api.start_run(cfg, dataset)
-    cfg.steps = 1
+    if compile_generator:  # the critic cannot be: the penalty needs a double backward
+        run.generator.compile()
+    cfg.steps = 3
     train_loop(run.state, run.method, cfg, Hooks(), progress=False)  # warm-up
     _sync(device)
     t0 = time.perf_counter()
-    cfg.steps = 1 + batches // N_CRITIC
+    cfg.steps = 3 + batches // N_CRITIC
     train_loop(run.state, run.method, cfg, Hooks(), progress=False)
     _sync(device)
     return (time.perf_counter() - t0) / (batches // N_CRITIC * N_CRITIC)

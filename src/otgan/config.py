@@ -155,6 +155,9 @@ class TrainConfig:
     steps: int = _f(2000, "generator updates", "int", _at_least(1), group="run")
     seed: int = _f(0, "seed of initialization, batches and latent draws", "int", group="run")
     device: str = _f("auto", "auto, cpu, cuda, cuda:N or mps", "str", _device, group="run")
+    precision: str = _f("fp32", "forward passes in fp32, or bf16 autocast (the gradient penalty's "
+                         "pass and the semi-discrete c-transform stay fp32)", "str",
+                         choices=("fp32", "bf16"), group="run")
     threads: int = _f(1, "torch CPU threads (0: torch's default); 1 is fastest for small MLPs",
                       "int", _nonneg, group="run")
     log_every: int = _f(50, "generator updates between lines of metrics.jsonl", "int",

@@ -17,6 +17,8 @@ from typing import ClassVar
 import torch
 from torch import nn
 
+from ..training.precision import upcast
+
 
 class Method:
     """Base class of every objective; subclasses set the class attributes below."""
@@ -76,7 +78,7 @@ def split_scores(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor):
     networks (per-op overhead dominates), and it applies one power iteration per update under
     spectral normalization, as the SN-GAN paper does.
     """
-    out = critic(torch.cat([real, fake])).reshape(-1)
+    out = upcast(critic(torch.cat([real, fake])).reshape(-1))  # fp32 under autocast
     n = real.shape[0]
     return out[:n], out[n:]
 
@@ -89,7 +91,7 @@ class Wasserstein(Method):
         return wasserstein_critic_loss(d_real, d_fake)
 
     def generator_loss(self, critic, fake):
-        return -critic(fake).mean()
+        return -upcast(critic(fake)).mean()
 
 
 def wasserstein_critic_loss(d_real: torch.Tensor, d_fake: torch.Tensor, extra=None):

@@ -14,6 +14,7 @@ import math
 
 import torch.nn.functional as F
 
+from ..training.precision import upcast
 from .base import Method, split_scores
 
 LOG4 = math.log(4.0)
@@ -43,7 +44,7 @@ class GAN(Method):
         return loss, stats
 
     def generator_loss(self, critic, fake):
-        logits = critic(fake)
+        logits = upcast(critic(fake))
         if self.saturating:
             return -F.softplus(logits).mean()
         return F.softplus(-logits).mean()

@@ -12,6 +12,7 @@ The one-sided form only penalizes norms above 1, which is what 1-Lipschitz asks 
 import torch
 
 from ..training import distributed
+from ..training.precision import full_precision, upcast
 from .base import Wasserstein, wasserstein_critic_loss
 
 _PAPER = dict(optimizer="adam", lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9, gp_lambda=10.0,
@@ -37,16 +38,20 @@ def critic_input_gradients(critic, real, fake, x_hat):
     Two forward passes: one over real and fake, one over the interpolates alone, so that the
     double backward runs through the interpolates' graph only (a third of the rows); for a
     convolutional critic this halves the cost of a critic update against one pass over all.
+    Under bf16 autocast the interpolates' pass runs in fp32 (``full_precision``): the penalty
+    compares a gradient norm with 1, and under DDP the single pass runs in fp32 entirely.
     """
     n = real.shape[0]
     if distributed.is_ddp(critic):  # DDP: one forward pass per backward
-        inp = torch.cat([real, fake, x_hat]).requires_grad_(True)
-        out = critic(inp).reshape(-1)
-        (grad,) = torch.autograd.grad(out[2 * n:].sum(), inp, create_graph=True)
+        with full_precision(real):
+            inp = upcast(torch.cat([real, fake, x_hat])).requires_grad_(True)
+            out = critic(inp).reshape(-1)
+            (grad,) = torch.autograd.grad(out[2 * n:].sum(), inp, create_graph=True)
         return out[:n], out[n:2 * n], grad[2 * n:]
-    out = critic(torch.cat([real, fake])).reshape(-1)
-    x_hat = x_hat.detach().requires_grad_(True)
-    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    out = upcast(critic(torch.cat([real, fake])).reshape(-1))
+    with full_precision(x_hat):
+        x_hat = upcast(x_hat.detach()).requires_grad_(True)
+        (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
     return out[:n], out[n:], grad
 
 

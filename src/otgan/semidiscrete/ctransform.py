@@ -129,4 +129,5 @@ def c_transform(x: torch.Tensor, psi: torch.Tensor, y: torch.Tensor, cost: str =
         log_nu = torch.full((y.shape[0],), -math.log(y.shape[0]), device=y.device, dtype=y.dtype)
     else:
         log_nu = nu.clamp_min(1e-38).log()
-    return CTransform.apply(xf, psi, y, y_sq, log_nu, cost, float(eps), int(chunk))
+    with torch.autocast(xf.device.type, enabled=False):  # never in bf16: see training.precision
+        return CTransform.apply(xf.to(y.dtype), psi, y, y_sq, log_nu, cost, float(eps), int(chunk))

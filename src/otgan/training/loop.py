@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 
 from ..errors import OtganError
 from . import distributed
+from .precision import autocast
 from .state import TrainState
 
 
@@ -87,6 +88,7 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
     sync_g = world.active and not distributed.is_ddp(G_train)
     sync_d = world.active and not distributed.is_ddp(D_train)
     B, device = cfg.batch_size, state.device  # B: the global batch
+    amp = autocast(cfg.precision, device)
     z_shape = (B, state.latent_dim)
     means = _Mean()
     G.train()
@@ -102,9 +104,10 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
             t0 = time.perf_counter()
             for _ in range(critic_updates(cfg, state.step)):
                 real = state.sampler.next()
-                with torch.no_grad():
-                    fake = G(world.shard(torch.randn(z_shape, device=device)))
-                loss_d, stats = method.critic_loss(D_train, real, fake)
+                with torch.no_grad(), amp:
+                    fake = G(world.shard(torch.randn(z_shape, device=device))).to(real.dtype)
+                with amp:
+                    loss_d, stats = method.critic_loss(D_train, real, fake)
                 state.opt_d.zero_grad(set_to_none=True)
                 loss_d.backward()
                 if sync_d:
@@ -116,8 +119,9 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
                 state.critic_steps += 1
 
             D.requires_grad_(False)
-            out = method.generator_loss(D, G_train(world.shard(torch.randn(z_shape,
-                                                                            device=device))))
+            with amp:
+                out = method.generator_loss(D, G_train(world.shard(torch.randn(z_shape,
+                                                                                device=device))))
             loss_g, g_stats = out if isinstance(out, tuple) else (out, {})
             state.opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
