@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .config import TrainConfig, resolve, validate
+from .config import TrainConfig, from_dict, resolve, validate
 from .data import Dataset, from_tensors
 from .errors import DataError
 from .training.run import (ALL_METRICS, Run, dataset_from_config, load_run, resolve_device,
@@ -27,8 +27,8 @@ from .training.run import (ALL_METRICS, Run, dataset_from_config, load_run, reso
 from .training.runs import RunDir
 from .training.session import Interrupted, fit, resume
 
-__all__ = ["ALL_METRICS", "Interrupted", "Run", "RunDir", "as_dataset", "fit", "load_run", "make_config",
-           "resolve_device", "resume", "start_run", "train"]
+__all__ = ["ALL_METRICS", "Interrupted", "Run", "RunDir", "as_dataset", "fit", "load_run",
+           "make_config", "read_run_config", "resolve_device", "resume", "start_run", "train"]
 
 
 def as_dataset(cfg: TrainConfig, data) -> Dataset:
@@ -78,3 +78,6 @@ def train(config: TrainConfig | Mapping | None = None, *, data=None, generator: 
     return run
 
 
+def read_run_config(path: str | Path) -> TrainConfig:
+    """The configuration a run folder was trained with."""
+    return from_dict(RunDir.open(path).read_config()["config"])

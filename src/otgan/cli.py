@@ -7,7 +7,6 @@ traceback); 1 an unexpected internal error; 130/143 interrupted.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -75,21 +74,21 @@ def train(config_file, out, overwrite, resume_dir, progress, **values):
     overrides = {k: v for k, v in values.items() if v is not None}
     if progress is None:
         progress = sys.stderr.isatty()
+    from .training import distributed
+
     if resume_dir is not None:
-        if int(os.environ.get("WORLD_SIZE", "1")) > 1:
-            raise CommandFailed("--resume runs in one process; distributed resume is not "
-                                "supported yet")
         if out is not None or overwrite or config_file is not None:
             raise CommandFailed("--resume continues a run in place; it takes no --out, "
                                 "--overwrite or --config")
-        run = api.resume(resume_dir, overrides, progress=progress)
-        _report_done(run)
+        device = overrides.get("device") or api.read_run_config(resume_dir).device
+        world = distributed.init_from_env(api.resolve_device(device))  # torchrun, else 1 rank
+        run = api.resume(resume_dir, overrides, progress=progress and world.is_main)
+        if world.is_main:
+            _report_done(run)
         return
     cfg = api.make_config(None, config_file, overrides)
     if out is None:
         out = Path("runs") / f"{Path(cfg.data).stem}-{cfg.method}-s{cfg.seed}"
-    from .training import distributed
-
     world = distributed.init_from_env(api.resolve_device(cfg.device))  # torchrun, else 1 rank
     dataset = api.as_dataset(cfg, None)
     folder = api.RunDir.create(out, overwrite) if world.is_main else None

@@ -66,6 +66,48 @@ def test_two_ranks_match_one_process(method, tmp_path):
     assert any(not torch.equal(fresh[k], v) for k, v in run.generator.state_dict().items())
 
 
+def _resume_worker(rank, world, port, folder, steps, out):
+    import torch.distributed as dist
+
+    from otgan.training.session import resume
+
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    dist.init_process_group("gloo", rank=rank, world_size=world)
+    try:
+        distributed.set_world(distributed.World(rank, world))
+        run = resume(folder, {"steps": steps})
+        assert (run.folder is not None) == (rank == 0)  # rank 0 alone writes the folder
+        if rank == 0:
+            torch.save({"g": run.generator.state_dict(), "d": run.critic.state_dict()}, out)
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.mark.parametrize("method", ["wgan-gp", "sd-wgan"])
+def test_two_ranks_resume_a_one_process_run(method, tmp_path):
+    # STEPS updates in one process with a run folder, then 2 gloo ranks continue it to
+    # 2 * STEPS: the same weights as 2 * STEPS updates in one process (the ranks replay the
+    # global random stream from the checkpoint, so the number of ranks may change)
+    import otgan
+    from otgan.api import RunDir
+
+    cfg = config(method)
+    otgan.train(cfg, out=tmp_path / "run")
+    out = tmp_path / "ddp.pt"
+    mp.start_processes(_resume_worker, args=(2, _free_port(), str(tmp_path / "run"), 2 * STEPS,
+                                             str(out)), nprocs=2, start_method="spawn")
+    cfg.steps = 2 * STEPS
+    run = start_run(cfg, as_dataset(cfg, None))
+    train_loop(run.state, run.method, cfg, progress=False)
+    ddp = torch.load(out, weights_only=True)
+    for name, mine in (("g", run.generator.state_dict()), ("d", run.critic.state_dict())):
+        for k, v in mine.items():
+            if v.is_floating_point():
+                assert torch.allclose(v, ddp[name][k], atol=1e-5, rtol=1e-4), (name, k)
+    record = RunDir.open(tmp_path / "run").read_config()
+    assert record["resumed"][-1]["world_size"] == 2 and record["config"]["steps"] == 2 * STEPS
+
+
 def test_global_batch_must_divide_among_ranks():
     from otgan.errors import ConfigError
 

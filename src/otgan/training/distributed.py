@@ -54,6 +54,18 @@ class World:
                 dist.all_reduce(p.grad)
                 p.grad /= self.size
 
+    def any_(self, flag: bool) -> bool:
+        """Whether ``flag`` is set on any rank (so that every rank stops at the same update)."""
+        if self.size == 1:
+            return flag
+        t = torch.tensor([int(flag)])
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        return bool(t.item())
+
+    def barrier(self) -> None:
+        if self.size > 1:
+            dist.barrier()
+
     def mean_(self, record: dict) -> dict:
         """Average the numbers of a log record over ranks."""
         if self.size == 1:
@@ -77,7 +89,8 @@ def init_from_env(device: torch.device) -> World:
         WORLD = World()
         return WORLD
     if not dist.is_initialized():
-        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        # NCCL for the GPU tensors, gloo for the small CPU ones (log records, stop flags)
+        dist.init_process_group("cuda:nccl,cpu:gloo" if device.type == "cuda" else "gloo")
     # DDP warns when a (1, k) weight's gradient is laid out unlike its bucket: harmless here
     warnings.filterwarnings("ignore", message="Grad strides do not match bucket view strides")
     WORLD = World(dist.get_rank(), dist.get_world_size())

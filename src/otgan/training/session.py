@@ -107,7 +107,7 @@ def fit(run: Run, progress: bool = False, purge_after: int | None = None) -> Run
                   evaluate=evaluator if distributed.WORLD.is_main else None,
                   write=logger.write,
                   checkpoint=lambda st: run.save_checkpoint(),
-                  should_stop=lambda: stop.signum is not None)
+                  should_stop=lambda: distributed.WORLD.any_(stop.signum is not None))
     t0 = time.perf_counter()
     try:
         with _graceful_signals(stop):
@@ -222,18 +222,25 @@ def resume(path: str | Path, overrides: Mapping[str, Any] | None = None, progres
     if step >= cfg.steps:
         raise ConfigError(f"--resume {folder.path}: the checkpoint is at step {step}; pass "
                           f"--steps greater than {step} to train further")
+    # Under torchrun every rank loads the same checkpoint: all ranks replay one global random
+    # stream, so their states are identical, and the number of ranks may differ from the
+    # interrupted run's.  Rank 0 alone writes the folder.
+    world = distributed.WORLD
     run = start_run(cfg, dataset, generator, critic)
     run.state.load_state_dict(ckpt["state"])
     run.method.load_state_dict(ckpt.get("method") or {})
-    run.folder, run.checkpoint_step = folder, step
-    folder.clean_temporary()
-    folder.truncate_after(step)
-    run.history = folder.read_metrics()
-    record["config"] = cfg.to_dict()
-    record.setdefault("resumed", []).append(
-        {"from_step": step, "at": _dt.datetime.now(_dt.timezone.utc).isoformat(
-            timespec="seconds"), "versions": _versions()})
-    folder.write_config(record)
+    world.barrier()  # every rank has read the checkpoint before rank 0 touches the folder
+    run.checkpoint_step = step
+    if world.is_main:
+        run.folder = folder
+        folder.clean_temporary()
+        folder.truncate_after(step)
+        run.history = folder.read_metrics()
+        record["config"] = cfg.to_dict()
+        record.setdefault("resumed", []).append(
+            {"from_step": step, "at": _dt.datetime.now(_dt.timezone.utc).isoformat(
+                timespec="seconds"), "versions": _versions(), "world_size": world.size})
+        folder.write_config(record)
     return fit(run, progress=progress, purge_after=step + 1)
 
 
