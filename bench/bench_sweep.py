@@ -4,9 +4,11 @@ Same run, same work: wgan-clip with the paper's batch 64 and n_critic 5 on the r
 of clip values and learning rates, ``--steps`` generator updates each, every run evaluated at
 the end (exact W1, 2000 vs 2000).  Sequential runs use otgan's single-run loop on one thread;
 the sweep uses batched ensembles on one worker, then on two worker processes (one thread each).
-Prints aggregate generator updates per second and the ratios.
+Prints aggregate generator updates per second and the ratios, twice: end to end (process start,
+building, training and evaluation, the wall time a user waits) and for training alone (the
+updates themselves; for the sweep, the slowest worker's training time).
 
-    python bench/bench_sweep.py [--steps 300] [--method wgan-clip]
+    python bench/bench_sweep.py [--steps 1000] [--method wgan-clip]
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ GRID = {"clip": [0.005, 0.01, 0.02, 0.05], "lr": [2e-5, 5e-5, 1e-4, 2e-4]}
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=300)
+    ap.add_argument("--steps", type=int, default=1000)
     ap.add_argument("--method", default="wgan-clip")
     args = ap.parse_args()
     torch.set_num_threads(1)
@@ -36,24 +38,34 @@ def main() -> None:
     base = {"data": "ring", "method": args.method, "preset": "paper", "seed": 0}
     members = expand(base, grid, seeds=1)
     k = len(members)
-    t0 = time.perf_counter()
+    t0, seq_train = time.perf_counter(), 0.0
     for m in members:
         cfg = api.make_config(None, None, dict(m.overrides, steps=args.steps, eval_every=0,
                                                log_every=10**9))
         run = api.start_run(cfg, api.as_dataset(cfg, None))
+        t1 = time.perf_counter()
         train_loop(run.state, run.method, cfg, progress=False)
+        seq_train += time.perf_counter() - t1
         fake = run.generate(run.latents(2000, cfg.seed + _EVAL_STREAM))
         wasserstein1(fake, run.dataset.test[:2000])
     seq = time.perf_counter() - t0
     rate = lambda s: k * args.steps / s  # noqa: E731
     print(f"torch {torch.__version__}; {args.method} paper preset (batch 64, n_critic 5), "
-          f"K = {k} configurations x {args.steps} generator updates, evaluation included")
-    print(f"  sequential single runs (1 thread):   {seq:7.1f} s   {rate(seq):8.0f} updates/s")
+          f"K = {k} configurations x {args.steps} generator updates")
+    print("| runs | end to end s | updates/s | ratio | training s | updates/s | ratio |")
+    print("|---|---|---|---|---|---|---|")
+    print(f"| sequential single runs (1 thread) | {seq:.1f} | {rate(seq):.0f} | 1 | "
+          f"{seq_train:.1f} | {rate(seq_train):.0f} | 1 |")
     for workers in (1, 2):
         res = run_sweep(base, grid, 1, args.steps, workers=workers)
         s = res["seconds"]
-        print(f"  sweep, {workers} worker process(es):       {s:7.1f} s   {rate(s):8.0f} "
-              f"updates/s   {seq / s:5.2f}x")
+        per_worker: dict[int, float] = {}
+        for m in res["members"]:  # one ensemble per worker: its members share train_seconds
+            per_worker[m["worker"]] = m["train_seconds"]
+        tr = max(per_worker.values())
+        print(f"| sweep, {workers} worker process(es) | {s:.1f} | {rate(s):.0f} | "
+              f"{seq / s:.2f}x | {tr:.1f} | {rate(tr):.0f} | {seq_train / tr:.2f}x |",
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -139,7 +139,7 @@ def main() -> None:
         print(f"seed {seed}: lab loop reaches W1<={TARGET} at {fmt(lab_t, lab_max)};  "
               f"otgan default at {fmt(ot_t, ot_max)}")
 
-    lab_rate = statistics.mean(r[5] for r in rows)
+    lab_rate = statistics.mean(r[5] for r in rows) if rows else float("nan")  # --seeds 0: (c)
     print()
     print("(a) critic updates per second")
     print(f"    lab loop (DataLoader, wgan-clip, batch 64):      {lab_rate:8.0f}")

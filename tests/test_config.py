@@ -29,6 +29,17 @@ def test_paper_presets_hold_the_papers_values():
     assert (gp.gp_lambda, gp.lr_d, gp.beta1, gp.beta2, gp.n_critic) == (10.0, 1e-4, 0.0, 0.9, 5)
 
 
+def test_image_sets_default_to_the_images_preset_where_the_method_has_one():
+    gp = resolve({"data": "mnist"})
+    assert gp.preset == "images" and (gp.arch, gp.gp_lambda, gp.latent_dim) == ("mlp", 10.0, 32)
+    assert resolve({"data": "digits", "method": "wgan-lp"}).preset == "images"
+    assert resolve({"data": "mnist", "method": "wgan-clip"}).preset == "default"
+    assert resolve({"data": "ring"}).preset == "default"
+    named = resolve({"data": "mnist", "preset": "default"})  # a named preset is kept
+    assert named.preset == "default" and named.gp_lambda == 0.1
+    assert resolve({"data": "mnist", "arch": "dcgan"}).arch == "dcgan"  # options beat presets
+
+
 @pytest.mark.parametrize("key,value,match", [
     ("lr_g", "-1", "lr_g must be > 0"),
     ("lr_d", "0", "lr_d must be > 0"),
@@ -42,7 +53,7 @@ def test_paper_presets_hold_the_papers_values():
     ("device", "tpu", "device must be auto"),
     ("activation", "swish", "activation: must be one of"),
     ("method", "wgan", "unknown method 'wgan'"),
-    ("preset", "fast", "has presets default, paper"),
+    ("preset", "fast", "has presets default, paper, images"),
     ("critic_boost", "maybe", "critic_boost: expected true or false"),
 ])
 def test_bad_values_name_the_field(key, value, match):

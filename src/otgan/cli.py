@@ -314,7 +314,7 @@ def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gam
 @click.argument("method", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def presets(method, as_json):
-    """List the methods and their named presets (default and paper)."""
+    """List the methods and their named presets (default, paper, and images where defined)."""
     from .methods import METHODS, get_method_class
 
     names = [get_method_class(method).name] if method else list(METHODS)

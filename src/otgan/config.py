@@ -117,7 +117,8 @@ class TrainConfig:
     # --- method
     method: str = _f("wgan-gp", "training objective and Lipschitz mechanism (see `otgan presets`)",
                      "str", group="method")
-    preset: str = _f("default", "named hyperparameter set of the method: default or paper", "str",
+    preset: str = _f("default", "named hyperparameter set of the method: default, paper, or images "
+                     "(wgan-gp/wgan-lp; the default on mnist, fashion-mnist and digits)", "str",
                      group="method")
     clip: float = _f(0.01, "wgan-clip: critic weights are clamped to [-clip, clip]", "float",
                      _positive, group="method")
@@ -366,13 +367,21 @@ def resolve(overrides: Mapping[str, Any] | None = None, config_file: str | Path 
     user = {**file_values, **cli_values}
     method = user.get("method", TrainConfig.method)
     cls = get_method_class(method)
-    preset_name = user.get("preset", "default")
+    preset_name = user.get("preset") or default_preset(cls, user.get("data", TrainConfig.data))
     if preset_name not in cls.presets:
         raise ConfigError(f"preset: method {method} has presets {', '.join(cls.presets)}, "
                           f"got {preset_name!r}")
     values = {**cls.presets[preset_name], **user, "method": method, "preset": preset_name}
     cfg = TrainConfig(**values)
     return validate(cfg, explicit=set(user))
+
+
+def default_preset(method_class, data: str) -> str:
+    """The preset used when none is named: the method's ``images`` preset on the built-in image
+    sets where it has one, ``default`` otherwise."""
+    from .data import IMAGE_SETS
+
+    return "images" if data in IMAGE_SETS and "images" in method_class.presets else "default"
 
 
 def from_dict(d: Mapping[str, Any]) -> TrainConfig:

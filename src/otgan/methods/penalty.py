@@ -21,6 +21,11 @@ _PAPER = dict(optimizer="adam", lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9, gp_l
 # generator update converge on all of them; the paper's lambda 10 never settles on the ring.
 _DEFAULT = dict(optimizer="adam", lr_g=1e-3, lr_d=1e-3, beta1=0.5, beta2=0.9, gp_lambda=0.1,
                 batch_size=256, n_critic=2, ema=0.99)
+# The preset used by default on the built-in image sets (docs/images.md): an MLP pair, ten
+# times cheaper than the DCGAN pair on a CPU, and lambda 10; measured on MNIST, 3000 updates:
+# FID 112 (lambda 10), 116 (lambda 1), 167 (lambda 0.1, the toy default).
+_IMAGES = dict(_DEFAULT, gp_lambda=10.0, arch="mlp", g_hidden=(256, 512), d_hidden=(512, 256),
+               latent_dim=32)
 
 
 def interpolates(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -68,7 +73,7 @@ class GradientPenalty(Wasserstein):
     name = "wgan-gp"
     summary = "WGAN-GP, two-sided penalty lambda * (||grad D(x_hat)|| - 1)^2 on interpolates"
     params = ("gp_lambda",)
-    presets = {"default": _DEFAULT, "paper": _PAPER}
+    presets = {"default": _DEFAULT, "paper": _PAPER, "images": _IMAGES}
     per_sample_critic = True
     one_sided = False
 

@@ -102,25 +102,42 @@ class StackedOptimizer:
             self.m = [torch.zeros_like(p) for p in params]
         self.v = [torch.zeros_like(p) for p in params]
 
-    def _col(self, c: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
-        return c.view((-1,) + (1,) * (p.dim() - 1))
+    def _cols(self, c: torch.Tensor) -> list[torch.Tensor]:
+        """Per-member column ``c`` shaped to broadcast against each parameter."""
+        return [c.view((-1,) + (1,) * (p.dim() - 1)) for p in self.params]
 
     @torch.no_grad()
     def step(self) -> None:
+        """One update of every parameter, as multi-tensor (``torch._foreach_*``) operations in
+        the same order as the per-tensor rules, so the results are the same."""
         self.t += 1
-        for i, p in enumerate(self.params):
-            g, lr = p.grad, self._col(self.lr, p)
-            if self.kind == "sgd":
-                p.sub_(lr * g)
-            elif self.kind == "rmsprop":
-                self.v[i].mul_(0.99).addcmul_(g, g, value=0.01)
-                p.sub_(lr * g / (self.v[i].sqrt() + 1e-8))
-            else:
-                b1, b2 = self._col(self.b1, p), self._col(self.b2, p)
-                self.m[i].mul_(b1).add_((1 - b1) * g)
-                self.v[i].mul_(b2).add_((1 - b2) * g * g)
-                bc1, bc2 = 1 - b1 ** self.t, 1 - b2 ** self.t
-                p.sub_((lr / bc1) * self.m[i] / (self.v[i].sqrt() / bc2.sqrt() + 1e-8))
+        ps, gs, lr = self.params, [p.grad for p in self.params], self._cols(self.lr)
+        if self.kind == "sgd":
+            torch._foreach_sub_(ps, torch._foreach_mul(gs, lr))
+        elif self.kind == "rmsprop":
+            torch._foreach_mul_(self.v, 0.99)
+            torch._foreach_addcmul_(self.v, gs, gs, value=0.01)
+            denom = torch._foreach_sqrt(self.v)
+            torch._foreach_add_(denom, 1e-8)
+            update = torch._foreach_mul(gs, lr)
+            torch._foreach_div_(update, denom)
+            torch._foreach_sub_(ps, update)
+        else:
+            b1, b2 = self._cols(self.b1), self._cols(self.b2)
+            torch._foreach_mul_(self.m, b1)
+            torch._foreach_add_(self.m, torch._foreach_mul(gs, self._cols(1 - self.b1)))
+            torch._foreach_mul_(self.v, b2)
+            g2 = torch._foreach_mul(gs, self._cols(1 - self.b2))
+            torch._foreach_mul_(g2, gs)
+            torch._foreach_add_(self.v, g2)
+            bc1, bc2 = 1 - self.b1 ** self.t, 1 - self.b2 ** self.t
+            denom = torch._foreach_sqrt(self.v)
+            torch._foreach_div_(denom, self._cols(bc2.sqrt()))
+            torch._foreach_add_(denom, 1e-8)
+            update = torch._foreach_mul(self.m, self._cols(self.lr / bc1))
+            torch._foreach_div_(update, denom)
+            torch._foreach_sub_(ps, update)
+        for p in ps:
             p.grad = None
 
 
@@ -208,7 +225,7 @@ class Ensemble:
         cfg, B = self.cfg, self.cfg.batch_size
         for _ in range(steps):
             for _ in range(critic_updates(cfg, self.step_count)):
-                real = torch.stack([s.next() for s in self.samplers])
+                real = torch.stack([s.next() for s in self.samplers])  # each its own stream
                 z = self._randn((B, self.latent))
                 with torch.no_grad():
                     fake = self.G(z)

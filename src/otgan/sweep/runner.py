@@ -74,7 +74,7 @@ def _group_key(cfg) -> tuple:
 
 def _train_members(job) -> list[dict]:
     """Worker: train ``members`` as ensembles, return their metrics and samples."""
-    members, steps, eval_n, config_file = job
+    members, steps, eval_n, config_file, worker = job
     torch.set_num_threads(1)
     from ..api import as_dataset, make_config
     from ..metrics import mode_coverage, wasserstein1
@@ -90,14 +90,16 @@ def _train_members(job) -> list[dict]:
     for idx in groups.values():
         t0 = time.perf_counter()
         ens = Ensemble([cfgs[i] for i in idx], dataset)
+        t1 = time.perf_counter()
         ens.train(steps)
-        seconds = time.perf_counter() - t0
+        seconds, train_seconds = time.perf_counter() - t0, time.perf_counter() - t1
         real = dataset.test[:eval_n]
         for k, i in enumerate(idx):
             run = ens.runs[k]
             fake = ens.sample(k, run.latents(eval_n, cfgs[i].seed + _EVAL_STREAM))
             rec = {"index": members[i]["index"], "w1": wasserstein1(fake, real),
                    "ensemble_size": len(idx), "ensemble_seconds": seconds,
+                   "train_seconds": train_seconds, "worker": worker,
                    "samples": fake[:SAMPLES].numpy().tolist()}
             if dataset.modes is not None:
                 pts = ens.sample(k, run.latents(2500, cfgs[i].seed + _EVAL_STREAM + 1))
@@ -126,7 +128,7 @@ def run_sweep(base: dict, grid: dict, seeds: int, steps: int, workers: int = 2,
     plain = [dict(index=m.index, overrides=m.overrides) for m in members]
     chunks = [plain[w::workers] for w in range(workers)]  # every group split evenly
     chunks = [c for c in chunks if c]
-    jobs = [(c, steps, eval_n, config_file) for c in chunks]
+    jobs = [(c, steps, eval_n, config_file, w) for w, c in enumerate(chunks)]
     t0 = time.perf_counter()
     if len(jobs) == 1:
         parts = [_train_members(jobs[0])]
