@@ -1,4 +1,5 @@
 import gzip
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -40,6 +41,20 @@ def test_idx_directory_and_checksum(tmp_path, monkeypatch):
     # MNIST's pinned label counts reject data that is not MNIST, with a clear message
     with pytest.raises(DataError, match="training label counts"):
         fetch("mnist", source=tmp_path, quiet=True)
+
+
+DEBIAN_FASHION = "/usr/share/datasets/fashion-mnist"
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir(DEBIAN_FASHION),
+                    reason="Debian's dataset-fashion-mnist is not installed")
+def test_fashion_mnist_from_debian_matches_the_pinned_content(tmp_path, monkeypatch):
+    monkeypatch.setenv("OTGAN_DATA", str(tmp_path))
+    arrays = _idx_dir(Path(DEBIAN_FASHION))
+    assert content_sha256(arrays) == SOURCES["fashion-mnist"].content_sha256
+    assert np.bincount(arrays["y_train"]).tolist() == [6000] * 10
+    ds = load_dataset("fashion-mnist")  # through fetch and the cache
+    assert tuple(ds.train.shape) == (60000, 1, 28, 28) and tuple(ds.test.shape) == (10000, 1, 28, 28)
 
 
 def test_fetch_errors(tmp_path, monkeypatch):

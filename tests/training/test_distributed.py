@@ -48,12 +48,8 @@ def _worker(rank, world, port, method, out):
         dist.destroy_process_group()
 
 
-@pytest.mark.parametrize("method", ["wgan-gp", "sd-wgan", "sngan"])
-def test_two_ranks_match_one_process(method, tmp_path):
-    out = tmp_path / "ddp.pt"
-    mp.start_processes(_worker, args=(2, _free_port(), method, str(out)), nprocs=2,
-                       start_method="spawn")
-    cfg = config(method)
+def _one_process_matches(cfg, out):
+    """Train ``cfg`` in this process; its weights must equal rank 0's saved in ``out``."""
     run = start_run(cfg, as_dataset(cfg, None))
     train_loop(run.state, run.method, cfg, progress=False)
     ddp = torch.load(out, weights_only=True)
@@ -61,6 +57,16 @@ def test_two_ranks_match_one_process(method, tmp_path):
         for k, v in mine.items():
             if v.is_floating_point():
                 assert torch.allclose(v, ddp[name][k], atol=1e-5, rtol=1e-4), (name, k)
+    return run
+
+
+@pytest.mark.parametrize("method", ["wgan-gp", "sd-wgan", "sngan"])
+def test_two_ranks_match_one_process(method, tmp_path):
+    out = tmp_path / "ddp.pt"
+    mp.start_processes(_worker, args=(2, _free_port(), method, str(out)), nprocs=2,
+                       start_method="spawn")
+    cfg = config(method)
+    run = _one_process_matches(cfg, out)
     # and training moved the weights (the comparison is not vacuous)
     fresh = start_run(cfg, as_dataset(cfg, None)).generator.state_dict()
     assert any(not torch.equal(fresh[k], v) for k, v in run.generator.state_dict().items())
@@ -97,13 +103,7 @@ def test_two_ranks_resume_a_one_process_run(method, tmp_path):
     mp.start_processes(_resume_worker, args=(2, _free_port(), str(tmp_path / "run"), 2 * STEPS,
                                              str(out)), nprocs=2, start_method="spawn")
     cfg.steps = 2 * STEPS
-    run = start_run(cfg, as_dataset(cfg, None))
-    train_loop(run.state, run.method, cfg, progress=False)
-    ddp = torch.load(out, weights_only=True)
-    for name, mine in (("g", run.generator.state_dict()), ("d", run.critic.state_dict())):
-        for k, v in mine.items():
-            if v.is_floating_point():
-                assert torch.allclose(v, ddp[name][k], atol=1e-5, rtol=1e-4), (name, k)
+    _one_process_matches(cfg, out)
     record = RunDir.open(tmp_path / "run").read_config()
     assert record["resumed"][-1]["world_size"] == 2 and record["config"]["steps"] == 2 * STEPS
 

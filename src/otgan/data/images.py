@@ -62,7 +62,9 @@ SOURCES = {
         (5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949)),
     "fashion-mnist": ImageSource(
         "fashion-mnist",
-        "",  # not pinned: no copy was at hand to compute it; the files' md5s are checked
+        # computed from Debian's dataset-fashion-mnist 0.0~git20200523.55506a9-1 (60000 + 10000
+        # images, 6000 per training class)
+        "ca3ab2a37f845e1b8ae23cab1b51749a3011ba3bf1d9016176d75cbaabac376f",
         ("8d4fb7e6c68d591d4c3dfef9ec88bf0d", "25c81989df183df01b3e8a0aad5dffbe",
          "bef4ecab320f06d8554ea6380940ec79", "bb300cfdad3c16e7a12a480ee83cd310"),
         ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
