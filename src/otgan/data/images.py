@@ -206,8 +206,10 @@ def fetch(name: str, source: str | Path | None = None, quiet: bool = False) -> P
         except DataError as e:
             _say(f"{e}; fetching again", quiet)
     attempts = []
-    dirs = [Path(source)] if source else []
-    dirs += [data_home() / name] + ([Path(src.debian_dir)] if src.debian_dir else [])
+    # an explicit source is the only place read: a wrong --source is an error, never silently
+    # replaced by another copy
+    dirs = [Path(source)] if source else \
+        [data_home() / name] + ([Path(src.debian_dir)] if src.debian_dir else [])
     for d in dirs:
         arrays = _idx_dir(d) if d.is_dir() else None
         if arrays is None:
