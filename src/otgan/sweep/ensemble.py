@@ -97,8 +97,11 @@ class StackedOptimizer:
     def __init__(self, params: list[torch.Tensor], kind: str, lr, beta1=None, beta2=None):
         self.params, self.kind, self.t = params, kind, 0
         self.lr = _column(lr)
+        self.lr_cols = self._cols(self.lr)
         if kind == "adam":
             self.b1, self.b2 = _column(beta1), _column(beta2)
+            self.b1_cols, self.b2_cols = self._cols(self.b1), self._cols(self.b2)
+            self.one_minus_b1, self.one_minus_b2 = self._cols(1 - self.b1), self._cols(1 - self.b2)
             self.m = [torch.zeros_like(p) for p in params]
         self.v = [torch.zeros_like(p) for p in params]
 
@@ -111,7 +114,7 @@ class StackedOptimizer:
         """One update of every parameter, as multi-tensor (``torch._foreach_*``) operations in
         the same order as the per-tensor rules, so the results are the same."""
         self.t += 1
-        ps, gs, lr = self.params, [p.grad for p in self.params], self._cols(self.lr)
+        ps, gs, lr = self.params, [p.grad for p in self.params], self.lr_cols
         if self.kind == "sgd":
             torch._foreach_sub_(ps, torch._foreach_mul(gs, lr))
         elif self.kind == "rmsprop":
@@ -123,11 +126,10 @@ class StackedOptimizer:
             torch._foreach_div_(update, denom)
             torch._foreach_sub_(ps, update)
         else:
-            b1, b2 = self._cols(self.b1), self._cols(self.b2)
-            torch._foreach_mul_(self.m, b1)
-            torch._foreach_add_(self.m, torch._foreach_mul(gs, self._cols(1 - self.b1)))
-            torch._foreach_mul_(self.v, b2)
-            g2 = torch._foreach_mul(gs, self._cols(1 - self.b2))
+            torch._foreach_mul_(self.m, self.b1_cols)
+            torch._foreach_add_(self.m, torch._foreach_mul(gs, self.one_minus_b1))
+            torch._foreach_mul_(self.v, self.b2_cols)
+            g2 = torch._foreach_mul(gs, self.one_minus_b2)
             torch._foreach_mul_(g2, gs)
             torch._foreach_add_(self.v, g2)
             bc1, bc2 = 1 - self.b1 ** self.t, 1 - self.b2 ** self.t
@@ -225,7 +227,7 @@ class Ensemble:
         cfg, B = self.cfg, self.cfg.batch_size
         for _ in range(steps):
             for _ in range(critic_updates(cfg, self.step_count)):
-                real = torch.stack([s.next() for s in self.samplers])  # each its own stream
+                real = torch.stack([s.next() for s in self.samplers])
                 z = self._randn((B, self.latent))
                 with torch.no_grad():
                     fake = self.G(z)

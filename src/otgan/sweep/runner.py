@@ -92,7 +92,8 @@ def _train_members(job) -> list[dict]:
         ens = Ensemble([cfgs[i] for i in idx], dataset)
         t1 = time.perf_counter()
         ens.train(steps)
-        seconds, train_seconds = time.perf_counter() - t0, time.perf_counter() - t1
+        t2 = time.perf_counter()
+        seconds, train_seconds = t2 - t0, t2 - t1
         real = dataset.test[:eval_n]
         for k, i in enumerate(idx):
             run = ens.runs[k]
