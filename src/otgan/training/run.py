@@ -66,6 +66,7 @@ class Run:
         self.normalizer, self.data_shape, self.device = normalizer, tuple(data_shape), device
         self.folder, self._dataset = folder, dataset
         self.state: TrainState | None = None
+        self.train_x: torch.Tensor | None = None  # the encoded training data, while training
         self.history: list[dict] = []
         self.checkpoint_step: int | None = None
 
@@ -248,9 +249,11 @@ def _check_shapes(generator, critic, latent_dim: int, data_shape: tuple, device)
                             f"{tuple(score.shape)}")
 
 
-def start_run(cfg: TrainConfig, dataset: Dataset, generator=None, critic=None,
+def build_run(cfg: TrainConfig, dataset: Dataset, generator=None, critic=None,
               folder: RunDir | None = None) -> Run:
-    """Build everything a run needs, seeded, and write its config.json."""
+    """A seeded run's networks and data transform, without optimizers or batch sampler (what
+    the sweep's ensembles take from each member).  The global RNG is left exactly where
+    ``start_run`` leaves it."""
     device = resolve_device(cfg.device)
     if device.type == "cpu" and cfg.threads > 0:
         torch.set_num_threads(cfg.threads)
@@ -263,18 +266,27 @@ def start_run(cfg: TrainConfig, dataset: Dataset, generator=None, critic=None,
     if ema is not None:
         ema = ema.to(device)
     run = Run(cfg, method, G, D, ema, normalizer, data_shape, device, folder, dataset)
+    run.train_x = train_x
     _check_shapes(G, D, run.latent_dim, data_shape, device)
+    return run
+
+
+def start_run(cfg: TrainConfig, dataset: Dataset, generator=None, critic=None,
+              folder: RunDir | None = None) -> Run:
+    """Build everything a run needs, seeded, and write its config.json."""
+    run = build_run(cfg, dataset, generator, critic, folder)
+    method, G, D = run.method, run.generator, run.critic
     opt_d = method.make_critic_optimizer(D) or make_optimizer(D.parameters(), cfg, cfg.lr_d)
-    run.state = TrainState(G, D, make_optimizer(G.parameters(), cfg, cfg.lr_g), opt_d, ema,
-                           BatchSampler(train_x, cfg.batch_size), run.latent_dim)
+    run.state = TrainState(G, D, make_optimizer(G.parameters(), cfg, cfg.lr_g), opt_d, run.ema,
+                           BatchSampler(run.train_x, cfg.batch_size), run.latent_dim)
     world = distributed.WORLD
     if world.active:
         if cfg.batch_size % world.size:
             raise ConfigError(f"batch_size {cfg.batch_size} (the global batch) must be a "
                               f"multiple of the {world.size} ranks")
-        run.state.train_generator = distributed.wrap(G, device)
+        run.state.train_generator = distributed.wrap(G, run.device)
         if not method.critic_from_data:
-            run.state.train_critic = distributed.wrap(D, device)
+            run.state.train_critic = distributed.wrap(D, run.device)
     if folder is not None:
         folder.write_config(_config_record(run, dataset, generator is not None))
     return run
