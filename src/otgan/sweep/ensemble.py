@@ -24,6 +24,7 @@ from ..errors import ConfigError
 from ..nets.mlp import ACTIVATIONS, MLP
 from ..training.loop import critic_updates
 from ..training.run import Run, build_run
+from ..training.state import BatchSampler
 
 #: config fields that may differ between the members of one ensemble
 BATCHABLE = frozenset({"lr_g", "lr_d", "beta1", "beta2", "clip", "gp_lambda", "ema", "seed"})
@@ -156,18 +157,14 @@ class StackedOptimizer:
             flat.sub_(update)
 
 
-class StackedSampler:
+class StackedSampler(BatchSampler):
     """K members' batches at once: each member's permutation drawn from its own stream exactly
     when its single run's ``BatchSampler`` draws it (members share the data and batch size, so
     their epochs end together), then one gather for all members."""
 
     def __init__(self, data: torch.Tensor, batch_size: int, generators: list[torch.Generator]):
-        if batch_size > data.shape[0]:
-            raise ConfigError(f"batch_size {batch_size} exceeds the {data.shape[0]} training "
-                              f"points")
-        self.data, self.batch_size, self.generators = data, batch_size, generators
-        self.perm: torch.Tensor | None = None
-        self.pos = 0
+        super().__init__(data, batch_size)
+        self.generators = generators
 
     def next(self) -> torch.Tensor:
         """(K, batch, ...) real samples."""
