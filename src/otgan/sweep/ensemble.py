@@ -27,6 +27,7 @@ from ..training.run import Run, build_run
 from ..training.state import BatchSampler
 
 #: config fields that may differ between the members of one ensemble
+PENALTY = ("wgan-gp", "wgan-lp")
 BATCHABLE = frozenset({"lr_g", "lr_d", "beta1", "beta2", "clip", "gp_lambda", "ema", "seed"})
 METHODS = ("gan", "gan-ns", "wgan-clip", "wgan-gp", "wgan-lp", "sngan")
 
@@ -166,14 +167,12 @@ class StackedSampler(BatchSampler):
         super().__init__(data, batch_size)
         self.generators = generators
 
-    def next(self) -> torch.Tensor:
-        """(K, batch, ...) real samples."""
-        n = self.data.shape[0]
-        if self.perm is None or self.pos + self.batch_size > n:
-            self.perm = torch.stack([torch.randperm(n, generator=g) for g in self.generators])
-            self.pos = 0
-        idx = self.perm[:, self.pos:self.pos + self.batch_size]
-        self.pos += self.batch_size
+    def _permutation(self, n: int) -> torch.Tensor:
+        """(K, n): one permutation per member, each from the member's stream."""
+        return torch.stack([torch.randperm(n, generator=g) for g in self.generators])
+
+    def _rows(self, idx: torch.Tensor) -> torch.Tensor:
+        """(K, batch, ...) real samples (sweeps are not distributed)."""
         return self.data[idx]
 
 
@@ -202,8 +201,7 @@ class Ensemble:
             gen.set_state(torch.get_rng_state())
             self.runs.append(run)
             self.rngs.append(gen)
-        self.sampler = StackedSampler(self.runs[0].train_x, cfg0.batch_size,
-                                      self.rngs)
+        self.sampler = StackedSampler(self.runs[0].train_x, cfg0.batch_size, self.rngs)
         self.G = StackedMLP([r.generator for r in self.runs], cfg0.activation)
         self.D = StackedMLP([r.critic for r in self.runs], cfg0.activation,
                             spectral=cfg0.method == "sngan")
@@ -231,14 +229,14 @@ class Ensemble:
     # -- losses: per member, shape (K,) -------------------------------------------------------
     def _interpolation_weights(self, b: int) -> torch.Tensor | None:
         """The penalty methods' per-sample weights (K, b, 1), drawn as a single run draws them."""
-        if self.cfg.method not in ("wgan-gp", "wgan-lp"):
+        if self.cfg.method not in PENALTY:
             return None
         return torch.stack([torch.rand((b, 1), generator=g) for g in self.rngs])
 
     def critic_losses(self, real: torch.Tensor, fake: torch.Tensor,
                       alpha: torch.Tensor | None = None) -> torch.Tensor:
         method, b = self.cfg.method, real.shape[1]
-        if method in ("wgan-gp", "wgan-lp"):
+        if method in PENALTY:
             x_hat = torch.lerp(real, fake, alpha).requires_grad_(True)
             out = self.D(torch.cat([real, fake], 1)).squeeze(2)
             (grad,) = torch.autograd.grad(self.D(x_hat).sum(), x_hat, create_graph=True)

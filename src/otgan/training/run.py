@@ -66,7 +66,7 @@ class Run:
         self.normalizer, self.data_shape, self.device = normalizer, tuple(data_shape), device
         self.folder, self._dataset = folder, dataset
         self.state: TrainState | None = None
-        self.train_x: torch.Tensor | None = None  # the encoded training data, while training
+        self.train_x: torch.Tensor | None = None  # encoded training data (set by build_run)
         self.history: list[dict] = []
         self.checkpoint_step: int | None = None
 

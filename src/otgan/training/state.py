@@ -38,10 +38,16 @@ class BatchSampler:
     def next(self) -> torch.Tensor:
         n = self.data.shape[0]
         if self.perm is None or self.pos + self.batch_size > n:
-            self.perm = torch.randperm(n, device=self.data.device, generator=self.generator)
+            self.perm = self._permutation(n)
             self.pos = 0
-        idx = self.perm[self.pos:self.pos + self.batch_size]
+        idx = self.perm[..., self.pos:self.pos + self.batch_size]
         self.pos += self.batch_size
+        return self._rows(idx)
+
+    def _permutation(self, n: int) -> torch.Tensor:
+        return torch.randperm(n, device=self.data.device, generator=self.generator)
+
+    def _rows(self, idx: torch.Tensor) -> torch.Tensor:
         return self.data[distributed.WORLD.shard(idx)]  # this rank's rows of the global batch
 
     def state_dict(self) -> dict:
