@@ -1,0 +1,83 @@
+"""Search for presets: a grid of batchable hyperparameters trained as one ensemble, W1 curves.
+
+Where ``otgan sweep`` scores every member at the end, this follows each member's exact W1
+(2000 generated points of its EMA generator against 2000 held-out points) every ``--every``
+generator updates, and prints for each member the first update at which W1 <= floor + slack,
+``!`` if it went back above afterwards, the W1 at the end and the largest W1 after the first hit
+(or the smallest W1 seen, if never reached).  docs/defaults.md quotes what it printed.
+
+    python bench/search_presets.py --data 25gaussians --method wgan-gp --grid lr=1e-3,2e-3,5e-3 \
+        --seeds 2 --steps 8000 --every 500
+    python bench/search_presets.py --data 25gaussians --method sngan --set n_critic=2 \
+        --grid lr=2e-3,5e-3 --seeds 2 --steps 6000
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from otgan import api
+from otgan.config import coerce
+from otgan.metrics import wasserstein1
+from otgan.sweep.ensemble import Ensemble
+from otgan.sweep.runner import expand, parse_grid
+from otgan.training.run import _EVAL_STREAM
+
+
+def curves(ens: Ensemble, cfgs, real, steps: int, every: int) -> list[list[tuple[int, float]]]:
+    out: list[list[tuple[int, float]]] = [[] for _ in cfgs]
+    while ens.step_count < steps:
+        ens.train(min(every, steps - ens.step_count))
+        for k, cfg in enumerate(cfgs):
+            fake = ens.sample(k, ens.runs[k].latents(len(real), cfg.seed + _EVAL_STREAM))
+            out[k].append((ens.step_count, wasserstein1(fake, real)))
+    return out
+
+
+def summary(curve, target: float) -> str:
+    hit = next((i for i, (_, w) in enumerate(curve) if w <= target), None)
+    end = curve[-1][1]
+    if hit is None:
+        return f"never {end:.3f} (min {min(w for _, w in curve):.3f})"
+    worst = max(w for _, w in curve[hit:])
+    return f"{curve[hit][0]}{'' if worst <= target else ' !'} {end:.3f} (max {worst:.3f})"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default="ring")
+    ap.add_argument("--method", default="wgan-gp")
+    ap.add_argument("--grid", action="append", default=[], help="KEY=V1,V2 (batchable fields)")
+    ap.add_argument("--set", action="append", default=[], help="KEY=VALUE for every member")
+    ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=6000)
+    ap.add_argument("--every", type=int, default=250)
+    ap.add_argument("--slack", type=float, default=0.05)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    base = dict(data=args.data, method=args.method, eval_every=0, steps=args.steps)
+    for kv in args.set:
+        key, _, value = kv.partition("=")
+        base[key] = coerce(key, value)
+    members = expand(base, parse_grid(args.grid), args.seeds)
+    cfgs = [api.make_config(None, None, m.overrides) for m in members]
+    ds = api.as_dataset(cfgs[0], None)
+    real = ds.test[:2000]
+    floor = wasserstein1(ds.train[:2000], real)
+    t0 = time.perf_counter()
+    result = curves(Ensemble(cfgs, ds), cfgs, real, args.steps, args.every)
+    print(f"# {args.data} {args.method} {' '.join(args.set)}: floor {floor:.4f}, target "
+          f"{floor + args.slack:.4f}; {len(cfgs)} members, {time.perf_counter() - t0:.0f} s")
+    rows: dict[str, list[str]] = {}
+    for m, curve in zip(members, result):
+        label = ",".join(f"{k}={v}" for k, v in m.point.items()) or "(base)"
+        rows.setdefault(label, []).append(summary(curve, floor + args.slack))
+    for label, cells in rows.items():
+        print(f"{label:32s} | " + " | ".join(cells))
+
+
+if __name__ == "__main__":
+    main()
