@@ -7,7 +7,8 @@ and held-out draws, 2000 points each, measured in the run) plus ``--slack``.  Ea
 ``time to first reach the target / W1 at the end`` and a ``!`` when W1 rose above the target
 again after reaching it.  docs/defaults.md holds the table this printed.
 
-    python bench/bench_defaults.py                        # ~35 min on 2 cores
+    python bench/bench_defaults.py --presets default \
+        --methods gan,gan-ns,wgan-clip,wgan-gp,wgan-lp,sngan   # 35 min on 2 cores
     python bench/bench_defaults.py --methods wgan-gp --presets default --horizon 10
 """
 

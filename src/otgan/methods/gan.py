@@ -19,10 +19,12 @@ from .base import Method, split_scores
 
 LOG4 = math.log(4.0)
 
-# Measured on the five toy sets (docs/defaults.md).
-_GAN_DEFAULT = dict(optimizer="adam", lr_g=1e-3, lr_d=1e-3, beta1=0.5, beta2=0.9,
+# Measured on the five toy sets (docs/defaults.md): with lr 1e-3 the saturating GAN went back
+# above the ring's target after reaching it; lr 5e-4 with beta1 0 stayed for 12000 updates.  Both
+# losses drop modes of the Gaussian mixtures with every setting tried.
+_GAN_DEFAULT = dict(optimizer="adam", lr_g=5e-4, lr_d=5e-4, beta1=0.0, beta2=0.9,
                     batch_size=256, n_critic=1, ema=0.99)
-_GAN_NS_DEFAULT = dict(_GAN_DEFAULT, lr_g=5e-4, lr_d=5e-4)
+_GAN_NS_DEFAULT = dict(_GAN_DEFAULT, beta1=0.5)
 # Goodfellow et al. used SGD with momentum on MLPs; the DCGAN settings (Adam 2e-4, beta1 0.5,
 # one discriminator step per generator step) are the de facto paper defaults for GANs since.
 _GAN_PAPER = dict(optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999,
