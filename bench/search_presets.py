@@ -20,10 +20,9 @@ import time
 import torch
 
 from otgan import api
-from otgan.config import coerce
 from otgan.metrics import wasserstein1
 from otgan.sweep.ensemble import Ensemble
-from otgan.sweep.runner import ALIASES, expand, parse_grid
+from otgan.sweep.runner import expand, parse_grid, parse_sets
 from otgan.training.run import _EVAL_STREAM
 
 
@@ -58,11 +57,8 @@ def main() -> None:
     ap.add_argument("--slack", type=float, default=0.05)
     args = ap.parse_args()
     torch.set_num_threads(1)
-    base = dict(data=args.data, method=args.method, eval_every=0, steps=args.steps)
-    for kv in args.set:
-        key, _, value = kv.partition("=")
-        for field in ALIASES.get(key, (key,)):  # lr sets lr_g and lr_d
-            base[field] = coerce(field, value)
+    base = dict(data=args.data, method=args.method, eval_every=0, steps=args.steps,
+                **parse_sets(args.set))
     members = expand(base, parse_grid(args.grid), args.seeds)
     cfgs = [api.make_config(None, None, m.overrides) for m in members]
     ds = api.as_dataset(cfgs[0], None)

@@ -337,7 +337,7 @@ def presets(method, as_json):
 @click.option("--preset", default="default", show_default=True, help="default or paper.")
 @click.option("--grid", "grids", multiple=True, required=True,
               help="KEY=V1,V2,... (repeatable); lr sets lr_g and lr_d together.")
-@click.option("--set", "sets", multiple=True, help="KEY=VALUE fixed for every run (repeatable).")
+@click.option("--set", "sets", multiple=True, help="KEY=VALUE fixed for every run (repeatable); lr sets lr_g and lr_d.")
 @click.option("--seeds", default=1, show_default=True, help="Seeds per grid point.")
 @click.option("--seed", default=0, show_default=True, help="First seed.")
 @click.option("--steps", default=2000, show_default=True, help="Generator updates per run.")
@@ -350,15 +350,10 @@ def sweep(data, method, preset, grids, sets, seeds, seed, steps, workers, config
     """Train every grid combination times seeds as batched ensembles; table, heatmaps, page."""
     from pathlib import Path
 
-    from .sweep.runner import format_table, ideal_workers, parse_grid, run_sweep, summarize, \
-        write_sweep
+    from .sweep.runner import format_table, ideal_workers, parse_grid, parse_sets, run_sweep, \
+        summarize, write_sweep
 
-    base = {"data": data, "method": method, "preset": preset, "seed": seed}
-    for spec in sets:
-        key, sep, value = spec.partition("=")
-        if not sep:
-            raise CommandFailed(f"--set {spec!r}: expected KEY=VALUE")
-        base[key.strip().replace("-", "_")] = value.strip()
+    base = {"data": data, "method": method, "preset": preset, "seed": seed, **parse_sets(sets)}
     grid = parse_grid(grids)
     result = run_sweep(base, grid, seeds, steps, workers or ideal_workers(),
                        config_file=config_file)

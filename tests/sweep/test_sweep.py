@@ -5,7 +5,7 @@ import torch
 from otgan import api
 from otgan.errors import ConfigError
 from otgan.sweep.ensemble import Ensemble
-from otgan.sweep.runner import expand, parse_grid, run_sweep, summarize, write_sweep
+from otgan.sweep.runner import expand, parse_grid, parse_sets, run_sweep, summarize, write_sweep
 from otgan.training.loop import train_loop
 
 BASE = dict(data="ring", n_train=2000, n_test=2000, eval_every=0, log_every=10**9)
@@ -57,6 +57,13 @@ def test_members_with_different_programs_are_refused():
             for b in (64, 128)]
     with pytest.raises(ConfigError, match="batch_size"):
         Ensemble(cfgs, api.as_dataset(cfgs[0], None))
+
+
+def test_parse_sets_expands_lr_and_keeps_strings():
+    assert parse_sets(["lr=1e-3", "n-critic = 2"]) == {"lr_g": "1e-3", "lr_d": "1e-3",
+                                                      "n_critic": "2"}
+    with pytest.raises(ConfigError, match="expected KEY=VALUE"):
+        parse_sets(["bogus"])
 
 
 def test_parse_grid_and_expand():

@@ -46,6 +46,20 @@ def parse_grid(specs) -> dict[str, list]:
     return grid
 
 
+def parse_sets(specs) -> dict[str, str]:
+    """``["lr=1e-3", "n_critic=2"]`` -> {"lr_g": "1e-3", "lr_d": "1e-3", "n_critic": "2"}; the
+    values stay strings, coerced and checked by ``make_config`` with every other override."""
+    fixed: dict[str, str] = {}
+    for spec in specs:
+        key, sep, value = spec.partition("=")
+        if not sep:
+            raise ConfigError(f"--set {spec!r}: expected KEY=VALUE")
+        key = key.strip().replace("-", "_")
+        for name in ALIASES.get(key, (key,)):  # lr sets lr_g and lr_d
+            fixed[name] = value.strip()
+    return fixed
+
+
 @dataclass
 class Member:
     index: int
