@@ -22,7 +22,6 @@ from otgan import api
 from otgan.metrics import wasserstein1
 from otgan.sweep.runner import expand, run_sweep
 from otgan.training.loop import train_loop
-from otgan.training.run import _EVAL_STREAM
 
 GRID = {"clip": [0.005, 0.01, 0.02, 0.05], "lr": [2e-5, 5e-5, 1e-4, 2e-4]}
 
@@ -46,7 +45,7 @@ def main() -> None:
         t1 = time.perf_counter()
         train_loop(run.state, run.method, cfg, progress=False)
         seq_train += time.perf_counter() - t1
-        fake = run.generate(run.latents(2000, cfg.seed + _EVAL_STREAM))
+        fake = run.generate(run.latents(2000, run.eval_seed))
         wasserstein1(fake, run.dataset.test[:2000])
     seq = time.perf_counter() - t0
     rate = lambda s: k * args.steps / s  # noqa: E731

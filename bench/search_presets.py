@@ -15,34 +15,38 @@ generator updates, and prints for each member the first update at which W1 <= fl
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_toy import first_hit  # noqa: E402
 
 from otgan import api
 from otgan.metrics import wasserstein1
 from otgan.sweep.ensemble import Ensemble
 from otgan.sweep.runner import expand, parse_grid, parse_sets
-from otgan.training.run import _EVAL_STREAM
 
 
-def curves(ens: Ensemble, cfgs, real, steps: int, every: int) -> list[list[tuple[int, float]]]:
-    out: list[list[tuple[int, float]]] = [[] for _ in cfgs]
+def curves(ens: Ensemble, real, steps: int, every: int) -> list[list[tuple[int, float]]]:
+    out: list[list[tuple[int, float]]] = [[] for _ in ens.runs]
     while ens.step_count < steps:
         ens.train(min(every, steps - ens.step_count))
-        for k, cfg in enumerate(cfgs):
-            fake = ens.sample(k, ens.runs[k].latents(len(real), cfg.seed + _EVAL_STREAM))
+        for k, run in enumerate(ens.runs):
+            fake = ens.sample(k, run.latents(len(real), run.eval_seed))
             out[k].append((ens.step_count, wasserstein1(fake, real)))
     return out
 
 
 def summary(curve, target: float) -> str:
-    hit = next((i for i, (_, w) in enumerate(curve) if w <= target), None)
+    step, worst = first_hit(curve, target)
     end = curve[-1][1]
-    if hit is None:
+    if step is None:
         return f"never {end:.3f} (min {min(w for _, w in curve):.3f})"
-    worst = max(w for _, w in curve[hit:])
-    return f"{curve[hit][0]}{'' if worst <= target else ' !'} {end:.3f} (max {worst:.3f})"
+    return f"{step}{'' if worst <= target else ' !'} {end:.3f} (max {worst:.3f})"
 
 
 def main() -> None:
@@ -65,7 +69,7 @@ def main() -> None:
     real = ds.test[:2000]
     floor = wasserstein1(ds.train[:2000], real)
     t0 = time.perf_counter()
-    result = curves(Ensemble(cfgs, ds), cfgs, real, args.steps, args.every)
+    result = curves(Ensemble(cfgs, ds), real, args.steps, args.every)
     print(f"# {args.data} {args.method} {' '.join(args.set)}: floor {floor:.4f}, target "
           f"{floor + args.slack:.4f}; {len(cfgs)} members, {time.perf_counter() - t0:.0f} s")
     rows: dict[str, list[str]] = {}

@@ -337,7 +337,8 @@ def presets(method, as_json):
 @click.option("--preset", default="default", show_default=True, help="default or paper.")
 @click.option("--grid", "grids", multiple=True, required=True,
               help="KEY=V1,V2,... (repeatable); lr sets lr_g and lr_d together.")
-@click.option("--set", "sets", multiple=True, help="KEY=VALUE fixed for every run (repeatable); lr sets lr_g and lr_d.")
+@click.option("--set", "sets", multiple=True,
+              help="KEY=VALUE fixed for every run (repeatable); lr sets lr_g and lr_d.")
 @click.option("--seeds", default=1, show_default=True, help="Seeds per grid point.")
 @click.option("--seed", default=0, show_default=True, help="First seed.")
 @click.option("--steps", default=2000, show_default=True, help="Generator updates per run.")

@@ -93,7 +93,6 @@ def _train_members(job) -> list[dict]:
     torch.set_num_threads(1)
     from ..api import as_dataset, make_config
     from ..metrics import mode_coverage, wasserstein1
-    from ..training.run import _EVAL_STREAM
 
     cfgs = [make_config(None, config_file, dict(m["overrides"], steps=steps, eval_every=0))
             for m in members]
@@ -112,13 +111,13 @@ def _train_members(job) -> list[dict]:
         real = dataset.test[:eval_n]
         for k, i in enumerate(idx):
             run = ens.runs[k]
-            fake = ens.sample(k, run.latents(eval_n, cfgs[i].seed + _EVAL_STREAM))
+            fake = ens.sample(k, run.latents(eval_n, run.eval_seed))
             rec = {"index": members[i]["index"], "w1": wasserstein1(fake, real),
                    "ensemble_size": len(idx), "ensemble_seconds": seconds,
                    "train_seconds": train_seconds, "worker": worker,
                    "samples": fake[:SAMPLES].numpy().tolist()}
             if dataset.modes is not None:
-                pts = ens.sample(k, run.latents(2500, cfgs[i].seed + _EVAL_STREAM + 1))
+                pts = ens.sample(k, run.latents(2500, run.eval_seed + 1))
                 rec.update(mode_coverage(pts, dataset.modes, dataset.mode_sigma))
             results.append(rec)
     return results

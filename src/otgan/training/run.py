@@ -104,6 +104,12 @@ class Run:
             g.train(was_training)
         return torch.cat(parts) if parts else torch.empty((0,) + self.data_shape)
 
+    @property
+    def eval_seed(self) -> int:
+        """Seed of the fixed latent codes every evaluation of this run uses (``+ 1``: the extra
+        points drawn for plots and mode counts)."""
+        return self.config.seed + _EVAL_STREAM
+
     def latents(self, n: int, seed: int) -> torch.Tensor:
         gen = torch.Generator().manual_seed(int(seed))
         return torch.randn(n, self.latent_dim, generator=gen)
@@ -128,7 +134,7 @@ class Run:
         ds = self.dataset
         real = ds.test
         n = min(n or self.config.eval_n, real.shape[0])
-        seed = self.config.seed + _EVAL_STREAM if seed is None else seed
+        seed = self.eval_seed if seed is None else seed
         fake = self.generate(self.latents(n, seed)).cpu()
         return EvalContext(
             fake=fake, real=real[:n], critic=self.critic, encode=self.normalizer.encode,
