@@ -59,11 +59,18 @@ def test_members_with_different_programs_are_refused():
         Ensemble(cfgs, api.as_dataset(cfgs[0], None))
 
 
-def test_parse_sets_expands_lr_and_keeps_strings():
-    assert parse_sets(["lr=1e-3", "n-critic = 2"]) == {"lr_g": "1e-3", "lr_d": "1e-3",
-                                                      "n_critic": "2"}
+def test_parse_sets_expands_lr_and_converts_values():
+    assert parse_sets(["lr=1e-3", "n-critic = 2"]) == {"lr_g": 1e-3, "lr_d": 1e-3,
+                                                      "n_critic": 2}
     with pytest.raises(ConfigError, match="expected KEY=VALUE"):
         parse_sets(["bogus"])
+    with pytest.raises(ConfigError, match="did you mean 'n_critic'"):
+        parse_sets(["n_critc=2"])
+    with pytest.raises(ConfigError, match="n_critic: expected an integer"):
+        parse_sets(["n_critic=two"])
+    # a fixed first seed offsets every member's seed (it used to be kept as the string "3")
+    members = expand(parse_sets(["seed=3"]), {}, seeds=2)
+    assert [m.seed for m in members] == [3, 4]
 
 
 def test_parse_grid_and_expand():
@@ -80,6 +87,8 @@ def test_parse_grid_and_expand():
         parse_grid(["clip=abc"])
     with pytest.raises(ConfigError, match="KEY=V1"):
         parse_grid(["clip"])
+    with pytest.raises(ConfigError, match="--seeds"):  # expand would overwrite it silently
+        parse_grid(["seed=1,2"])
 
 
 def test_bad_member_value_fails_before_training():

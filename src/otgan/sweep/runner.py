@@ -28,6 +28,14 @@ ALIASES = {"lr": ("lr_g", "lr_d")}
 SAMPLES = 500
 
 
+def _field_names(key: str, option: str) -> tuple[str, ...]:
+    """The config fields a --grid/--set key stands for, or a ConfigError naming the key."""
+    fields = ALIASES.get(key, (key,))
+    if fields[0] not in FIELDS:
+        raise ConfigError(f"{option}: {unknown_key_error(key)}")
+    return fields
+
+
 def parse_grid(specs) -> dict[str, list]:
     """``["clip=0.001,0.01", "lr=1e-5,5e-5"]`` -> {"clip": [0.001, 0.01], "lr": [1e-05, 5e-05]}."""
     grid: dict[str, list] = {}
@@ -36,9 +44,10 @@ def parse_grid(specs) -> dict[str, list]:
         key = key.strip().replace("-", "_")
         if not sep or not values.strip():
             raise ConfigError(f"--grid {spec!r}: expected KEY=V1,V2,...")
-        fields = ALIASES.get(key, (key,))
-        if fields[0] not in FIELDS:
-            raise ConfigError(f"--grid: {unknown_key_error(key)}")
+        if key == "seed":
+            raise ConfigError("--grid seed: seeds are not a grid axis; use --seed (the first) "
+                              "and --seeds (how many)")
+        fields = _field_names(key, "--grid")
         vals = [coerce(fields[0], v.strip()) for v in values.split(",") if v.strip()]
         if key in grid:
             raise ConfigError(f"--grid {key} given twice")
@@ -46,17 +55,17 @@ def parse_grid(specs) -> dict[str, list]:
     return grid
 
 
-def parse_sets(specs) -> dict[str, str]:
-    """``["lr=1e-3", "n_critic=2"]`` -> {"lr_g": "1e-3", "lr_d": "1e-3", "n_critic": "2"}; the
-    values stay strings, coerced and checked by ``make_config`` with every other override."""
-    fixed: dict[str, str] = {}
+def parse_sets(specs) -> dict[str, object]:
+    """``["lr=1e-3", "n_critic=2"]`` -> {"lr_g": 0.001, "lr_d": 0.001, "n_critic": 2}: each value
+    converted to its field's kind (``seed=3`` must add to the member's seed offset)."""
+    fixed: dict[str, object] = {}
     for spec in specs:
         key, sep, value = spec.partition("=")
         if not sep:
             raise ConfigError(f"--set {spec!r}: expected KEY=VALUE")
         key = key.strip().replace("-", "_")
-        for name in ALIASES.get(key, (key,)):  # lr sets lr_g and lr_d
-            fixed[name] = value.strip()
+        for name in _field_names(key, "--set"):  # lr sets lr_g and lr_d
+            fixed[name] = coerce(name, value.strip())
     return fixed
 
 
