@@ -28,12 +28,14 @@ ALIASES = {"lr": ("lr_g", "lr_d")}
 SAMPLES = 500
 
 
-def _field_names(key: str, option: str) -> tuple[str, ...]:
-    """The config fields a --grid/--set key stands for, or a ConfigError naming the key."""
+def _field_names(key: str, option: str) -> tuple[str, tuple[str, ...]]:
+    """A --grid/--set key (``n-critic`` or ``n_critic``) and the config fields it stands for,
+    or a ConfigError naming the key."""
+    key = key.strip().replace("-", "_")
     fields = ALIASES.get(key, (key,))
     if fields[0] not in FIELDS:
         raise ConfigError(f"{option}: {unknown_key_error(key)}")
-    return fields
+    return key, fields
 
 
 def parse_grid(specs) -> dict[str, list]:
@@ -41,13 +43,12 @@ def parse_grid(specs) -> dict[str, list]:
     grid: dict[str, list] = {}
     for spec in specs:
         key, sep, values = spec.partition("=")
-        key = key.strip().replace("-", "_")
         if not sep or not values.strip():
             raise ConfigError(f"--grid {spec!r}: expected KEY=V1,V2,...")
+        key, fields = _field_names(key, "--grid")
         if key == "seed":
             raise ConfigError("--grid seed: seeds are not a grid axis; use --seed (the first) "
                               "and --seeds (how many)")
-        fields = _field_names(key, "--grid")
         vals = [coerce(fields[0], v.strip()) for v in values.split(",") if v.strip()]
         if key in grid:
             raise ConfigError(f"--grid {key} given twice")
@@ -63,8 +64,7 @@ def parse_sets(specs) -> dict[str, object]:
         key, sep, value = spec.partition("=")
         if not sep:
             raise ConfigError(f"--set {spec!r}: expected KEY=VALUE")
-        key = key.strip().replace("-", "_")
-        for name in _field_names(key, "--set"):  # lr sets lr_g and lr_d
+        for name in _field_names(key, "--set")[1]:  # lr sets lr_g and lr_d
             fixed[name] = coerce(name, value.strip())
     return fixed
 
