@@ -4,7 +4,8 @@ Trains one run (otgan's loop, ``--method`` with its default preset) and, every `
 generator updates, reads exact W1 of its sampling generator on ``--draws`` pairs (2000 latent
 codes, 2000 held-out points; disjoint held-out sets), the pairs of bench_toy.py.  For each
 draw alone, and for their mean, prints the first update at which W1 <= ``--target``, the
-largest W1 afterwards and the mean afterwards; then the standard deviation of one reading
+largest W1 afterwards and the mean afterwards, beside the draw's floor (its held-out points
+against as many training points); then the standard deviation of one reading
 across the draws, from the first time the mean reached the target.
 
     python bench/w1_readout.py --seed 2          # about 6 minutes on one core
@@ -53,13 +54,19 @@ def main() -> None:
     mean = [(c[0][0], statistics.fmean(w for _, w in c)) for c in zip(*curves)]
     print(f"{args.data} {args.method} seed {args.seed}: {args.steps} updates, W1 every "
           f"{args.every}, target {args.target}")
-    for name, curve in [(f"draw {k}", c) for k, c in enumerate(curves)] + [("mean", mean)]:
+    # the floor of each draw: its held-out points against as many training points
+    n = len(pairs[0][1])
+    floors = [wasserstein1(run.dataset.train[k * n:(k + 1) * n], real)
+              for k, (_, real) in enumerate(pairs)]
+    named = [(f"draw {k}", c, f) for k, (c, f) in enumerate(zip(curves, floors))]
+    for name, curve, floor in named + [("mean", mean, statistics.fmean(floors))]:
         step, worst = first_hit(curve, args.target)
+        head = f"  {name:7s} floor {floor:.3f}: "
         if step is None:
-            print(f"  {name:7s} never (min {min(w for _, w in curve):.3f})")
+            print(head + f"never (min {min(w for _, w in curve):.3f})")
             continue
         after = [w for s, w in curve if s >= step]
-        print(f"  {name:7s} first <= target at {step:5d}, largest after {worst:.3f}"
+        print(head + f"first <= target at {step:5d}, largest after {worst:.3f}"
               f"{'' if worst <= args.target else ' !'}, mean after {statistics.fmean(after):.3f}")
     start = first_hit(mean, args.target)[0] or 0
     sds = [statistics.stdev(w for _, w in evals) for evals in zip(*curves) if evals[0][0] >= start]
