@@ -16,7 +16,7 @@ Prints
       (metrics every eval_every updates, snapshots, report) against the same run evaluated only
       at the end, as a percentage of the training wall time.
 
-    python bench/bench_toy.py                 # 3 seeds, ~6 minutes on 2 CPU cores
+    python bench/bench_toy.py                 # 3 seeds, about 30 minutes (5 W1 per evaluation)
     python bench/bench_toy.py --seeds 1 --horizon 20
 
 Goal (foundation issue): otgan's default reaches W1 <= 0.1 at least 3x sooner than the lab loop
