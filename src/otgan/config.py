@@ -137,8 +137,11 @@ class TrainConfig:
                          choices=("step", "global"), group="method")
 
     # --- optimization
-    optimizer: str = _f("adam", "optimizer of both networks", "str",
-                        choices=("adam", "rmsprop", "sgd"), group="optim")
+    optimizer: str = _f("adam", "optimizer of both networks (of the generator when "
+                        "--d-optimizer is set)", "str", choices=("adam", "rmsprop", "sgd"),
+                        group="optim")
+    d_optimizer: str = _f("same", "critic optimizer: same (as --optimizer), adam, rmsprop or sgd",
+                          "str", choices=("same", "adam", "rmsprop", "sgd"), group="optim")
     lr_g: float = _f(1e-4, "generator learning rate", "float", _positive, group="optim")
     lr_d: float = _f(1e-4, "critic learning rate", "float", _positive, group="optim")
     beta1: float = _f(0.5, "Adam beta1", "float", _unit_interval_open_right, group="optim")

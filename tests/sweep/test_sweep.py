@@ -27,6 +27,8 @@ LR = dict(lr_g=1e-3, lr_d=1e-3)
 @pytest.mark.parametrize("method, members, tol", [
     ("wgan-clip", [dict(clip=0.01, lr_g=5e-5, lr_d=5e-5), dict(clip=0.05, seed=3)], 1e-6),
     ("wgan-gp", [dict(gp_lambda=0.1, **LR), dict(gp_lambda=1.0, seed=1, ema=0.0, **LR)], 1e-5),
+    ("wgan-clip", [dict(optimizer="adam", d_optimizer="rmsprop", beta1=0.0, **LR),
+                   dict(optimizer="adam", d_optimizer="rmsprop", clip=0.05, seed=3, **LR)], 1e-5),
     ("wgan-lp", [dict(LR), dict(beta1=0.0, beta2=0.99, **LR)], 1e-5),
     ("sngan", [dict(), dict(seed=2, lr_d=1e-3)], 1e-3),
     ("gan", [dict(), dict(lr_d=1e-4)], 1e-5),

@@ -38,6 +38,18 @@ def test_counts_critic_and_generator_updates():
     assert run.state.step == 7 and run.state.critic_steps == 21
 
 
+def test_critic_optimizer_can_differ_from_the_generators():
+    cfg = quick_config(method="wgan-clip", optimizer="adam", d_optimizer="rmsprop", beta1=0.0,
+                       lr_g=2e-3, lr_d=5e-4)
+    run = start_run(cfg, as_dataset(cfg, None))
+    assert isinstance(run.state.opt_g, torch.optim.Adam)
+    assert isinstance(run.state.opt_d, torch.optim.RMSprop)
+    assert run.state.opt_g.param_groups[0]["betas"] == (0.0, 0.9)
+    assert run.state.opt_d.param_groups[0]["lr"] == 5e-4
+    same = start_run(quick_config(optimizer="rmsprop"), as_dataset(cfg, None))
+    assert isinstance(same.state.opt_d, torch.optim.RMSprop)  # d_optimizer "same"
+
+
 def test_critic_boost_schedule_of_the_wgan_reference_code():
     cfg = quick_config(method="wgan-clip", critic_boost=True, n_critic=5)
     counts = [critic_updates(cfg, s) for s in range(1001)]

@@ -24,7 +24,7 @@ from ..errors import ConfigError
 from ..nets.mlp import ACTIVATIONS, MLP
 from ..training.loop import critic_updates
 from ..training.run import Run, build_run
-from ..training.state import BatchSampler
+from ..training.state import BatchSampler, critic_optimizer_kind
 
 #: config fields that may differ between the members of one ensemble
 PENALTY = ("wgan-gp", "wgan-lp")
@@ -206,9 +206,10 @@ class Ensemble:
         self.D = StackedMLP([r.critic for r in self.runs], cfg0.activation,
                             spectral=cfg0.method == "sngan")
         col = lambda k: [getattr(c, k) for c in configs]  # noqa: E731
-        betas = (col("beta1"), col("beta2")) if cfg0.optimizer == "adam" else (None, None)
+        betas = col("beta1"), col("beta2")
+        kind_d = critic_optimizer_kind(cfg0)
         self.opt_g = StackedOptimizer(self.G.params, cfg0.optimizer, col("lr_g"), *betas)
-        self.opt_d = StackedOptimizer(self.D.params, cfg0.optimizer, col("lr_d"), *betas)
+        self.opt_d = StackedOptimizer(self.D.params, kind_d, col("lr_d"), *betas)
         self.clip = self.D.params.column(col("clip"))
         self.neg_clip = -self.clip
         self.gp_lambda = torch.tensor(col("gp_lambda"))

@@ -25,7 +25,8 @@ from ..metrics import IMAGE_METRICS, EvalContext, compute, default_metrics, wass
 from ..nets import build_networks
 from . import distributed
 from .runs import FORMAT_VERSION, RunDir
-from .state import BatchSampler, TrainState, make_ema, make_optimizer, seed_everything
+from .state import (BatchSampler, TrainState, critic_optimizer_kind, make_ema, make_optimizer,
+                    seed_everything)
 
 #: every metric ``otgan eval`` computes (those that do not apply to the data are skipped)
 ALL_METRICS = ("w1", "w2", "sliced", "energy", "critic", "lipschitz", "modes")
@@ -282,7 +283,8 @@ def start_run(cfg: TrainConfig, dataset: Dataset, generator=None, critic=None,
     """Build everything a run needs, seeded, and write its config.json."""
     run = build_run(cfg, dataset, generator, critic, folder)
     method, G, D = run.method, run.generator, run.critic
-    opt_d = method.make_critic_optimizer(D) or make_optimizer(D.parameters(), cfg, cfg.lr_d)
+    opt_d = method.make_critic_optimizer(D) or make_optimizer(D.parameters(), cfg, cfg.lr_d,
+                                                              critic_optimizer_kind(cfg))
     run.state = TrainState(G, D, make_optimizer(G.parameters(), cfg, cfg.lr_g), opt_d, run.ema,
                            BatchSampler(run.train_x, cfg.batch_size), run.latent_dim)
     world = distributed.WORLD

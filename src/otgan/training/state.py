@@ -58,24 +58,29 @@ class BatchSampler:
         self.pos = int(sd["pos"])
 
 
-def make_optimizer(params, cfg, lr: float) -> torch.optim.Optimizer:
-    """The optimizer named by ``cfg.optimizer``, with its multi-tensor implementation.
+def critic_optimizer_kind(cfg) -> str:
+    """The critic's optimizer: ``cfg.d_optimizer``, or ``cfg.optimizer`` where it is "same"."""
+    return cfg.optimizer if cfg.d_optimizer == "same" else cfg.d_optimizer
+
+
+def make_optimizer(params, cfg, lr: float, kind: str | None = None) -> torch.optim.Optimizer:
+    """The optimizer ``kind`` (default ``cfg.optimizer``), with its multi-tensor implementation.
 
     PyTorch enables the multi-tensor (``foreach``) path by default only on CUDA; on the CPU the
     per-parameter loop made RMSprop.step cost 0.32 ms for the lab's six-tensor critic, a quarter
     of a critic update.  Adam uses the fused kernel where the installed torch has it.
     """
-    params = list(params)
-    if cfg.optimizer == "adam":
+    params, kind = list(params), kind or cfg.optimizer
+    if kind == "adam":
         try:
             return torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2), fused=True)
         except (RuntimeError, TypeError):  # older torch or an unsupported device
             return torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2), foreach=True)
-    if cfg.optimizer == "rmsprop":
+    if kind == "rmsprop":
         return torch.optim.RMSprop(params, lr=lr, foreach=True)
-    if cfg.optimizer == "sgd":
+    if kind == "sgd":
         return torch.optim.SGD(params, lr=lr, foreach=True)
-    raise ConfigError(f"optimizer: unknown optimizer {cfg.optimizer!r}")
+    raise ConfigError(f"optimizer: unknown optimizer {kind!r}")
 
 
 def make_ema(generator: nn.Module, decay: float) -> AveragedModel | None:
