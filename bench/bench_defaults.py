@@ -27,11 +27,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_toy import first_hit, otgan_run, readout_pairs  # noqa: E402
+from bench_toy import first_hit, otgan_run, pair_floors, readout_pairs  # noqa: E402
 
 from otgan.data import load_dataset  # noqa: E402
 from otgan.methods import METHODS  # noqa: E402
-from otgan.metrics import wasserstein1  # noqa: E402
 
 DATASETS = ("ring", "8gaussians", "25gaussians", "swissroll", "moons")
 
@@ -41,8 +40,7 @@ def one(job):
     torch.set_num_threads(1)
     ds = load_dataset(data)
     pairs = readout_pairs(ds.test, draws)
-    floor = statistics.fmean(wasserstein1(ds.train[k * 2000:(k + 1) * 2000], real)
-                             for k, (_, real) in enumerate(pairs))
+    floor = statistics.fmean(pair_floors(ds.train, pairs))
     curve, ups = otgan_run(dict(method=method, preset=preset, threads=1), seed, horizon, every,
                            pairs, data=data)
     t, worst = first_hit(curve, floor + slack)

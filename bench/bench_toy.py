@@ -7,8 +7,8 @@ Prints
       2000 generated and 2000 held-out points, and the largest W1 measured afterwards (does it
       stay below?).  Evaluation time is not counted; both sides use the same data, the same
       latent codes, the same held-out points and the same evaluation.  The 2000-point W1 of one
-      fixed generator varies with the draw of its 2000 latent codes (standard deviation about
-      0.009 on the ring, docs/defaults.md), and a run evaluated on the same codes every time
+      fixed generator varies with the draw of its latent codes and held-out points (standard
+      deviation about 0.018 on the ring: bench/w1_readout.py), and a run read on the same draw
       carries that draw's offset through the whole curve, so W1 is read on ``--draws`` pairs
       (2000 latent codes, 2000 held-out points, disjoint held-out sets) and averaged; the
       reading on the first pair alone is printed beside it;
@@ -56,6 +56,13 @@ def readout_pairs(test: torch.Tensor, draws: int, n: int = 2000, latent_dim: int
              test[k * n:(k + 1) * n]) for k in range(draws)]
 
 
+def pair_floors(train: torch.Tensor, pairs) -> list[float]:
+    """Each pair's noise floor: W1 between its held-out points and as many training points of
+    the same indices."""
+    n = len(pairs[0][1])
+    return [wasserstein1(train[k * n:(k + 1) * n], real) for k, (_, real) in enumerate(pairs)]
+
+
 def read_w1(generate, pairs) -> tuple[float, float, float]:
     """(W1 averaged over the pairs, W1 on the first pair alone, standard deviation of the W1s
     across the pairs) of a generator."""
@@ -101,6 +108,13 @@ def first_hit(curve, target: float = TARGET, col: int = 1):
         if row[col] <= target:
             return row[0], max(r[col] for r in curve[i:])
     return None, None
+
+
+def _fmt(hit, first) -> str:
+    """'time, max after' of the averaged reading, the first draw's in brackets."""
+    t, m = hit
+    said = "never" if t is None else f"{t:6.2f} s, max after {m:.3f}"
+    return said + ("  [never]" if first[0] is None else f"  [{first[0]:6.2f} s, {first[1]:.3f}]")
 
 
 def throughput(overrides: dict, seconds: float) -> float:
@@ -164,15 +178,8 @@ def main() -> None:
         one = [first_hit(c, col=2) for c in (lab_curve, ot_curve)]
         rows.append((seed, lab_t, lab_max, ot_t, ot_max, lab_ups, one[1]))
         results["seeds"].append({"seed": seed, "lab": lab_curve, "otgan": ot_curve})
-
-        def fmt(hit, first):
-            t, m = hit
-            said = "never" if t is None else f"{t:6.2f} s, max after {m:.3f}"
-            return said + ("  [never]" if first[0] is None else
-                           f"  [{first[0]:6.2f} s, {first[1]:.3f}]")
-
-        print(f"seed {seed}: lab loop reaches W1<={TARGET} at {fmt((lab_t, lab_max), one[0])};  "
-              f"otgan default at {fmt((ot_t, ot_max), one[1])}")
+        print(f"seed {seed}: lab loop reaches W1<={TARGET} at {_fmt((lab_t, lab_max), one[0])};  "
+              f"otgan default at {_fmt((ot_t, ot_max), one[1])}")
 
     lab_rate = statistics.mean(r[5] for r in rows) if rows else float("nan")  # --seeds 0: (c)
     print()

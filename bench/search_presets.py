@@ -26,10 +26,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_toy import first_hit, read_w1, readout_pairs  # noqa: E402
+from bench_toy import first_hit, pair_floors, read_w1, readout_pairs  # noqa: E402
 
 from otgan import api
-from otgan.metrics import wasserstein1
 from otgan.sweep.ensemble import Ensemble
 from otgan.sweep.runner import expand, parse_grid, parse_sets
 
@@ -79,8 +78,7 @@ def main() -> None:
         pairs = [[(run.latents(2000, run.eval_seed), ds.test[:2000])] for run in ens.runs]
     else:
         pairs = [readout_pairs(ds.test, args.draws, latent_dim=ens.latent)] * ens.size
-    floor = statistics.fmean(wasserstein1(ds.train[k * 2000:(k + 1) * 2000], real)
-                             for k, (_, real) in enumerate(pairs[0]))
+    floor = statistics.fmean(pair_floors(ds.train, pairs[0]))
     target = floor + args.slack if args.target is None else args.target
     t0 = time.perf_counter()
     result = curves(ens, pairs, args.steps, args.every)

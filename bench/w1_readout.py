@@ -22,7 +22,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_toy import first_hit, readout_pairs  # noqa: E402
+from bench_toy import first_hit, pair_floors, readout_pairs  # noqa: E402
 
 from otgan import api  # noqa: E402
 from otgan.metrics import wasserstein1  # noqa: E402
@@ -54,10 +54,7 @@ def main() -> None:
     mean = [(c[0][0], statistics.fmean(w for _, w in c)) for c in zip(*curves)]
     print(f"{args.data} {args.method} seed {args.seed}: {args.steps} updates, W1 every "
           f"{args.every}, target {args.target}")
-    # the floor of each draw: its held-out points against as many training points
-    n = len(pairs[0][1])
-    floors = [wasserstein1(run.dataset.train[k * n:(k + 1) * n], real)
-              for k, (_, real) in enumerate(pairs)]
+    floors = pair_floors(run.dataset.train, pairs)
     named = [(f"draw {k}", c, f) for k, (c, f) in enumerate(zip(curves, floors))]
     for name, curve, floor in named + [("mean", mean, statistics.fmean(floors))]:
         step, worst = first_hit(curve, args.target)
