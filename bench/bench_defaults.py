@@ -31,18 +31,19 @@ from bench_toy import first_hit, otgan_run, pair_floors, readout_pairs  # noqa: 
 
 from otgan.data import load_dataset  # noqa: E402
 from otgan.methods import METHODS  # noqa: E402
+from otgan.sweep.runner import parse_sets  # noqa: E402
 
 DATASETS = ("ring", "8gaussians", "25gaussians", "swissroll", "moons")
 
 
 def one(job):
-    method, preset, data, seed, horizon, every, slack, draws = job
+    method, preset, data, seed, horizon, every, slack, draws, sets = job
     torch.set_num_threads(1)
     ds = load_dataset(data)
     pairs = readout_pairs(ds.test, draws)
     floor = statistics.fmean(pair_floors(ds.train, pairs))
-    curve, ups = otgan_run(dict(method=method, preset=preset, threads=1), seed, horizon, every,
-                           pairs, data=data)
+    curve, ups = otgan_run(dict(method=method, preset=preset, threads=1, **sets), seed, horizon,
+                           every, pairs, data=data)
     t, worst = first_hit(curve, floor + slack)
     return dict(method=method, preset=preset, data=data, seed=seed, floor=floor, hit=t,
                 stays=t is not None and worst <= floor + slack, end=curve[-1][1], curve=curve)
@@ -66,16 +67,19 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="processes (one thread each)")
     ap.add_argument("--draws", type=int, default=1,
                     help="(latent codes, held-out points) pairs W1 is averaged over")
+    ap.add_argument("--set", action="append", default=[],
+                    help="KEY=VALUE on top of every preset (a candidate preset)")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
     datasets = args.datasets.split(",")
-    jobs = [(m, p, d, args.seed, args.horizon, args.every, args.slack, args.draws)
+    sets = parse_sets(args.set)
+    jobs = [(m, p, d, args.seed, args.horizon, args.every, args.slack, args.draws, sets)
             for m in args.methods.split(",") for p in args.presets.split(",") for d in datasets]
     with ProcessPoolExecutor(args.workers) as pool:
         results = list(pool.map(one, jobs))
     floors = {r["data"]: r["floor"] for r in results}
     print(f"torch {torch.__version__}; seed {args.seed}; {args.horizon:.0f} training seconds per "
-          f"run; target = floor + {args.slack}")
+          f"run; target = floor + {args.slack}" + "".join(f"; --set {s}" for s in args.set))
     print("floors: " + ", ".join(f"{d} {floors[d]:.4f}" for d in datasets))
     print()
     print("| method | preset | " + " | ".join(datasets) + " |")

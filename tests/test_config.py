@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from otgan.config import TrainConfig, from_dict, read_config_file, resolve
+from otgan.config import TrainConfig, critic_optimizer_kind, from_dict, read_config_file, resolve
 from otgan.errors import ConfigError
 from otgan.methods import METHODS
 
@@ -23,8 +23,11 @@ def test_layers_defaults_preset_file_cli(tmp_path):
 
 def test_paper_presets_hold_the_papers_values():
     clip = resolve({"method": "wgan-clip", "preset": "paper"})
-    assert (clip.optimizer, clip.lr_d, clip.clip, clip.batch_size, clip.n_critic) == \
-        ("rmsprop", 5e-5, 0.01, 64, 5)
+    assert (clip.optimizer, critic_optimizer_kind(clip), clip.lr_d, clip.clip, clip.batch_size,
+            clip.n_critic) == ("rmsprop", "rmsprop", 5e-5, 0.01, 64, 5)
+    # the measured default keeps the clipped critic on RMSProp and gives the generator Adam
+    clip = resolve({"method": "wgan-clip"})
+    assert (clip.optimizer, critic_optimizer_kind(clip)) == ("adam", "rmsprop")
     gp = resolve({"method": "wgan-gp", "preset": "paper"})
     assert (gp.gp_lambda, gp.lr_d, gp.beta1, gp.beta2, gp.n_critic) == (10.0, 1e-4, 0.0, 0.9, 5)
 
@@ -74,7 +77,10 @@ def test_method_specific_option_on_another_method_is_an_error():
     with pytest.raises(ConfigError, match="clip does not apply to method wgan-gp"):
         resolve({"method": "wgan-gp", "clip": 0.1})
     with pytest.raises(ConfigError, match="beta1/beta2 apply to the adam"):
-        resolve({"method": "wgan-clip", "beta1": 0.5})
+        resolve({"method": "wgan-clip", "preset": "paper", "beta1": 0.5})
+    # betas are read when either network's optimizer is Adam
+    assert resolve({"method": "wgan-clip", "optimizer": "rmsprop", "d_optimizer": "adam",
+                    "beta1": 0.5}).beta1 == 0.5
 
 
 def test_config_files(tmp_path):

@@ -349,9 +349,14 @@ def validate(cfg: TrainConfig, explicit: set[str] | None = None) -> TrainConfig:
         if owner is not None and name not in cls.params:
             raise ConfigError(f"{name} does not apply to method {cfg.method} "
                               f"(it is read by {owner})")
-    if cfg.optimizer != "adam" and explicit and ({"beta1", "beta2"} & explicit):
+    if "adam" not in (cfg.optimizer, critic_optimizer_kind(cfg)) and explicit and ({"beta1", "beta2"} & explicit):
         raise ConfigError(f"beta1/beta2 apply to the adam optimizer, not {cfg.optimizer}")
     return cfg
+
+
+def critic_optimizer_kind(cfg: TrainConfig) -> str:
+    """The critic's optimizer: ``cfg.d_optimizer``, or ``cfg.optimizer`` where it is "same"."""
+    return cfg.optimizer if cfg.d_optimizer == "same" else cfg.d_optimizer
 
 
 # Fields read only by some methods; the value names who reads them (for error messages).

@@ -11,9 +11,11 @@ from .base import Wasserstein
 
 _PAPER = dict(optimizer="rmsprop", lr_g=5e-5, lr_d=5e-5, clip=0.01, batch_size=64, n_critic=5,
               ema=0.0)
-# Measured on the five toy sets (docs/defaults.md).
-_DEFAULT = dict(optimizer="rmsprop", lr_g=5e-4, lr_d=5e-4, clip=0.05, batch_size=256, n_critic=2,
-                ema=0.99)
+# Measured on the five toy sets (docs/defaults.md, fifth search).  The clipped critic keeps the
+# paper's RMSProp; the generator, whose updates the paper's warning about momentum does not
+# concern, uses Adam: with RMSProp on both the 25-Gaussian grid was out of reach.
+_DEFAULT = dict(optimizer="adam", d_optimizer="rmsprop", lr_g=2e-3, lr_d=5e-4, beta1=0.0,
+                beta2=0.9, clip=0.05, batch_size=256, n_critic=2, ema=0.998)
 
 
 class WeightClipping(Wasserstein):

@@ -20,11 +20,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..config import critic_optimizer_kind
 from ..errors import ConfigError
 from ..nets.mlp import ACTIVATIONS, MLP
 from ..training.loop import critic_updates
 from ..training.run import Run, build_run
-from ..training.state import BatchSampler, critic_optimizer_kind
+from ..training.state import BatchSampler
 
 #: config fields that may differ between the members of one ensemble
 PENALTY = ("wgan-gp", "wgan-lp")

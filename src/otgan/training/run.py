@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from .. import __version__
-from ..config import TrainConfig, from_dict
+from ..config import TrainConfig, critic_optimizer_kind, from_dict
 from ..data import Dataset, load_dataset
 from ..data.normalize import Normalizer
 from ..errors import ConfigError, DataError
@@ -25,8 +25,7 @@ from ..metrics import IMAGE_METRICS, EvalContext, compute, default_metrics, wass
 from ..nets import build_networks
 from . import distributed
 from .runs import FORMAT_VERSION, RunDir
-from .state import (BatchSampler, TrainState, critic_optimizer_kind, make_ema, make_optimizer,
-                    seed_everything)
+from .state import BatchSampler, TrainState, make_ema, make_optimizer, seed_everything
 
 #: every metric ``otgan eval`` computes (those that do not apply to the data are skipped)
 ALL_METRICS = ("w1", "w2", "sliced", "energy", "critic", "lipschitz", "modes")

@@ -58,11 +58,6 @@ class BatchSampler:
         self.pos = int(sd["pos"])
 
 
-def critic_optimizer_kind(cfg) -> str:
-    """The critic's optimizer: ``cfg.d_optimizer``, or ``cfg.optimizer`` where it is "same"."""
-    return cfg.optimizer if cfg.d_optimizer == "same" else cfg.d_optimizer
-
-
 def make_optimizer(params, cfg, lr: float, kind: str | None = None) -> torch.optim.Optimizer:
     """The optimizer ``kind`` (default ``cfg.optimizer``), with its multi-tensor implementation.
 
