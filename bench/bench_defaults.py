@@ -40,7 +40,7 @@ def one(job):
     method, preset, data, seed, horizon, every, slack, draws, sets = job
     torch.set_num_threads(1)
     ds = load_dataset(data)
-    pairs = readout_pairs(ds.test, draws)
+    pairs = readout_pairs(ds.test, draws, latent_dim=sets.get("latent_dim") or 2)
     floor = statistics.fmean(pair_floors(ds.train, pairs))
     curve, ups = otgan_run(dict(method=method, preset=preset, threads=1, **sets), seed, horizon,
                            every, pairs, data=data)
