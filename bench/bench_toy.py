@@ -63,11 +63,17 @@ def pair_floors(train: torch.Tensor, pairs) -> list[float]:
     return [wasserstein1(train[k * n:(k + 1) * n], real) for k, (_, real) in enumerate(pairs)]
 
 
+def draw_w1s(generate, pairs) -> list[float]:
+    """A generator's exact W1 on each pair: its samples of the pair's latent codes against the
+    pair's held-out points."""
+    with torch.no_grad():
+        return [wasserstein1(generate(z).cpu(), real) for z, real in pairs]
+
+
 def read_w1(generate, pairs) -> tuple[float, float, float]:
     """(W1 averaged over the pairs, W1 on the first pair alone, standard deviation of the W1s
     across the pairs) of a generator."""
-    with torch.no_grad():
-        ws = [wasserstein1(generate(z), real) for z, real in pairs]
+    ws = draw_w1s(generate, pairs)
     return statistics.fmean(ws), ws[0], statistics.stdev(ws) if len(ws) > 1 else 0.0
 
 

@@ -22,10 +22,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_toy import first_hit, pair_floors, readout_pairs  # noqa: E402
+from bench_toy import draw_w1s, first_hit, pair_floors, readout_pairs  # noqa: E402
 
 from otgan import api  # noqa: E402
-from otgan.metrics import wasserstein1  # noqa: E402
 from otgan.training.loop import Hooks, train_loop  # noqa: E402
 
 
@@ -48,9 +47,8 @@ def main() -> None:
     while run.state.step < args.steps:
         cfg.steps = min(run.state.step + args.every, args.steps)
         train_loop(run.state, run.method, cfg, Hooks(), progress=False)
-        with torch.no_grad():
-            for curve, (z, real) in zip(curves, pairs):
-                curve.append((run.state.step, wasserstein1(run.generate(z).cpu(), real)))
+        for curve, w in zip(curves, draw_w1s(run.generate, pairs)):
+            curve.append((run.state.step, w))
     mean = [(c[0][0], statistics.fmean(w for _, w in c)) for c in zip(*curves)]
     print(f"{args.data} {args.method} seed {args.seed}: {args.steps} updates, W1 every "
           f"{args.every}, target {args.target}")

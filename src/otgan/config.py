@@ -349,7 +349,8 @@ def validate(cfg: TrainConfig, explicit: set[str] | None = None) -> TrainConfig:
         if owner is not None and name not in cls.params:
             raise ConfigError(f"{name} does not apply to method {cfg.method} "
                               f"(it is read by {owner})")
-    if "adam" not in (cfg.optimizer, critic_optimizer_kind(cfg)) and explicit and ({"beta1", "beta2"} & explicit):
+    uses_adam = "adam" in (cfg.optimizer, critic_optimizer_kind(cfg))
+    if not uses_adam and {"beta1", "beta2"} & (explicit or set()):
         raise ConfigError(f"beta1/beta2 apply to the adam optimizer, not {cfg.optimizer}")
     return cfg
 
