@@ -66,7 +66,7 @@ def test_crafted_pickle_is_refused(tmp_path):
     folder = tmp_path / "evil"
     folder.mkdir()
     (folder / "config.json").write_text("{}")
-    (folder / CHECKPOINT).write_bytes(pickle.dumps({"format": 1, "x": Evil()}))
+    (folder / CHECKPOINT).write_bytes(pickle.dumps({"format": 1, "x": Evil()}, protocol=2))
     with pytest.raises(RunFolderError, match="refused or unreadable checkpoint"):
         RunDir(folder).load_checkpoint()
 
