@@ -78,6 +78,8 @@ def test_method_specific_option_on_another_method_is_an_error():
         resolve({"method": "wgan-gp", "clip": 0.1})
     with pytest.raises(ConfigError, match="beta1/beta2 apply to the adam"):
         resolve({"method": "wgan-clip", "preset": "paper", "beta1": 0.5})
+    with pytest.raises(ConfigError, match=r"not rmsprop \(generator\), sgd \(critic\)"):
+        resolve({"method": "wgan-gp", "optimizer": "rmsprop", "d_optimizer": "sgd", "beta2": 0.9})
     # betas are read when either network's optimizer is Adam
     assert resolve({"method": "wgan-clip", "optimizer": "rmsprop", "d_optimizer": "adam",
                     "beta1": 0.5}).beta1 == 0.5

@@ -349,9 +349,10 @@ def validate(cfg: TrainConfig, explicit: set[str] | None = None) -> TrainConfig:
         if owner is not None and name not in cls.params:
             raise ConfigError(f"{name} does not apply to method {cfg.method} "
                               f"(it is read by {owner})")
-    uses_adam = "adam" in (cfg.optimizer, critic_optimizer_kind(cfg))
-    if not uses_adam and {"beta1", "beta2"} & (explicit or set()):
-        raise ConfigError(f"beta1/beta2 apply to the adam optimizer, not {cfg.optimizer}")
+    kinds = (cfg.optimizer, critic_optimizer_kind(cfg))
+    if "adam" not in kinds and {"beta1", "beta2"} & (explicit or set()):
+        used = kinds[0] if kinds[0] == kinds[1] else f"{kinds[0]} (generator), {kinds[1]} (critic)"
+        raise ConfigError(f"beta1/beta2 apply to the adam optimizer, not {used}")
     return cfg
 
 
