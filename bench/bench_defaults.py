@@ -31,7 +31,7 @@ from bench_toy import first_hit, otgan_run, pair_floors, readout_pairs  # noqa: 
 
 from otgan.data import load_dataset  # noqa: E402
 from otgan.methods import METHODS  # noqa: E402
-from otgan.sweep.runner import parse_sets  # noqa: E402
+from otgan.sweep.grid import parse_sets  # noqa: E402
 
 DATASETS = ("ring", "8gaussians", "25gaussians", "swissroll", "moons")
 

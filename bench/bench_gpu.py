@@ -1,8 +1,8 @@
-"""The GPU path on MNIST: speed of otgan against seed 003's notebook loop, and whether bf16
+"""The GPU path on MNIST: speed of otgan against the course's MNIST notebook loop, and whether bf16
 autocast changes the result.  Needs CUDA (run it on a lent GPU).
 
 (a) Speed, in one process: WGAN-GP (lambda 10, Adam 1e-4, betas (0, 0.9), n_critic 5) at batch
-    ``--batch`` (seed 003's 1024) for the DCGAN and MLP pairs: the notebook loop (per-image
+    ``--batch`` (the MNIST notebook's 1024) for the DCGAN and MLP pairs: the notebook loop (per-image
     transform, shuffling DataLoader), otgan in fp32, otgan under bf16 autocast, and otgan with
     ``torch.compile`` on the generator.  Prints ms per critic update (generator updates
     included), critic updates per second and seconds per MNIST epoch (60000 real images).
@@ -26,6 +26,7 @@ from otgan import api
 from otgan.data import load_dataset
 from otgan.data.images import SOURCES, _load_cache, fetch
 from otgan.training.loop import train_loop
+from otgan.training.build import start_run
 
 
 def speed(args, dataset, raw) -> None:
@@ -64,7 +65,7 @@ def quality(args, dataset) -> None:
             data="mnist", method="wgan-gp", preset=args.preset, arch="dcgan",
             batch_size=args.qbatch, device=args.device, steps=args.steps, eval_every=0,
             log_every=100, threads=0, precision=precision, seed=0, ema=0.0))
-        run = api.start_run(cfg, dataset)
+        run = start_run(cfg, dataset)
         _sync(args.device)
         t0 = time.perf_counter()
         train_loop(run.state, run.method, cfg, progress=False)

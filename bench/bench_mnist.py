@@ -1,4 +1,5 @@
-"""MNIST epoch time: otgan against a loop written like seed 003's notebook, same work, same run.
+"""MNIST epoch time: otgan against a loop written like the course's MNIST notebook, same work,
+same run.
 
 The reference keeps the images as uint8 arrays and converts each one in ``__getitem__`` (what
 ``transforms.ToTensor()`` + ``Normalize((0.5,), (0.5,))`` do), batches them with a shuffling
@@ -25,6 +26,7 @@ from otgan import api
 from otgan.data.images import SOURCES, _load_cache, fetch
 from otgan.nets import build_networks
 from otgan.training.loop import Hooks, train_loop
+from otgan.training.build import start_run
 
 N_CRITIC, LAMBDA = 5, 10.0
 
@@ -83,7 +85,7 @@ def otgan_loop(dataset, arch, batch, batches, device, latent, precision="fp32",
         data="mnist", method="wgan-gp", preset="paper", arch=arch, latent_dim=latent,
         batch_size=batch, n_critic=N_CRITIC, device=device, steps=1, eval_every=0,
         log_every=10**9, threads=0, precision=precision))
-    run = api.start_run(cfg, dataset)
+    run = start_run(cfg, dataset)
     if compile_generator:  # the critic cannot be: the penalty needs a double backward
         run.generator.compile()
     cfg.steps = 3

@@ -20,8 +20,11 @@ import torch
 
 from otgan import api
 from otgan.metrics import wasserstein1
-from otgan.sweep.runner import expand, run_sweep
+from otgan.sweep.grid import expand
+from otgan.sweep.runner import run_sweep
 from otgan.training.loop import train_loop
+from otgan.training.build import start_run
+from otgan.training.datasets import dataset_for
 
 GRID = {"clip": [0.005, 0.01, 0.02, 0.05], "lr": [2e-5, 5e-5, 1e-4, 2e-4]}
 
@@ -41,7 +44,7 @@ def main() -> None:
     for m in members:
         cfg = api.make_config(None, None, dict(m.overrides, steps=args.steps, eval_every=0,
                                                log_every=10**9))
-        run = api.start_run(cfg, api.as_dataset(cfg, None))
+        run = start_run(cfg, dataset_for(cfg))
         t1 = time.perf_counter()
         train_loop(run.state, run.method, cfg, progress=False)
         seq_train += time.perf_counter() - t1

@@ -43,6 +43,8 @@ from otgan.config import TrainConfig  # noqa: E402
 from otgan.data import load_dataset  # noqa: E402
 from otgan.metrics import wasserstein1  # noqa: E402
 from otgan.training.loop import Hooks, train_loop  # noqa: E402
+from otgan.training.build import start_run  # noqa: E402
+from otgan.training.datasets import dataset_for  # noqa: E402
 
 TARGET = 0.1
 
@@ -98,7 +100,7 @@ def otgan_run(overrides: dict, seed: int, horizon: float, eval_every: int, pairs
     """otgan's loop, read as ``lab_run`` is, every ``eval_every`` updates until ``horizon`` s."""
     cfg = api.make_config(None, None, dict(overrides, data=data, seed=seed, steps=10**9,
                                            eval_every=0, log_every=10**9))
-    run = api.start_run(cfg, api.as_dataset(cfg, None))
+    run = start_run(cfg, dataset_for(cfg))
     curve = []
     while run.state.train_time < horizon:
         cfg.steps = run.state.step + eval_every
@@ -126,7 +128,7 @@ def _fmt(hit, first) -> str:
 def throughput(overrides: dict, seconds: float) -> float:
     cfg = api.make_config(None, None, dict(overrides, data="ring", steps=10**9, eval_every=0,
                                            log_every=10**9))
-    run = api.start_run(cfg, load_dataset("ring"))
+    run = start_run(cfg, load_dataset("ring"))
     while run.state.train_time < seconds:
         cfg.steps = run.state.step + 50
         train_loop(run.state, run.method, cfg, Hooks(), progress=False)

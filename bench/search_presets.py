@@ -30,7 +30,8 @@ from bench_toy import first_hit, pair_floors, read_w1, readout_pairs  # noqa: E4
 
 from otgan import api
 from otgan.sweep.ensemble import Ensemble
-from otgan.sweep.runner import expand, parse_grid, parse_sets
+from otgan.sweep.grid import expand, parse_grid, parse_sets
+from otgan.training.datasets import dataset_for
 
 
 def curves(ens: Ensemble, pairs: list[list], steps: int, every: int) -> list[list[tuple]]:
@@ -72,7 +73,7 @@ def main() -> None:
                 **parse_sets(args.set))
     members = expand(base, parse_grid(args.grid), args.seeds)
     cfgs = [api.make_config(None, None, m.overrides) for m in members]
-    ds = api.as_dataset(cfgs[0], None)
+    ds = dataset_for(cfgs[0])
     ens = Ensemble(cfgs, ds)
     if args.draws == 1:
         pairs = [[(run.latents(2000, run.eval_seed), ds.test[:2000])] for run in ens.runs]

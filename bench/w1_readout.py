@@ -26,6 +26,8 @@ from bench_toy import draw_w1s, first_hit, pair_floors, readout_pairs  # noqa: E
 
 from otgan import api  # noqa: E402
 from otgan.training.loop import Hooks, train_loop  # noqa: E402
+from otgan.training.build import start_run  # noqa: E402
+from otgan.training.datasets import dataset_for  # noqa: E402
 
 
 def main() -> None:
@@ -41,7 +43,7 @@ def main() -> None:
     torch.set_num_threads(1)
     cfg = api.make_config(None, None, dict(method=args.method, data=args.data, seed=args.seed,
                                            steps=args.steps, eval_every=0, log_every=10**9))
-    run = api.start_run(cfg, api.as_dataset(cfg, None))
+    run = start_run(cfg, dataset_for(cfg))
     pairs = readout_pairs(run.dataset.test, args.draws, latent_dim=run.latent_dim)
     curves: list[list[tuple[int, float]]] = [[] for _ in pairs]
     while run.state.step < args.steps:

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 import otgan
-from otgan.api import as_dataset, start_run
+from otgan.training.build import start_run
+from otgan.training.datasets import dataset_for
 from otgan.metrics import wasserstein1
 from otgan.training.loop import train_loop
 from tests.conftest import quick_config
@@ -41,7 +42,7 @@ def test_cuda_runs_are_reproducible():
 def test_images_on_cuda_with_image_metrics(method, precision, shared_data_home):
     cfg = quick_config(data="digits", device="cuda", method=method, precision=precision,
                        steps=30, batch_size=64, eval_n=200, n_critic=2)
-    run = start_run(cfg, as_dataset(cfg, None))
+    run = start_run(cfg, dataset_for(cfg))
     train_loop(run.state, run.method, cfg, progress=False)
     out = run.evaluate(n=200)
     for k in ("fid", "kid", "precision", "recall", "classes_covered"):
@@ -53,7 +54,7 @@ def test_bf16_and_fp32_agree_on_a_short_ring_run():
     for precision in ("fp32", "bf16"):
         cfg = quick_config(device="cuda", steps=300, batch_size=256, n_train=4000,
                            precision=precision)
-        run = start_run(cfg, as_dataset(cfg, None))
+        run = start_run(cfg, dataset_for(cfg))
         ctx = run.eval_context(1000)
         train_loop(run.state, run.method, cfg, progress=False)
         res[precision] = wasserstein1(run.eval_context(1000).fake, ctx.real)

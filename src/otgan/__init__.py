@@ -4,15 +4,14 @@ Train Wasserstein GANs with every classic Lipschitz mechanism, see what the crit
 measure the result against the exact Wasserstein distance.
 """
 
-__version__ = "0.1.0"
+from ._version import __version__
+from .api import Run, load_run, make_config, resume, train
+from .config import TrainConfig
+from .data import Dataset, from_tensors, load_dataset
+from .errors import OtganError
+from .metrics import (energy_distance, sliced_wasserstein, wasserstein, wasserstein1,
+                      wasserstein2)
 
-from .api import Run, load_run, resume, train  # noqa: E402
-from .config import TrainConfig  # noqa: E402
-from .data import Dataset, from_tensors, load_dataset  # noqa: E402
-from .errors import OtganError  # noqa: E402
-from .metrics import (energy_distance, sliced_wasserstein, wasserstein,  # noqa: E402
-                      wasserstein1, wasserstein2)
-
-__all__ = ["Dataset", "OtganError", "Run", "TrainConfig", "energy_distance", "from_tensors",
-           "load_dataset", "load_run", "resume", "sliced_wasserstein", "train", "wasserstein",
-           "wasserstein1", "wasserstein2"]
+__all__ = ["Dataset", "OtganError", "Run", "TrainConfig", "__version__", "energy_distance",
+           "from_tensors", "load_dataset", "load_run", "make_config", "resume",
+           "sliced_wasserstein", "train", "wasserstein", "wasserstein1", "wasserstein2"]

@@ -1,4 +1,4 @@
-"""The Python API: ``train``, ``load_run`` and the ``Run`` they return.
+"""The Python API: ``train``, ``load_run``, ``resume`` and the ``Run`` they return.
 
 >>> import otgan
 >>> run = otgan.train(data="ring", method="wgan-gp", steps=2000, seed=0, out="runs/ring")
@@ -8,73 +8,76 @@
 Any ``nn.Module`` pair and any data tensor work too::
 
     otgan.train(data=my_tensor, generator=my_G, critic=my_D, latent_dim=16, steps=5000)
+
+Under torchrun, ``otgan.train`` runs data-parallel exactly as ``otgan train`` does.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any, Mapping
 
-import numpy as np
-import torch
 from torch import nn
 
-from .config import TrainConfig, from_dict, resolve, validate
-from .data import Dataset, from_tensors
-from .errors import DataError
-from .training.run import (ALL_METRICS, Run, dataset_from_config, load_run, resolve_device,
-                           start_run)
-from .training.runs import RunDir
-from .training.session import Interrupted, fit, resume
+from .config import TrainConfig, from_dict, resolve
+from .rundir import RunDir
+from .training import fit as _fit
+from .training.build import restore
+from .training.run import Run
 
-__all__ = ["ALL_METRICS", "Interrupted", "Run", "RunDir", "as_dataset", "fit", "load_run",
-           "make_config", "read_run_config", "resolve_device", "resume", "start_run", "train"]
-
-
-def as_dataset(cfg: TrainConfig, data) -> Dataset:
-    if data is None or isinstance(data, (str, Path)):
-        return dataset_from_config(cfg)
-    if isinstance(data, Dataset):
-        return data
-    if isinstance(data, (torch.Tensor, np.ndarray)):
-        return from_tensors(torch.as_tensor(data), test_fraction=cfg.test_fraction,
-                            seed=cfg.data_seed)
-    if isinstance(data, (tuple, list)) and len(data) == 2:
-        return from_tensors(torch.as_tensor(data[0]), torch.as_tensor(data[1]))
-    raise DataError(f"data: expected a dataset name, a path, a tensor, a (train, test) pair or "
-                    f"a Dataset, got {type(data).__name__}")
+__all__ = ["Run", "load_run", "make_config", "read_run_config", "resume", "train"]
 
 
 def make_config(config: TrainConfig | Mapping | None = None, config_file=None,
                 overrides: Mapping[str, Any] | None = None) -> TrainConfig:
-    """Resolve a config from a TrainConfig/dict, a config file and keyword overrides."""
-    overrides = dict(overrides or {})
+    """A validated config from a TrainConfig (kept, then overridden) or a mapping of fields
+    (resolved with the method's preset), a config file and keyword overrides."""
     if isinstance(config, TrainConfig):
-        base = config.to_dict()
-        base.update(overrides)
-        return validate(TrainConfig(**{k: v for k, v in base.items()}), explicit=set(overrides))
-    merged = {**dict(config or {}), **overrides}
-    return resolve(merged, config_file)
+        return resolve(overrides, config_file, base=config)
+    return resolve({**dict(config or {}), **dict(overrides or {})}, config_file)
 
 
 def train(config: TrainConfig | Mapping | None = None, *, data=None, generator: nn.Module = None,
           critic: nn.Module = None, out: str | Path | None = None, overwrite: bool = False,
-          config_file: str | Path | None = None, progress: bool = False,
+          config_file: str | Path | None = None, progress: bool = False, verbose: bool = False,
           **overrides) -> Run:
     """Train a GAN; returns the ``Run``.  With ``out``, a run folder is written there.
 
     ``data`` may be a built-in name, a file path, a tensor/array (N, ...), a (train, test) pair
     or a ``Dataset``; keyword ``overrides`` are config fields (``method="wgan-gp"``, ...).
+    ``progress`` shows a progress bar, ``verbose`` a line on stderr when training starts.
     """
     if isinstance(data, (str, Path)):
         overrides["data"] = str(data)
     elif data is not None:
         overrides.setdefault("data", "tensor")
     cfg = make_config(config, config_file, overrides)
-    folder = RunDir.create(out, overwrite) if out is not None else None
-    dataset = as_dataset(cfg, data)
-    run = start_run(cfg, dataset, generator, critic, folder)
-    fit(run, progress=progress)
+    return _fit.train(cfg, data, generator=generator, critic=critic, out=out,
+                      overwrite=overwrite, progress=progress,
+                      announce=_announce if verbose else None)
+
+
+def _announce(run: Run) -> None:
+    cfg = run.config
+    ranks = f", {run.world.size} ranks" if run.world.active else ""
+    where = f" -> {run.path}" if run.path is not None else ""
+    print(f"otgan: training {cfg.method} on {cfg.data} for {cfg.steps} generator updates "
+          f"(device {run.device}, seed {cfg.seed}{ranks}){where}", file=sys.stderr, flush=True)
+
+
+def resume(path: str | Path, overrides: Mapping[str, Any] | None = None, progress: bool = False,
+           generator: nn.Module = None, critic: nn.Module = None) -> Run:
+    """Continue the run in ``path`` from its last checkpoint (more ``steps`` in ``overrides``);
+    on the CPU, bitwise the run that was never interrupted."""
+    return _fit.resume(path, overrides, progress=progress, generator=generator, critic=critic)
+
+
+def load_run(path: str | Path, device: str = "cpu", generator: nn.Module = None,
+             critic: nn.Module = None) -> Run:
+    """Open a run folder for sampling or evaluation (pass the modules for custom networks)."""
+    run, _ = restore(path, {"device": device}, generator=generator, critic=critic)
+    run.history = run.folder.read_metrics()
     return run
 
 

@@ -74,33 +74,20 @@ def train(config_file, out, overwrite, resume_dir, progress, **values):
     overrides = {k: v for k, v in values.items() if v is not None}
     if progress is None:
         progress = sys.stderr.isatty()
-    from .training import distributed
-
     if resume_dir is not None:
         if out is not None or overwrite or config_file is not None:
             raise CommandFailed("--resume continues a run in place; it takes no --out, "
                                 "--overwrite or --config")
-        device = overrides.get("device") or api.read_run_config(resume_dir).device
-        world = distributed.init_from_env(api.resolve_device(device))  # torchrun, else 1 rank
-        run = api.resume(resume_dir, overrides, progress=progress and world.is_main)
-        if world.is_main:
+        run = api.resume(resume_dir, overrides, progress=progress)
+        if run.world.is_main:
             _report_done(run)
         return
     cfg = api.make_config(None, config_file, overrides)
     if out is None:
         out = Path("runs") / f"{Path(cfg.data).stem}-{cfg.method}-s{cfg.seed}"
-    world = distributed.init_from_env(api.resolve_device(cfg.device))  # torchrun, else 1 rank
-    dataset = api.as_dataset(cfg, None)
-    folder = api.RunDir.create(out, overwrite) if world.is_main else None
-    run = api.start_run(cfg, dataset, folder=folder)
-    if not world.is_main:  # rank 0 writes the run folder and talks
-        api.fit(run, progress=False)
-        return
-    ranks = f", {world.size} ranks" if world.active else ""
-    click.echo(f"otgan: training {cfg.method} on {cfg.data} for {cfg.steps} generator updates "
-               f"(device {run.device}, seed {cfg.seed}{ranks}) -> {folder.path}", err=True)
-    api.fit(run, progress=progress)
-    _report_done(run)
+    run = api.train(cfg, out=out, overwrite=overwrite, progress=progress, verbose=True)
+    if run.world.is_main:
+        _report_done(run)
 
 
 def _report_done(run) -> None:
@@ -135,7 +122,7 @@ def sample(run_dir, n, out, seed, device):
     import numpy as np
 
     from . import api
-    from .training.runs import atomic_write_bytes
+    from .fileio import atomic_write_bytes
 
     if n < 1:
         raise CommandFailed(f"--n must be >= 1, got {n}")
@@ -167,8 +154,8 @@ def sample(run_dir, n, out, seed, device):
 def eval_(run_dir, n, metrics, device, as_json):
     """Evaluate a saved run against its held-out data; print a table, write eval.json."""
     from . import api
+    from .fileio import atomic_write_json
     from .metrics import check_names
-    from .training.runs import atomic_write_json
     from .viz.report import EVAL
 
     if n is not None and n < 2:
@@ -254,7 +241,7 @@ def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gam
     from .data.arrays import load_array_file
     from .semidiscrete import solve as sd_solve
     from .semidiscrete.solver import make_sampler
-    from .training.runs import atomic_write_bytes, atomic_write_json
+    from .fileio import atomic_write_bytes, atomic_write_json
 
     for name, v, lo in (("--steps", steps, 1), ("--batch", batch, 1), ("--n-eval", n_eval, 1),
                         ("--n-targets", n_targets, 1)):
@@ -301,7 +288,7 @@ def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gam
         ys = torch.linspace(ext[2], ext[3], 400, dtype=torch.float64)
         gy, gx = torch.meshgrid(ys, xs, indexing="ij")
         grid = torch.stack([gx.reshape(-1), gy.reshape(-1)], 1)
-        cells = assign(grid, y, res.psi, cost)[1].reshape(400, 400).numpy()
+        cells = assign(grid, y, res.psi, cost=cost)[1].reshape(400, 400).numpy()
         fig, (ax,) = style.figure(size=5)
         plot_laguerre(ax, cells, ext, y, pts[:2000], weights=None if w is None else w.numpy(),
                       title=f"Laguerre cells, {cost}, value {res.cost:.4g}")
@@ -333,7 +320,7 @@ def presets(method, as_json):
 @cli.command(context_settings=CONTEXT)
 @click.option("--data", default="ring", show_default=True, help="Built-in toy set or a point file.")
 @click.option("--method", default="wgan-clip", show_default=True,
-              help="gan, gan-ns, wgan-clip, wgan-gp, wgan-lp or sngan.")
+              help="Any method that can be batched (see `otgan presets`; not sd-wgan).")
 @click.option("--preset", default="default", show_default=True, help="default or paper.")
 @click.option("--grid", "grids", multiple=True, required=True,
               help="KEY=V1,V2,... (repeatable); lr sets lr_g and lr_d together.")
@@ -351,8 +338,8 @@ def sweep(data, method, preset, grids, sets, seeds, seed, steps, workers, config
     """Train every grid combination times seeds as batched ensembles; table, heatmaps, page."""
     from pathlib import Path
 
-    from .sweep.runner import format_table, ideal_workers, parse_grid, parse_sets, run_sweep, \
-        summarize, write_sweep
+    from .sweep.grid import parse_grid, parse_sets
+    from .sweep.runner import format_table, ideal_workers, run_sweep, summarize, write_sweep
 
     base = {"data": data, "method": method, "preset": preset, "seed": seed, **parse_sets(sets)}
     grid = parse_grid(grids)

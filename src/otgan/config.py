@@ -22,7 +22,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
+from .data import IMAGE_SETS
 from .errors import ConfigError
+from .methods import get_method_class, readers
+from .metrics import REGISTRY
 
 try:  # Python >= 3.11
     import tomllib
@@ -63,10 +66,8 @@ def _device(v):
 def _metric_names(v):
     if v == "auto":
         return None
-    from .metrics import METRICS
-
-    bad = [n for n in v.split(",") if n.strip() not in METRICS]
-    return f"has unknown metric {bad[0]!r} (available: {', '.join(METRICS)})" if bad else None
+    bad = [n for n in v.split(",") if n.strip() not in REGISTRY]
+    return f"has unknown metric {bad[0]!r} (available: {', '.join(REGISTRY)})" if bad else None
 
 
 def _f(default, help, kind, check=None, choices=None, group="run"):
@@ -135,6 +136,12 @@ class TrainConfig:
     sd_average: str = _f("step", "sd-wgan: average the dual iterates since the last generator "
                          "update (step) or since the start (global)", "str",
                          choices=("step", "global"), group="method")
+    ls_a: float = _f(-1.0, "lsgan: target of the discriminator's scores on generated points",
+                     "float", group="method")
+    ls_b: float = _f(1.0, "lsgan: target of the discriminator's scores on data", "float",
+                     group="method")
+    ls_c: float = _f(0.0, "lsgan: target the generator pushes its scores to", "float",
+                     group="method")
 
     # --- optimization
     optimizer: str = _f("adam", "optimizer of both networks (of the generator when "
@@ -326,8 +333,6 @@ def validate(cfg: TrainConfig, explicit: set[str] | None = None) -> TrainConfig:
     ``explicit`` names the fields the user set (file or CLI); setting a field that the chosen
     method does not read is an error, since it would silently have no effect.
     """
-    from .methods import get_method_class  # local import: methods do not import config
-
     for f in fields(cfg):
         value = getattr(cfg, f.name)
         value = coerce(f.name, value)
@@ -345,14 +350,17 @@ def validate(cfg: TrainConfig, explicit: set[str] | None = None) -> TrainConfig:
         raise ConfigError(f"preset: method {cfg.method} has presets "
                           f"{', '.join(cls.presets)}, got {cfg.preset!r}")
     for name in sorted(explicit or ()):
-        owner = METHOD_SPECIFIC.get(name)
-        if owner is not None and name not in cls.params:
+        owners = readers(name)
+        if owners and name not in cls.params:
             raise ConfigError(f"{name} does not apply to method {cfg.method} "
-                              f"(it is read by {owner})")
+                              f"(it is read by {' and '.join(owners)})")
     kinds = (cfg.optimizer, critic_optimizer_kind(cfg))
     if "adam" not in kinds and {"beta1", "beta2"} & (explicit or set()):
         used = kinds[0] if kinds[0] == kinds[1] else f"{kinds[0]} (generator), {kinds[1]} (critic)"
         raise ConfigError(f"beta1/beta2 apply to the adam optimizer, not {used}")
+    problem = cls.check(cfg)
+    if problem:
+        raise ConfigError(problem)
     return cfg
 
 
@@ -361,20 +369,22 @@ def critic_optimizer_kind(cfg: TrainConfig) -> str:
     return cfg.optimizer if cfg.d_optimizer == "same" else cfg.d_optimizer
 
 
-# Fields read only by some methods; the value names who reads them (for error messages).
-METHOD_SPECIFIC = {"clip": "wgan-clip", "gp_lambda": "wgan-gp and wgan-lp", "sn_loss": "sngan",
-                   "sd_cost": "sd-wgan", "sd_eps": "sd-wgan", "sd_gamma": "sd-wgan",
-                   "sd_average": "sd-wgan"}
-
-
+# ----------------------------------------------------------------------------- merging
 def resolve(overrides: Mapping[str, Any] | None = None, config_file: str | Path | None = None,
-            ) -> TrainConfig:
-    """Build a validated config: defaults < method preset < config file < ``overrides``."""
-    from .methods import get_method_class
+            base: TrainConfig | Mapping[str, Any] | None = None) -> TrainConfig:
+    """The one place where configurations are merged; returns a validated config.
 
+    Without ``base``: field defaults < the method's preset < config file < ``overrides``.
+    With ``base`` (a config, or a saved one as a mapping): ``base`` < config file < ``overrides``
+    (no preset is applied again).  Only the file's and the overrides' fields count as set by
+    the user (``validate``'s ``explicit``).
+    """
     file_values = read_config_file(config_file) if config_file else {}
-    cli_values = normalize_keys(overrides or {}, "option")
-    user = {**file_values, **cli_values}
+    user = {**file_values, **normalize_keys(overrides or {}, "option")}
+    if base is not None:
+        start = base.to_dict() if isinstance(base, TrainConfig) else normalize_keys(
+            base, "saved config")
+        return validate(TrainConfig(**{**start, **user}), explicit=set(user))
     method = user.get("method", TrainConfig.method)
     cls = get_method_class(method)
     preset_name = user.get("preset") or default_preset(cls, user.get("data", TrainConfig.data))
@@ -382,20 +392,26 @@ def resolve(overrides: Mapping[str, Any] | None = None, config_file: str | Path 
         raise ConfigError(f"preset: method {method} has presets {', '.join(cls.presets)}, "
                           f"got {preset_name!r}")
     values = {**cls.presets[preset_name], **user, "method": method, "preset": preset_name}
-    cfg = TrainConfig(**values)
-    return validate(cfg, explicit=set(user))
+    return validate(TrainConfig(**values), explicit=set(user))
 
 
 def default_preset(method_class, data: str) -> str:
     """The preset used when none is named: the method's ``images`` preset on the built-in image
     sets where it has one, ``default`` otherwise."""
-    from .data import IMAGE_SETS
-
     return "images" if data in IMAGE_SETS and "images" in method_class.presets else "default"
 
 
 def from_dict(d: Mapping[str, Any]) -> TrainConfig:
     """Rebuild a config saved in a run folder (unknown keys are an error)."""
-    values = normalize_keys(d, "saved config")
-    return validate(TrainConfig(**values))
+    return resolve(base=d)
 
+
+#: fields that may change when a run is continued; any other change is refused
+RESUMABLE = frozenset({"steps", "device", "threads", "log_every", "eval_every", "eval_n",
+                       "checkpoint_every", "metrics", "eval_background", "tensorboard"})
+
+
+def changed_on_resume(saved: TrainConfig, cfg: TrainConfig) -> list[str]:
+    """Fields of ``cfg`` that differ from the run's ``saved`` config and may not change."""
+    a, b = saved.to_dict(), cfg.to_dict()
+    return sorted(k for k in b if b[k] != a[k] and k not in RESUMABLE)

@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from otgan.api import as_dataset, start_run
+from otgan.training.build import start_run
+from otgan.training.datasets import dataset_for
 from otgan.methods.spectral import NORMALIZED_LAYERS
 from otgan.training.loop import train_loop
 from tests.conftest import quick_config
@@ -11,7 +12,7 @@ from tests.conftest import quick_config
 
 def test_weights_within_clip_after_every_critic_step():
     cfg = quick_config(method="wgan-clip", clip=0.02, steps=15, n_critic=3)
-    run = start_run(cfg, as_dataset(cfg, None))
+    run = start_run(cfg, dataset_for(cfg))
     method = run.method
     original = method.after_critic_step
     checked = []
@@ -31,7 +32,7 @@ def test_weights_within_clip_after_every_critic_step():
 
 def test_every_critic_layer_has_spectral_norm_close_to_one():
     cfg = quick_config(method="sngan", steps=150, n_critic=2)
-    run = start_run(cfg, as_dataset(cfg, None))
+    run = start_run(cfg, dataset_for(cfg))
     train_loop(run.state, run.method, cfg, progress=False)
     critic = run.critic.eval()
     layers = [m for m in critic.modules() if isinstance(m, NORMALIZED_LAYERS)]

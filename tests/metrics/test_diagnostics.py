@@ -7,9 +7,11 @@ import pytest
 import torch
 from torch import nn
 
+from otgan.methods import METHODS
 from otgan.metrics import EvalContext, compute, mode_coverage
 from otgan.metrics.lipschitz import (gradient_norm_stats, layer_spectral_norms,
                                      lipschitz_segments)
+from tests.conftest import quick_config
 
 
 def linear_critic(w):
@@ -63,13 +65,15 @@ def test_critic_estimate_of_the_optimal_linear_critic_equals_w1():
 
 def test_js_estimate_from_a_discriminator():
     x = torch.zeros(10, 2)
-    undecided = EvalContext(fake=x, real=x, critic=linear_critic([0.0, 0.0]), estimates="JS")
+    js = METHODS["gan"](quick_config(method="gan")).estimate
+    undecided = EvalContext(fake=x, real=x, critic=linear_critic([0.0, 0.0]), estimates="JS",
+                            estimate=js)
     with torch.no_grad():
         undecided.critic.bias.zero_()
     assert compute(["critic"], undecided)["js_estimate"] == pytest.approx(0.0, abs=1e-12)
     # disjoint supports and a sharp discriminator: JS -> log 2
     sharp = EvalContext(fake=x - 1, real=x + 1, critic=linear_critic([50.0, 0.0]),
-                        estimates="JS")
+                        estimates="JS", estimate=js)
     with torch.no_grad():
         sharp.critic.bias.zero_()
     assert compute(["critic"], sharp)["js_estimate"] == pytest.approx(math.log(2), abs=1e-6)

@@ -35,8 +35,8 @@ def test_weighted_point_masses():
     # mass 1/2 at 0 and 1/2 at 1 against a single point at 1: half the mass moves by 1.
     x = np.array([[0.0], [1.0]])
     y = np.array([[1.0]])
-    assert wasserstein(x, y, 1, a=[0.5, 0.5]) == pytest.approx(0.5)
-    assert wasserstein(x, y, 2, a=[0.5, 0.5]) == pytest.approx(np.sqrt(0.5))
+    assert wasserstein(x, y, a=[0.5, 0.5], p=1) == pytest.approx(0.5)
+    assert wasserstein(x, y, a=[0.5, 0.5], p=2) == pytest.approx(np.sqrt(0.5))
 
 
 def test_accepts_tensors_and_flattens_images():

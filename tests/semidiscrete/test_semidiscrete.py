@@ -31,7 +31,7 @@ def test_chunked_c_transform_and_gradients_match_dense_autograd(cost, eps):
     g = torch.randn(9, dtype=torch.float64)
     ref = dense_c_transform(x, psi, y, cost, eps, nu)
     rx, rp = torch.autograd.grad((ref * g).sum(), [x, psi])
-    val = c_transform(x, psi, y, cost, eps, nu, chunk=5)  # 5 chunks of targets
+    val = c_transform(x, y, psi, nu, cost=cost, eps=eps, chunk=5)  # 5 chunks of targets
     vx, vp = torch.autograd.grad((val * g).sum(), [x, psi])
     assert torch.allclose(val, ref, atol=1e-12)
     assert torch.allclose(vx, rx, atol=1e-12)
@@ -42,8 +42,8 @@ def test_soft_c_transform_tends_to_the_hard_one():
     torch.manual_seed(1)
     x, y = torch.randn(50, 2, dtype=torch.float64), torch.randn(30, 2, dtype=torch.float64)
     psi = 0.2 * torch.randn(30, dtype=torch.float64)
-    hard = c_transform(x, psi, y, "sqeuclidean")
-    gaps = [float((c_transform(x, psi, y, "sqeuclidean", eps) - hard).abs().max())
+    hard = c_transform(x, y, psi, cost="sqeuclidean")
+    gaps = [float((c_transform(x, y, psi, cost="sqeuclidean", eps=eps) - hard).abs().max())
             for eps in (1e-1, 1e-2, 1e-3)]
     assert gaps[0] > gaps[1] > gaps[2]
     assert gaps[2] < 1e-2  # |soft - hard| <= eps * log J
@@ -52,7 +52,7 @@ def test_soft_c_transform_tends_to_the_hard_one():
 def test_zero_dual_gives_voronoi_cells_and_gradient_mass_balance():
     torch.manual_seed(2)
     x, y = torch.randn(400, 2), torch.randn(12, 2)
-    _, idx = assign(x, y, torch.zeros(12), "euclidean")
+    _, idx = assign(x, y, torch.zeros(12), cost="euclidean")
     assert torch.equal(idx, torch.cdist(x, y).argmin(1))
     crit = SemiDiscreteCritic(y, cost="euclidean")
     crit.dual(x).backward()
@@ -123,7 +123,7 @@ def test_worked_example_against_pot(cost):
     # exact weak duality, free of sampling error: the dual value of the solver's psi for the
     # grid measure is a lower bound of the grid's exact cost, and within 1% of it
     grid = torch.from_numpy(unit_grid())
-    h_grid = float(c_transform(grid, res.psi.double(), Y4, cost).mean() + NU4 @ res.psi.double())
+    h_grid = float(c_transform(grid, Y4, res.psi.double(), cost=cost).mean() + NU4 @ res.psi.double())
     assert h_grid <= exact + 1e-12
     assert h_grid >= exact * 0.99
     masses = res.masses.double()

@@ -5,14 +5,17 @@ import torch
 from otgan import api
 from otgan.errors import ConfigError
 from otgan.sweep.ensemble import Ensemble
-from otgan.sweep.runner import expand, parse_grid, parse_sets, run_sweep, summarize, write_sweep
+from otgan.sweep.grid import expand, parse_grid, parse_sets
+from otgan.sweep.runner import run_sweep, summarize, write_sweep
 from otgan.training.loop import train_loop
+from otgan.training.build import start_run
+from otgan.training.datasets import dataset_for
 
 BASE = dict(data="ring", n_train=2000, n_test=2000, eval_every=0, log_every=10**9)
 
 
 def single_generator_weights(cfg, ds):
-    run = api.start_run(cfg, ds)
+    run = start_run(cfg, ds)
     train_loop(run.state, run.method, cfg, progress=False)
     g = run.ema.module if run.ema is not None else run.generator
     return [p.detach() for m in g.modules() if isinstance(m, torch.nn.Linear)
@@ -41,7 +44,7 @@ def test_each_member_equals_its_single_run(method, members, tol):
     steps = 20
     cfgs = [api.make_config(None, None, dict(BASE, method=method, steps=steps, **m))
             for m in members]
-    ds = api.as_dataset(cfgs[0], None)
+    ds = dataset_for(cfgs[0])
     ens = Ensemble(cfgs, ds)
     ens.train(steps)
     for k, cfg in enumerate(cfgs):
@@ -58,7 +61,7 @@ def test_members_with_different_programs_are_refused():
     cfgs = [api.make_config(None, None, dict(BASE, method="wgan-gp", batch_size=b))
             for b in (64, 128)]
     with pytest.raises(ConfigError, match="batch_size"):
-        Ensemble(cfgs, api.as_dataset(cfgs[0], None))
+        Ensemble(cfgs, dataset_for(cfgs[0]))
 
 
 def test_parse_sets_expands_lr_and_converts_values():

@@ -1,4 +1,9 @@
-"""torch.distributed on the CPU (gloo, 2 processes) equals one process with the same global batch."""
+"""torch.distributed on the CPU (gloo, 2 processes) equals one process with the same global batch.
+
+The workers are started as torchrun starts them (RANK, WORLD_SIZE, MASTER_ADDR/PORT in the
+environment) and call the public ``otgan.train`` / ``otgan.resume``, which join the job
+themselves: the Python API under torchrun behaves as ``otgan train`` does (same function).
+"""
 
 import os
 import socket
@@ -7,8 +12,11 @@ import pytest
 import torch
 import torch.multiprocessing as mp
 
-from otgan.api import as_dataset, start_run
-from otgan.training import distributed
+import otgan
+from otgan.rundir import RunDir
+from otgan.runtime.distributed import World, is_ddp
+from otgan.training.build import start_run
+from otgan.training.datasets import dataset_for
 from otgan.training.loop import train_loop
 from tests.conftest import quick_config
 
@@ -21,7 +29,7 @@ def config(method):
     # in another would differ by lr; SGD keeps float-rounding differences at rounding size.
     extra = {} if method == "sd-wgan" else dict(optimizer="sgd", lr_g=0.02, lr_d=0.02)
     return quick_config(method=method, steps=STEPS, batch_size=64, n_train=1000, ema=0.0,
-                        n_critic=2, threads=1, **extra)
+                        n_critic=2, threads=1, tensorboard=False, **extra)
 
 
 def _free_port() -> int:
@@ -30,18 +38,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _worker(rank, world, port, method, out):
+def _as_torchrun(rank, world, port):
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world),
+                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+
+
+def _train_worker(rank, world, port, method, folder, out):
     import torch.distributed as dist
 
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-    dist.init_process_group("gloo", rank=rank, world_size=world)
+    _as_torchrun(rank, world, port)
     try:
-        distributed.set_world(distributed.World(rank, world))
-        cfg = config(method)
-        run = start_run(cfg, as_dataset(cfg, None))
+        run = otgan.train(config(method), out=folder)
+        assert run.world == World(rank, world)
+        assert (run.folder is not None) == (rank == 0)  # rank 0 alone writes the folder
         if method != "sd-wgan":
-            assert distributed.is_ddp(run.state.train_critic)
-        train_loop(run.state, run.method, cfg, progress=False)
+            assert is_ddp(run.state.train_critic)
         if rank == 0:
             torch.save({"g": run.generator.state_dict(), "d": run.critic.state_dict()}, out)
     finally:
@@ -50,7 +61,7 @@ def _worker(rank, world, port, method, out):
 
 def _one_process_matches(cfg, out):
     """Train ``cfg`` in this process; its weights must equal rank 0's saved in ``out``."""
-    run = start_run(cfg, as_dataset(cfg, None))
+    run = start_run(cfg, dataset_for(cfg))
     train_loop(run.state, run.method, cfg, progress=False)
     ddp = torch.load(out, weights_only=True)
     for name, mine in (("g", run.generator.state_dict()), ("d", run.critic.state_dict())):
@@ -63,25 +74,25 @@ def _one_process_matches(cfg, out):
 @pytest.mark.parametrize("method", ["wgan-gp", "sd-wgan", "sngan"])
 def test_two_ranks_match_one_process(method, tmp_path):
     out = tmp_path / "ddp.pt"
-    mp.start_processes(_worker, args=(2, _free_port(), method, str(out)), nprocs=2,
-                       start_method="spawn")
+    mp.start_processes(_train_worker, args=(2, _free_port(), method, str(tmp_path / "run"),
+                                            str(out)), nprocs=2, start_method="spawn")
     cfg = config(method)
     run = _one_process_matches(cfg, out)
     # and training moved the weights (the comparison is not vacuous)
-    fresh = start_run(cfg, as_dataset(cfg, None)).generator.state_dict()
+    fresh = start_run(cfg, dataset_for(cfg)).generator.state_dict()
     assert any(not torch.equal(fresh[k], v) for k, v in run.generator.state_dict().items())
+    record = RunDir.open(tmp_path / "run").read_config()
+    assert record["world_size"] == 2
+    steps = [r["step"] for r in RunDir(tmp_path / "run").read_metrics() if not r.get("eval")]
+    assert steps == sorted(set(steps))  # one writer: no line twice
 
 
 def _resume_worker(rank, world, port, folder, steps, out):
     import torch.distributed as dist
 
-    from otgan.training.session import resume
-
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-    dist.init_process_group("gloo", rank=rank, world_size=world)
+    _as_torchrun(rank, world, port)
     try:
-        distributed.set_world(distributed.World(rank, world))
-        run = resume(folder, {"steps": steps})
+        run = otgan.resume(folder, {"steps": steps})
         assert (run.folder is not None) == (rank == 0)  # rank 0 alone writes the folder
         if rank == 0:
             torch.save({"g": run.generator.state_dict(), "d": run.critic.state_dict()}, out)
@@ -94,9 +105,6 @@ def test_two_ranks_resume_a_one_process_run(method, tmp_path):
     # STEPS updates in one process with a run folder, then 2 gloo ranks continue it to
     # 2 * STEPS: the same weights as 2 * STEPS updates in one process (the ranks replay the
     # global random stream from the checkpoint, so the number of ranks may change)
-    import otgan
-    from otgan.api import RunDir
-
     cfg = config(method)
     otgan.train(cfg, out=tmp_path / "run")
     out = tmp_path / "ddp.pt"
@@ -111,10 +119,6 @@ def test_two_ranks_resume_a_one_process_run(method, tmp_path):
 def test_global_batch_must_divide_among_ranks():
     from otgan.errors import ConfigError
 
-    distributed.set_world(distributed.World(0, 3))
-    try:
-        cfg = config("wgan-gp")
-        with pytest.raises(ConfigError, match="multiple of the 3 ranks"):
-            start_run(cfg, as_dataset(cfg, None))
-    finally:
-        distributed.set_world(distributed.World())
+    cfg = config("wgan-gp")
+    with pytest.raises(ConfigError, match="multiple of the 3 ranks"):
+        start_run(cfg, dataset_for(cfg), world=World(0, 3))

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 import otgan
-from otgan.api import as_dataset, start_run
+from otgan.training.build import start_run
+from otgan.training.datasets import dataset_for
 from otgan.metrics import wasserstein1
 from otgan.training.loop import critic_updates, train_loop
 from tests.conftest import quick_config
@@ -33,7 +34,7 @@ def test_evaluation_does_not_change_the_trajectory():
 
 def test_counts_critic_and_generator_updates():
     cfg = quick_config(steps=7, n_critic=3)
-    run = start_run(cfg, as_dataset(cfg, None))
+    run = start_run(cfg, dataset_for(cfg))
     train_loop(run.state, run.method, cfg, progress=False)
     assert run.state.step == 7 and run.state.critic_steps == 21
 
@@ -41,12 +42,12 @@ def test_counts_critic_and_generator_updates():
 def test_critic_optimizer_can_differ_from_the_generators():
     cfg = quick_config(method="wgan-clip", optimizer="adam", d_optimizer="rmsprop", beta1=0.0,
                        lr_g=2e-3, lr_d=5e-4)
-    run = start_run(cfg, as_dataset(cfg, None))
+    run = start_run(cfg, dataset_for(cfg))
     assert isinstance(run.state.opt_g, torch.optim.Adam)
     assert isinstance(run.state.opt_d, torch.optim.RMSprop)
     assert run.state.opt_g.param_groups[0]["betas"] == (0.0, 0.9)
     assert run.state.opt_d.param_groups[0]["lr"] == 5e-4
-    same = start_run(quick_config(optimizer="rmsprop"), as_dataset(cfg, None))
+    same = start_run(quick_config(optimizer="rmsprop"), dataset_for(cfg))
     assert isinstance(same.state.opt_d, torch.optim.RMSprop)  # d_optimizer "same"
 
 
@@ -107,7 +108,7 @@ def test_a_short_run_lowers_the_exact_w1(method):
     steps = 100 if method == "sd-wgan" else 300
     n_train = 1000 if method == "sd-wgan" else 4000
     cfg = quick_config(method=method, steps=steps, batch_size=256, n_train=n_train, eval_n=1000)
-    run = start_run(cfg, as_dataset(cfg, None))
+    run = start_run(cfg, dataset_for(cfg))
     ctx = run.eval_context(1000)
     before = wasserstein1(ctx.fake, ctx.real)
     train_loop(run.state, run.method, cfg, progress=False)

@@ -6,12 +6,13 @@ import torch
 
 import otgan
 from otgan.methods import get_method_class
-from otgan.api import as_dataset, start_run
+from otgan.training.build import start_run
+from otgan.training.datasets import dataset_for
 from otgan.metrics import wasserstein1
 from otgan.training.loop import train_loop
 from otgan.nets.mlp import MLP
 from otgan.semidiscrete import c_transform
-from otgan.training.precision import autocast
+from otgan.runtime.precision import autocast
 from tests.conftest import quick_config
 
 CPU = torch.device("cpu")
@@ -55,9 +56,9 @@ def test_bf16_scores_are_bf16_accurate():
 def test_c_transform_ignores_autocast():
     torch.manual_seed(0)
     x, y, psi = torch.randn(64, 10), torch.randn(300, 10), torch.randn(300) * 0.1
-    ref = c_transform(x, psi, y, "euclidean")
+    ref = c_transform(x, y, psi, cost="euclidean")
     with autocast("bf16", CPU):
-        got = c_transform(x, psi, y, "euclidean")
+        got = c_transform(x, y, psi, cost="euclidean")
     assert got.dtype == torch.float32 and torch.equal(got, ref)
 
 
@@ -76,7 +77,7 @@ def test_bf16_run_lowers_w1_as_fp32_does(method):
     for precision in ("fp32", "bf16"):
         cfg = quick_config(method=method, steps=steps, batch_size=256, n_train=n_train,
                            precision=precision)
-        run = start_run(cfg, as_dataset(cfg, None))
+        run = start_run(cfg, dataset_for(cfg))
         ctx = run.eval_context(1000)
         before = wasserstein1(ctx.fake, ctx.real)
         train_loop(run.state, run.method, cfg, progress=False)

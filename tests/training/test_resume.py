@@ -14,7 +14,7 @@ import torch
 import otgan
 from otgan.errors import ConfigError, RunFolderError
 from otgan.training.loop import Diverged
-from otgan.training.runs import RunDir
+from otgan.rundir import RunDir
 from tests.conftest import quick_config
 
 
@@ -74,7 +74,7 @@ def test_resume_refuses_changed_hyperparameters(tmp_path):
 
 WRITER = textwrap.dedent("""
     import sys, torch
-    from otgan.training.runs import RunDir
+    from otgan.rundir import RunDir
     d = RunDir(sys.argv[1])
     i = 0
     while True:

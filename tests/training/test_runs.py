@@ -9,7 +9,8 @@ import torch
 
 import otgan
 from otgan.errors import RunFolderError
-from otgan.training.runs import CHECKPOINT, PREVIOUS, RunDir, atomic_write_bytes
+from otgan.fileio import atomic_write_bytes
+from otgan.rundir import CHECKPOINT, PREVIOUS, RunDir
 from tests.conftest import quick_config
 
 
@@ -130,7 +131,7 @@ def test_low_disk_space_is_refused_before_training(tmp_path, monkeypatch):
 def test_disk_full_during_training_keeps_the_last_checkpoint(tmp_path, monkeypatch):
     import errno
 
-    from otgan.training import runs
+    from otgan import rundir as runs
 
     real_append = runs.RunDir.append_metrics
     calls = {"n": 0}

@@ -2,8 +2,15 @@
 
 The loop knows nothing of a method's name.  It calls, for each critic update,
 ``critic_loss(critic, real, fake)`` then ``after_critic_step(critic)``, and for each generator
-update ``generator_loss(critic, fake)``.  ``prepare_critic`` runs once, before the optimizer is
-built (spectral normalization wraps the layers there).
+update ``generator_loss(critic, fake)``; both losses return ``(loss, stats)``.
+``prepare_critic`` runs once, before the optimizer is built (spectral normalization wraps the
+layers there).
+
+One implementation serves a single run and a batched sweep alike: a method built with
+``batched=True`` receives tensors with a leading member axis, (K, n, d) samples and (K, n)
+scores, reduces over the sample axis only and returns (K,) losses; its hyperparameters may then
+be (K,) tensors (one value per member).  A method that cannot be batched says so in
+``batchable``.
 
 Sign convention, used everywhere in otgan: the critic D *maximizes* E[D(real)] - E[D(fake)],
 so every critic loss is a quantity to *minimize* (E[D(fake)] - E[D(real)] + regularizer), and the
@@ -12,12 +19,13 @@ generator minimizes -E[D(fake)].  ``tests/methods`` checks these signs on closed
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Callable, ClassVar
 
 import torch
 from torch import nn
 
-from ..training.precision import upcast
+from ..runtime.distributed import SINGLE, World
+from ..runtime.precision import upcast
 
 
 class Method:
@@ -25,20 +33,32 @@ class Method:
 
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
-    #: config fields this method reads beyond the general ones (see config.METHOD_SPECIFIC)
+    #: config fields this method reads beyond the general ones
     params: ClassVar[tuple[str, ...]] = ()
     #: named hyperparameter sets: field -> value; every method has "default" and "paper"
     presets: ClassVar[dict[str, dict]] = {}
-    #: what the critic's estimate is: "W" (W1), "W2^2" or "JS" (Jensen-Shannon)
+    #: what the critic's number estimates: "W" (W1), "W2^2", "JS" (Jensen-Shannon), ...
     estimates: str = "W"
+    #: report rows (key, label, format) of the keys ``estimate`` returns beyond critic_estimate
+    estimate_rows: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    #: whether sweeps may train it as a batched ensemble of MLPs
+    batchable: ClassVar[bool] = True
     #: whether the critic must treat samples independently (gradient penalties)
     per_sample_critic: ClassVar[bool] = False
     #: whether ``build_critic`` makes the critic from the training data (no network)
     critic_from_data: ClassVar[bool] = False
 
-    def __init__(self, cfg):
-        self.cfg = cfg
+    @classmethod
+    def check(cls, cfg) -> str | None:
+        """What is wrong with ``cfg``'s values for this method, in one line (None: nothing)."""
+        return None
 
+    def __init__(self, cfg, world: World = SINGLE, batched: bool = False):
+        self.cfg, self.world = cfg, world
+        #: the sample axis: 0 in a single run, 1 behind the member axis of a batched ensemble
+        self.dim = 1 if batched else 0
+
+    # -- building --------------------------------------------------------------------------
     def build_critic(self, train: torch.Tensor) -> nn.Module | None:
         """A critic of the method's own, built from the training data (model coordinates);
         None means the configured network (the default)."""
@@ -48,18 +68,53 @@ class Method:
         """Attach the Lipschitz mechanism to a freshly built critic (default: nothing)."""
         return critic
 
+    def stacked_weight_transform(self, layers: list[nn.Module]) -> Callable | None:
+        """For a batched ensemble: what ``prepare_critic`` does to the weight of these K member
+        layers, as a function of their stacked (K, out, in) weight (None: nothing)."""
+        return None
+
     def make_critic_optimizer(self, critic: nn.Module):
         """The critic's optimizer if the method prescribes one (None: the configured one)."""
         return None
 
-    def critic_loss(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor):
-        """Return (loss to minimize, dict of detached scalar tensors for logging)."""
+    # -- objectives ------------------------------------------------------------------------
+    def scores(self, critic, x: torch.Tensor) -> torch.Tensor:
+        """Critic scores of a batch: shape (n,), or (K, n) when batched; fp32 under autocast."""
+        out = upcast(critic(x))
+        return out.reshape(out.shape[:self.dim + 1])
+
+    def split_scores(self, critic, real: torch.Tensor, fake: torch.Tensor):
+        """Scores of real and fake points from one forward pass over both.
+
+        One pass over the concatenation costs about what one pass over a single batch costs for
+        small networks (per-op overhead dominates), and it applies one power iteration per update
+        under spectral normalization, as the SN-GAN paper does.
+        """
+        out = self.scores(critic, torch.cat([real, fake], self.dim))
+        n = real.shape[self.dim]
+        return out[..., :n], out[..., n:]
+
+    def critic_noise(self, real: torch.Tensor, generator: torch.Generator | None = None):
+        """Random numbers a critic update draws after its batch and latent codes (None: none),
+        from ``generator`` or the global stream; a batched ensemble draws them per member."""
+        return None
+
+    def critic_loss(self, critic, real, fake, noise=None):
+        """(loss to minimize, dict of detached statistics); ``noise``: ``critic_noise``'s draw."""
         raise NotImplementedError
 
-    def generator_loss(self, critic: nn.Module, fake: torch.Tensor):
-        """Return the generator's loss, or (loss, dict of detached scalars for logging)."""
+    def generator_loss(self, critic, fake):
+        """(loss to minimize, dict of detached statistics)."""
         raise NotImplementedError
 
+    def estimate(self, s_real: torch.Tensor, s_fake: torch.Tensor) -> dict:
+        """The critic's estimate from its scores on held-out real and on generated points."""
+        return {"critic_estimate": float(s_real.mean() - s_fake.mean())}
+
+    def after_critic_step(self, critic) -> None:
+        """Runs after every critic optimizer step (weight clipping lives here)."""
+
+    # -- state -----------------------------------------------------------------------------
     def state_dict(self) -> dict:
         """Method state that a checkpoint must hold (default: none)."""
         return {}
@@ -67,37 +122,22 @@ class Method:
     def load_state_dict(self, sd: dict) -> None:
         pass
 
-    def after_critic_step(self, critic: nn.Module) -> None:
-        """Runs after every critic optimizer step (weight clipping lives here)."""
 
-
-def split_scores(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor):
-    """Critic scores of real and fake points from one forward pass over both.
-
-    One pass over the concatenation costs about what one pass over a single batch costs for small
-    networks (per-op overhead dominates), and it applies one power iteration per update under
-    spectral normalization, as the SN-GAN paper does.
-    """
-    out = upcast(critic(torch.cat([real, fake])).reshape(-1))  # fp32 under autocast
-    n = real.shape[0]
-    return out[:n], out[n:]
+def wasserstein_critic_loss(d_real: torch.Tensor, d_fake: torch.Tensor, extra=None):
+    """E[D(fake)] - E[D(real)] (+ ``extra``) over the last (sample) axis, with the estimate of W
+    for logging."""
+    m_real, m_fake = d_real.mean(-1), d_fake.mean(-1)
+    estimate = m_real - m_fake
+    loss = -estimate if extra is None else extra - estimate
+    stats = {"d_real": m_real.detach(), "d_fake": m_fake.detach(), "estimate": estimate.detach()}
+    return loss, stats
 
 
 class Wasserstein(Method):
     """Kantorovich-Rubinstein dual: max_D E[D(real)] - E[D(fake)] over (nearly) 1-Lipschitz D."""
 
-    def critic_loss(self, critic, real, fake):
-        d_real, d_fake = split_scores(critic, real, fake)
-        return wasserstein_critic_loss(d_real, d_fake)
+    def critic_loss(self, critic, real, fake, noise=None):
+        return wasserstein_critic_loss(*self.split_scores(critic, real, fake))
 
     def generator_loss(self, critic, fake):
-        return -upcast(critic(fake)).mean()
-
-
-def wasserstein_critic_loss(d_real: torch.Tensor, d_fake: torch.Tensor, extra=None):
-    """E[D(fake)] - E[D(real)] (+ ``extra``), with the estimate of W for logging."""
-    m_real, m_fake = d_real.mean(), d_fake.mean()
-    estimate = m_real - m_fake
-    loss = -estimate if extra is None else extra - estimate
-    stats = {"d_real": m_real.detach(), "d_fake": m_fake.detach(), "estimate": estimate.detach()}
-    return loss, stats
+        return -self.scores(critic, fake).mean(-1), {}

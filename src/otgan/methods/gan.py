@@ -14,8 +14,7 @@ import math
 
 import torch.nn.functional as F
 
-from ..training.precision import upcast
-from .base import Method, split_scores
+from .base import Method
 
 LOG4 = math.log(4.0)
 
@@ -31,25 +30,34 @@ _GAN_PAPER = dict(optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999
                   batch_size=64, n_critic=1, ema=0.0)
 
 
+def discriminator_loss(l_real, l_fake):
+    """-V = E[softplus(-l_real)] + E[softplus(l_fake)] over the last (sample) axis."""
+    return F.softplus(-l_real).mean(-1) + F.softplus(l_fake).mean(-1)
+
+
 class GAN(Method):
     name = "gan"
     summary = "vanilla GAN, binary cross-entropy, saturating minimax generator loss"
     estimates = "JS"
+    estimate_rows = (("js_estimate", "discriminator JS estimate (log 2 = 0.693)", "{:.4f}"),)
     presets = {"default": _GAN_DEFAULT, "paper": _GAN_PAPER}
     saturating = True
 
-    def critic_loss(self, critic, real, fake):
-        l_real, l_fake = split_scores(critic, real, fake)
-        loss = F.softplus(-l_real).mean() + F.softplus(l_fake).mean()
-        stats = {"d_real": l_real.mean().detach(), "d_fake": l_fake.mean().detach(),
+    def critic_loss(self, critic, real, fake, noise=None):
+        l_real, l_fake = self.split_scores(critic, real, fake)
+        loss = discriminator_loss(l_real, l_fake)
+        stats = {"d_real": l_real.mean(-1).detach(), "d_fake": l_fake.mean(-1).detach(),
                  "estimate": (LOG4 - loss.detach()) / 2}
         return loss, stats
 
     def generator_loss(self, critic, fake):
-        logits = upcast(critic(fake))
+        logits = self.scores(critic, fake)
         if self.saturating:
-            return -F.softplus(logits).mean()
-        return F.softplus(-logits).mean()
+            return -F.softplus(logits).mean(-1), {}
+        return F.softplus(-logits).mean(-1), {}
+
+    def estimate(self, s_real, s_fake):
+        return {"js_estimate": float((LOG4 - discriminator_loss(s_real, s_fake)) / 2)}
 
 
 class NonSaturatingGAN(GAN):

@@ -11,8 +11,8 @@ The one-sided form only penalizes norms above 1, which is what 1-Lipschitz asks 
 
 import torch
 
-from ..training import distributed
-from ..training.precision import full_precision, upcast
+from ..runtime.distributed import SINGLE, World, is_ddp
+from ..runtime.precision import full_precision, upcast
 from .base import Wasserstein, wasserstein_critic_loss
 
 _PAPER = dict(optimizer="adam", lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9, gp_lambda=10.0,
@@ -32,17 +32,25 @@ _IMAGES = dict(_DEFAULT, lr_g=1e-3, lr_d=1e-3, beta1=0.5, gp_lambda=10.0, arch="
                g_hidden=(256, 512), d_hidden=(512, 256), latent_dim=32)
 
 
-def interpolates(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    """Uniform random points on the segments [real_i, fake_i], one alpha per sample (drawn for
-    the global batch; each rank of a distributed run takes its rows)."""
-    world = distributed.WORLD
+def interpolation_weights(real: torch.Tensor, world: World = SINGLE,
+                          generator: torch.Generator | None = None) -> torch.Tensor:
+    """One alpha ~ U[0, 1] per sample, shape (n, 1, ...), drawn for the global batch (each rank
+    of a distributed run takes its rows)."""
     shape = (real.shape[0] * world.size,) + (1,) * (real.dim() - 1)
-    alpha = world.shard(torch.rand(shape, device=real.device, dtype=real.dtype))
-    return torch.lerp(real, fake, alpha)
+    return world.shard(torch.rand(shape, device=real.device, dtype=real.dtype,
+                                  generator=generator))
 
 
-def critic_input_gradients(critic, real, fake, x_hat):
-    """Scores of real and fake, and grad_x D at x_hat (differentiable).
+def interpolates(real: torch.Tensor, fake: torch.Tensor,
+                 alpha: torch.Tensor | None = None) -> torch.Tensor:
+    """Points real + alpha * (fake - real) on the segments [real_i, fake_i] (alpha drawn from
+    the global stream when not given)."""
+    return torch.lerp(real, fake, interpolation_weights(real) if alpha is None else alpha)
+
+
+def critic_input_gradients(critic, real, fake, x_hat, dim: int = 0):
+    """Scores of real and fake, and grad_x D at x_hat (differentiable); ``dim`` is the sample
+    axis (1 behind the member axis of a batched ensemble).
 
     Two forward passes: one over real and fake, one over the interpolates alone, so that the
     double backward runs through the interpolates' graph only (a third of the rows); for a
@@ -50,27 +58,29 @@ def critic_input_gradients(critic, real, fake, x_hat):
     Under bf16 autocast the interpolates' pass runs in fp32 (``full_precision``): the penalty
     compares a gradient norm with 1, and under DDP the single pass runs in fp32 entirely.
     """
-    n = real.shape[0]
-    if distributed.is_ddp(critic):  # DDP: one forward pass per backward
+    n = real.shape[dim]
+    if is_ddp(critic):  # DDP: one forward pass per backward
         with full_precision(real):
             inp = upcast(torch.cat([real, fake, x_hat])).requires_grad_(True)
             out = critic(inp).reshape(-1)
             (grad,) = torch.autograd.grad(out[2 * n:].sum(), inp, create_graph=True)
         return out[:n], out[n:2 * n], grad[2 * n:]
-    out = upcast(critic(torch.cat([real, fake])).reshape(-1))
+    out = upcast(critic(torch.cat([real, fake], dim)))
+    out = out.reshape(out.shape[:dim + 1])
     with full_precision(x_hat):
         x_hat = upcast(x_hat.detach()).requires_grad_(True)
         (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
-    return out[:n], out[n:], grad
+    return out[..., :n], out[..., n:], grad
 
 
-def gradient_penalty(grad: torch.Tensor, one_sided: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-    """(penalty, per-sample gradient norms) for input gradients of shape (n, ...)."""
-    norms = torch.linalg.vector_norm(grad.flatten(1), dim=1)
+def gradient_penalty(grad: torch.Tensor, one_sided: bool = False, dim: int = 0,
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(penalty, per-sample gradient norms) for input gradients with samples on axis ``dim``."""
+    norms = torch.linalg.vector_norm(grad.flatten(dim + 1), dim=-1)
     excess = norms - 1
     if one_sided:
         excess = excess.clamp_min(0)
-    return (excess ** 2).mean(), norms
+    return (excess ** 2).mean(-1), norms
 
 
 class GradientPenalty(Wasserstein):
@@ -81,13 +91,17 @@ class GradientPenalty(Wasserstein):
     per_sample_critic = True
     one_sided = False
 
-    def critic_loss(self, critic, real, fake):
-        x_hat = interpolates(real, fake)
-        d_real, d_fake, grad = critic_input_gradients(critic, real, fake, x_hat)
-        penalty, norms = gradient_penalty(grad, self.one_sided)
+    def critic_noise(self, real, generator=None):
+        return interpolation_weights(real, self.world, generator)
+
+    def critic_loss(self, critic, real, fake, noise=None):
+        alpha = self.critic_noise(real) if noise is None else noise
+        x_hat = interpolates(real, fake, alpha)
+        d_real, d_fake, grad = critic_input_gradients(critic, real, fake, x_hat, self.dim)
+        penalty, norms = gradient_penalty(grad, self.one_sided, self.dim)
         loss, stats = wasserstein_critic_loss(d_real, d_fake, extra=self.cfg.gp_lambda * penalty)
         stats["penalty"] = penalty.detach()
-        stats["grad_norm"] = norms.detach().mean()
+        stats["grad_norm"] = norms.detach().mean(-1)
         return loss, stats
 
 

@@ -1,4 +1,5 @@
-"""Semi-discrete WGAN (lecture 002, "Alternate algorithm for semi-discrete WGAN learning").
+"""Semi-discrete WGAN (the lecture "GAN and WGAN Training", its "Alternate algorithm for
+semi-discrete WGAN learning").
 
 The data nu = sum_j nu_j delta_{y_j} is finite, so the critic needs no network: it is the
 c-transform psi^c of a dual vector psi in R^J over the training points (``SemiDiscreteCritic``).
@@ -21,6 +22,7 @@ from __future__ import annotations
 import torch
 
 from ..semidiscrete import AveragedSGD, SemiDiscreteCritic
+from ..runtime.distributed import SINGLE
 from .base import Method
 
 # Measured on ring (docs/defaults.md): J = 1000 targets converge in ~15 s; with J = 10000 the
@@ -41,9 +43,10 @@ class SemiDiscrete(Method):
     params = ("sd_cost", "sd_eps", "sd_gamma", "sd_average")
     presets = {"default": _DEFAULT, "paper": _PAPER}
     critic_from_data = True
+    batchable = False  # the critic is a dual vector over the data, not a stackable MLP
 
-    def __init__(self, cfg):
-        super().__init__(cfg)
+    def __init__(self, cfg, world=SINGLE, batched=False):
+        super().__init__(cfg, world, batched)
         self.estimates = "W" if cfg.sd_cost == "euclidean" else "W2^2"
         self.opt: AveragedSGD | None = None
         self._restart = False
@@ -62,7 +65,7 @@ class SemiDiscrete(Method):
     def load_state_dict(self, sd: dict) -> None:
         self._restart = bool(sd.get("restart", False))
 
-    def critic_loss(self, critic, real, fake):
+    def critic_loss(self, critic, real, fake, noise=None):
         if self._restart:  # first dual step after a generator update: a new average begins
             self.opt.restart()
             self._restart = False

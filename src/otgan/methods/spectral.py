@@ -4,13 +4,18 @@ Each Linear/Conv weight W is replaced by W / sigma(W), sigma estimated by one po
 forward pass in training mode (torch.nn.utils.parametrizations.spectral_norm).  With 1-Lipschitz
 activations the whole critic is then at most 1-Lipschitz.  The loss is the Wasserstein one, or the
 hinge loss E[relu(1 - D(real))] + E[relu(1 + D(fake))] with ``sn_loss = hinge``.
+
+``StackedSpectralNorm`` is the same parametrization for K stacked member layers of a batched
+ensemble (torch's works on one weight at a time); ``tests/methods/test_spectral.py`` checks that
+the two agree.
 """
 
+import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from .base import Wasserstein, split_scores
+from .base import Wasserstein
 
 _PAPER = dict(optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9, batch_size=64,
               n_critic=5, sn_loss="wasserstein", ema=0.0)
@@ -31,6 +36,30 @@ def spectrally_normalize(module: nn.Module) -> nn.Module:
     return module
 
 
+class StackedSpectralNorm:
+    """torch's spectral_norm, in training mode, for K stacked (K, out, in) Linear weights.
+
+    Built from the K member layers (each already parametrized by ``spectrally_normalize``): it
+    starts from their power-iteration vectors u, v and, like torch, runs one power iteration per
+    call before dividing by sigma = u . W v.
+    """
+
+    def __init__(self, layers: list[nn.Module]):
+        pns = [layer.parametrizations.weight[0] for layer in layers]
+        self.u = torch.stack([p._u for p in pns]).clone()
+        self.v = torch.stack([p._v for p in pns]).clone()
+        self.eps = pns[0].eps
+
+    def __call__(self, w: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            self.u = F.normalize(torch.bmm(w, self.v.unsqueeze(2)).squeeze(2), dim=1,
+                                 eps=self.eps)
+            self.v = F.normalize(torch.bmm(w.transpose(1, 2), self.u.unsqueeze(2)).squeeze(2),
+                                 dim=1, eps=self.eps)
+        sigma = (self.u * torch.bmm(w, self.v.unsqueeze(2)).squeeze(2)).sum(1)
+        return w / sigma[:, None, None]
+
+
 class SpectralNorm(Wasserstein):
     name = "sngan"
     summary = "SN-GAN, spectral normalization of every critic layer (Wasserstein or hinge loss)"
@@ -40,10 +69,13 @@ class SpectralNorm(Wasserstein):
     def prepare_critic(self, critic):
         return spectrally_normalize(critic)
 
-    def critic_loss(self, critic, real, fake):
+    def stacked_weight_transform(self, layers):
+        return StackedSpectralNorm(layers)
+
+    def critic_loss(self, critic, real, fake, noise=None):
         if self.cfg.sn_loss == "wasserstein":
             return super().critic_loss(critic, real, fake)
-        d_real, d_fake = split_scores(critic, real, fake)
-        loss = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
-        m_real, m_fake = d_real.mean().detach(), d_fake.mean().detach()
+        d_real, d_fake = self.split_scores(critic, real, fake)
+        loss = F.relu(1 - d_real).mean(-1) + F.relu(1 + d_fake).mean(-1)
+        m_real, m_fake = d_real.mean(-1).detach(), d_fake.mean(-1).detach()
         return loss, {"d_real": m_real, "d_fake": m_fake, "estimate": m_real - m_fake}

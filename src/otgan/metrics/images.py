@@ -18,6 +18,7 @@ Values are therefore comparable between runs on the same dataset, not with publi
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import sys
 import warnings
@@ -26,6 +27,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from ..data.images import data_home
+from ..errors import ConfigError
+from ..fileio import atomic_write_bytes
+from .registry import Row, for_labelled_images, register
 
 FEATURES = 128
 
@@ -113,8 +119,6 @@ def load_classifier(dataset, quiet: bool = False) -> Classifier | None:
     the data has no labels)."""
     if dataset.train_labels is None or dataset.train.dim() != 4:
         return None
-    from ..data.images import data_home
-    from ..training.runs import atomic_write_bytes
 
     key = data_checksum(dataset.train, dataset.train_labels)[:16]
     path = data_home() / "classifiers" / f"{dataset.name}-{key}.pt"
@@ -133,8 +137,6 @@ def load_classifier(dataset, quiet: bool = False) -> Classifier | None:
     epochs = 3 if dataset.train.shape[0] >= 20000 else 30
     model, acc = train_classifier(dataset.train, dataset.train_labels, dataset.test,
                                   dataset.test_labels, epochs=epochs, quiet=quiet)
-    import io
-
     buf = io.BytesIO()
     torch.save({"state": model.state_dict(), "test_accuracy": acc}, buf)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -210,3 +212,50 @@ def confidence_score(probs: torch.Tensor) -> float:
     p = probs.double().clamp_min(1e-12)
     marginal = p.mean(0, keepdim=True)
     return float(torch.exp((p * (p.log() - marginal.log())).sum(1).mean()))
+
+
+# ----------------------------------------------------------------------------- registered
+def _embeddings(ctx):
+    """Classifier features and probabilities of fake and real images (once per context)."""
+    if "_embeddings" not in ctx.cache:
+        model = ctx.classifier() if ctx.classifier is not None else None
+        if model is None:
+            raise ConfigError("image metrics need a labelled image dataset (mnist, "
+                              "fashion-mnist, digits)")
+        ctx.cache["_embeddings"] = (*model.embed(ctx.fake), *model.embed(ctx.real))
+    return ctx.cache["_embeddings"]
+
+
+@register("fid", applies=for_labelled_images,
+          rows=(Row("fid", "FID (otgan's classifier features)", "{:.2f}"),))
+def _fid(ctx) -> dict:
+    f_fake, _, f_real, _ = _embeddings(ctx)
+    return {"fid": frechet_distance(f_fake, f_real)}
+
+
+@register("kid", applies=for_labelled_images,
+          rows=(Row("kid", "KID (same features)", "{:.4f}"),
+                Row("kid_std", "KID standard deviation over subsets", "{:.4f}")))
+def _kid(ctx) -> dict:
+    f_fake, _, f_real, _ = _embeddings(ctx)
+    mean, std = kernel_distance(f_fake, f_real)
+    return {"kid": mean, "kid_std": std}
+
+
+@register("pr", applies=for_labelled_images,
+          rows=(Row("precision", "precision (k-NN manifold, k = 3)", "{:.3f}"),
+                Row("recall", "recall (k-NN manifold, k = 3)", "{:.3f}")))
+def _pr(ctx) -> dict:
+    f_fake, _, f_real, _ = _embeddings(ctx)
+    return precision_recall(f_fake, f_real)
+
+
+@register("classes", applies=for_labelled_images,
+          rows=(Row("classes_covered", "classes covered by generated images", "{}"),
+                Row("class_kl", "KL(class histogram || uniform)", "{:.3f}"),
+                Row("confidence", "confidence score exp(E KL(p(y|x) || p(y)))", "{:.2f}")))
+def _classes(ctx) -> dict:
+    _, p_fake, _, _ = _embeddings(ctx)
+    out = class_coverage(p_fake)
+    out["confidence"] = confidence_score(p_fake)
+    return out

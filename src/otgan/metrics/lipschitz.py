@@ -13,6 +13,8 @@ import math
 import torch
 from torch import nn
 
+from .registry import Row, for_points, register
+
 
 @contextlib.contextmanager
 def eval_mode(module: nn.Module):
@@ -101,4 +103,25 @@ def layer_spectral_norms(critic: nn.Module) -> dict[str, float]:
                 w = layer.weight.detach().double()
                 w = w.reshape(w.shape[0], -1) if w.dim() > 2 else w
                 out[name or "layer"] = float(torch.linalg.matrix_norm(w, ord=2))
+    return out
+
+
+@register("lipschitz", default=for_points,
+          rows=(Row("lip_mean", "Lipschitz: mean ||grad D|| on segments", "{:.3f}"),
+                Row("lip_max", "Lipschitz: max ||grad D|| on segments", "{:.3f}"),
+                Row("lip_frac_above_1", "fraction of segment points with ||grad D|| > 1",
+                    "{:.3f}"),
+                Row("sigma_product", "product of layer spectral norms", "{:.3g}")))
+def _lipschitz(ctx) -> dict:
+    D = ctx.critic
+    dev = next(D.parameters()).device
+    real, fake = ctx.encode(ctx.real.to(dev)), ctx.encode(ctx.fake.to(dev))
+    n = min(real.shape[0], fake.shape[0])
+    out = lipschitz_segments(D, real[:n], fake[:n], generator=ctx.generator)
+    out.update(gradient_norm_stats(D, real[:n], fake[:n], generator=ctx.generator))
+    sig = layer_spectral_norms(D)
+    if sig:
+        out["sigma_max"] = max(sig.values())
+        out["sigma_product"] = float(math.prod(sig.values()))
+        out["sigma_layers"] = sig
     return out

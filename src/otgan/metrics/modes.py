@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .ot import as_points
+from .registry import Row, for_mixtures, register
 
 
 def mode_coverage(samples, centres, sigma: float) -> dict:
@@ -29,3 +30,12 @@ def mode_coverage(samples, centres, sigma: float) -> dict:
         kl = float(np.sum(p[nz] * np.log(p[nz] * k)))
     return {"modes_covered": int((counts > 0).sum()), "modes_total": k,
             "high_quality_pct": float(100.0 * good.mean()), "mode_kl": kl}
+
+
+@register("modes", applies=for_mixtures,
+          rows=(Row("modes_covered", "modes covered", "{}"),
+                Row("high_quality_pct", "high-quality samples (%)", "{:.1f}"),
+                Row("mode_kl", "KL(mode histogram || uniform)", "{:.3f}")))
+def _modes(ctx) -> dict:
+    pts = ctx.sample(2500) if ctx.sample is not None else ctx.fake
+    return mode_coverage(pts, ctx.modes, ctx.mode_sigma)

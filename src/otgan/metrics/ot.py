@@ -1,6 +1,7 @@
 """Optimal-transport distances between point clouds: exact (POT's network simplex), sliced, energy.
 
-Argument order follows POT: sources first, targets second, then options.  Every function takes
+One argument order everywhere, as in POT: samples (x, y), then their weights (a, b), then
+keyword options.  Every function takes
 torch tensors or numpy arrays of shape (n, ...) (flattened to (n, d)) and returns plain floats.
 """
 
@@ -12,6 +13,7 @@ import numpy as np
 import ot
 
 from ..errors import OtganError
+from .registry import Row, for_images, for_none, for_points, register
 
 # POT's network simplex stops at numItermax and only *warns* (result_code 3), returning a value
 # that can be far from the optimum (above ~5000 points with the default 100000).  otgan passes
@@ -70,8 +72,9 @@ def emd2(a, b, M: np.ndarray, num_iter_max: int = MAX_ITER) -> float:
     return float(cost)
 
 
-def wasserstein(x, y, p: int = 1, a=None, b=None) -> float:
-    """Exact W_p between weighted point clouds (uniform weights by default), p in {1, 2}.
+def wasserstein(x, y, a=None, b=None, *, p: int = 1) -> float:
+    """Exact W_p between point clouds x and y with weights a and b (uniform by default),
+    p in {1, 2}.
 
     W_1 uses the Euclidean ground cost; W_2 is the square root of the optimal squared-Euclidean
     cost.  Memory is n*m float64 (2000 x 2000: 32 MB).
@@ -87,17 +90,20 @@ def wasserstein(x, y, p: int = 1, a=None, b=None) -> float:
 
 
 def wasserstein1(x, y, a=None, b=None) -> float:
-    return wasserstein(x, y, 1, a, b)
+    return wasserstein(x, y, a, b, p=1)
 
 
 def wasserstein2(x, y, a=None, b=None) -> float:
-    return wasserstein(x, y, 2, a, b)
+    return wasserstein(x, y, a, b, p=2)
 
 
-def sliced_wasserstein(x, y, n_projections: int = 256, p: int = 2, seed: int = 0) -> float:
+def sliced_wasserstein(x, y, a=None, b=None, *, n_projections: int = 256, p: int = 2,
+                       seed: int = 0) -> float:
     """Sliced W_p (POT), for large clouds or high dimension, with a fixed projection seed."""
     xs, ys = as_points(x), as_points(y)
-    return float(ot.sliced_wasserstein_distance(xs, ys, n_projections=n_projections, p=p,
+    a = None if a is None else _weights(a, xs.shape[0])
+    b = None if b is None else _weights(b, ys.shape[0])
+    return float(ot.sliced_wasserstein_distance(xs, ys, a, b, n_projections=n_projections, p=p,
                                                 seed=seed))
 
 
@@ -108,3 +114,28 @@ def energy_distance(x, y) -> float:
     dxx = cost_matrix(xs, xs, 1).mean()
     dyy = cost_matrix(ys, ys, 1).mean()
     return float(2 * dxy - dxx - dyy)
+
+
+# ----------------------------------------------------------------------------- registered
+@register("w1", background=True,
+          rows=(Row("w1", "exact W1 to held-out"),
+                Row("w1_floor", "W1 noise floor (held-out vs held-out)")))
+def _w1(ctx) -> dict:
+    return {"w1": wasserstein1(ctx.fake, ctx.real)}
+
+
+@register("w2", default=for_points, background=True, rows=(Row("w2", "exact W2 to held-out"),))
+def _w2(ctx) -> dict:
+    return {"w2": wasserstein2(ctx.fake, ctx.real)}
+
+
+@register("sliced", default=for_images, background=True,
+          rows=(Row("sliced_w2", "sliced W2 to held-out (256 projections)"),))
+def _sliced(ctx) -> dict:
+    return {"sliced_w2": sliced_wasserstein(ctx.fake, ctx.real, n_projections=256, p=2)}
+
+
+@register("energy", default=for_none, background=True,
+          rows=(Row("energy", "energy distance to held-out"),))
+def _energy(ctx) -> dict:
+    return {"energy": energy_distance(ctx.fake, ctx.real)}

@@ -10,7 +10,8 @@ from ..errors import ConfigError
 from .conv import DCGANCritic, DCGANGenerator
 from .mlp import MLP, MLPCritic, MLPGenerator
 
-#: latent dimension when ``latent_dim = 0`` (auto): the lab's 2 for points, seed 003's 128 for images
+#: latent dimension when ``latent_dim = 0`` (auto): the lab's 2 for points, the
+#: course's GAN notebook's 128 for images
 AUTO_LATENT = {"points": 2, "images": 128}
 
 

@@ -1,4 +1,5 @@
-"""DCGAN-style convolutional pair for images (the lecture's MNIST notebook, seed 003).
+"""DCGAN-style convolutional pair for images (the course notebook "Generative Adversarial
+Networks", on MNIST).
 
 Generator: linear to ``width`` x H/4 x W/4 (LeakyReLU 0.2), two stride-2 transposed convolutions
 (4x4, LeakyReLU 0.2), a 3x3 convolution to C channels, tanh.  For 28 x 28 MNIST with width 128

@@ -45,7 +45,8 @@ class SemiDiscreteCritic(nn.Module):
 
     def c_transform(self, x: torch.Tensor, averaged: bool = False) -> torch.Tensor:
         psi = self.psi_avg if averaged else self.psi
-        return c_transform(x, psi, self.y, self.cost, self.eps, self.nu, self.y_sq, self.chunk)
+        return c_transform(x, self.y, psi, self.nu, cost=self.cost, eps=self.eps, y_sq=self.y_sq,
+                           chunk=self.chunk)
 
     def forward(self, x: torch.Tensor, averaged: bool = False) -> torch.Tensor:
         """D(x) = -psi^c(x), shape (B, 1)."""
@@ -60,8 +61,8 @@ class SemiDiscreteCritic(nn.Module):
     def assign(self, x: torch.Tensor, averaged: bool = True) -> torch.Tensor:
         """Index of the Laguerre cell containing each x (hard assignment)."""
         psi = self.psi_avg if averaged else self.psi
-        return assign(x.reshape(x.shape[0], -1), self.y, psi, self.cost, self.y_sq,
-                      self.chunk)[1]
+        return assign(x.reshape(x.shape[0], -1), self.y, psi, cost=self.cost, y_sq=self.y_sq,
+                      chunk=self.chunk)[1]
 
     @torch.no_grad()
     def cell_masses(self, x: torch.Tensor, averaged: bool = True) -> torch.Tensor:

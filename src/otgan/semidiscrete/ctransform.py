@@ -42,7 +42,7 @@ def _cost(sq: torch.Tensor, cost: str) -> torch.Tensor:
     return sq.clamp_min(_EPS_DIST).sqrt_() if cost == "euclidean" else sq
 
 
-def assign(x: torch.Tensor, y: torch.Tensor, psi: torch.Tensor, cost: str,
+def assign(x: torch.Tensor, y: torch.Tensor, psi: torch.Tensor, *, cost: str = "sqeuclidean",
            y_sq: torch.Tensor | None = None, chunk: int = CHUNK):
     """(min_j c(x, y_j) - psi_j, argmin_j): the hard c-transform and the Laguerre cell index."""
     y_sq = (y * y).sum(1) if y_sq is None else y_sq
@@ -77,7 +77,7 @@ class CTransform(torch.autograd.Function):
                 value = _soft(x, y, psi, log_nu, cost, eps, y_sq, chunk)
                 arg = None
             else:
-                value, arg = assign(x, y, psi, cost, y_sq, chunk)
+                value, arg = assign(x, y, psi, cost=cost, y_sq=y_sq, chunk=chunk)
         ctx.save_for_backward(x, psi, y, y_sq, log_nu, value, *(() if arg is None else (arg,)))
         ctx.cost, ctx.eps, ctx.chunk = cost, eps, chunk
         return value
@@ -117,10 +117,11 @@ class CTransform(torch.autograd.Function):
         return grad_x, grad_psi, None, None, None, None, None, None
 
 
-def c_transform(x: torch.Tensor, psi: torch.Tensor, y: torch.Tensor, cost: str = "sqeuclidean",
-                eps: float = 0.0, nu: torch.Tensor | None = None,
+def c_transform(x: torch.Tensor, y: torch.Tensor, psi: torch.Tensor,
+                nu: torch.Tensor | None = None, *, cost: str = "sqeuclidean", eps: float = 0.0,
                 y_sq: torch.Tensor | None = None, chunk: int = CHUNK) -> torch.Tensor:
-    """psi^c(x) for every row of ``x`` (flattened to (B, d)); see the module docstring."""
+    """psi^c(x) for every row of ``x`` (flattened to (B, d)) against targets ``y`` with dual
+    vector ``psi`` and weights ``nu`` (uniform by default; they matter only for eps > 0)."""
     if cost not in COSTS:
         raise ValueError(f"cost must be one of {COSTS}, got {cost!r}")
     xf = x.reshape(x.shape[0], -1)
@@ -129,5 +130,5 @@ def c_transform(x: torch.Tensor, psi: torch.Tensor, y: torch.Tensor, cost: str =
         log_nu = torch.full((y.shape[0],), -math.log(y.shape[0]), device=y.device, dtype=y.dtype)
     else:
         log_nu = nu.clamp_min(1e-38).log()
-    with torch.autocast(xf.device.type, enabled=False):  # never in bf16: see training.precision
+    with torch.autocast(xf.device.type, enabled=False):  # never in bf16: see runtime.precision
         return CTransform.apply(xf.to(y.dtype), psi, y, y_sq, log_nu, cost, float(eps), int(chunk))

@@ -43,7 +43,7 @@ def default_gamma(sample_mu: Callable[[int], torch.Tensor], y: torch.Tensor, cos
 
 
 def solve(sample_mu: Callable[[int], torch.Tensor], targets: torch.Tensor,
-          weights: torch.Tensor | None = None, cost: str = "sqeuclidean", steps: int = 2000,
+          weights: torch.Tensor | None = None, *, cost: str = "sqeuclidean", steps: int = 2000,
           batch: int = 64, gamma: float | None = None, eps: float = 0.0,
           psi0: torch.Tensor | None = None, n_eval: int = 100_000, log_every: int = 0,
           ) -> SemiDiscreteResult:

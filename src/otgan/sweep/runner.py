@@ -8,88 +8,26 @@ and 2000 held-out points, and mode coverage on the Gaussian mixtures.
 
 from __future__ import annotations
 
-import itertools
 import multiprocessing
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from ..config import FIELDS, coerce, unknown_key_error
+from ..config import resolve
 from ..errors import ConfigError
+from ..fileio import atomic_write_bytes, atomic_write_json
+from ..methods import METHODS, get_method_class
+from ..metrics import mode_coverage, wasserstein1
+from ..training.datasets import dataset_for
+from ..viz.sweep import plot_heatmaps, plot_sample_grid, sweep_page
 from .ensemble import BATCHABLE, Ensemble
+from .grid import expand
 
-#: grid keys that stand for several config fields
-ALIASES = {"lr": ("lr_g", "lr_d")}
 SAMPLES = 500
-
-
-def _field_names(key: str, option: str) -> tuple[str, tuple[str, ...]]:
-    """A --grid/--set key (``n-critic`` or ``n_critic``) and the config fields it stands for,
-    or a ConfigError naming the key."""
-    key = key.strip().replace("-", "_")
-    fields = ALIASES.get(key, (key,))
-    if fields[0] not in FIELDS:
-        raise ConfigError(f"{option}: {unknown_key_error(key)}")
-    return key, fields
-
-
-def parse_grid(specs) -> dict[str, list]:
-    """``["clip=0.001,0.01", "lr=1e-5,5e-5"]`` -> {"clip": [0.001, 0.01], "lr": [1e-05, 5e-05]}."""
-    grid: dict[str, list] = {}
-    for spec in specs:
-        key, sep, values = spec.partition("=")
-        if not sep or not values.strip():
-            raise ConfigError(f"--grid {spec!r}: expected KEY=V1,V2,...")
-        key, fields = _field_names(key, "--grid")
-        if key == "seed":
-            raise ConfigError("--grid seed: seeds are not a grid axis; use --seed (the first) "
-                              "and --seeds (how many)")
-        vals = [coerce(fields[0], v.strip()) for v in values.split(",") if v.strip()]
-        if key in grid:
-            raise ConfigError(f"--grid {key} given twice")
-        grid[key] = vals
-    return grid
-
-
-def parse_sets(specs) -> dict[str, object]:
-    """``["lr=1e-3", "n_critic=2"]`` -> {"lr_g": 0.001, "lr_d": 0.001, "n_critic": 2}: each value
-    converted to its field's kind (``seed=3`` must add to the member's seed offset)."""
-    fixed: dict[str, object] = {}
-    for spec in specs:
-        key, sep, value = spec.partition("=")
-        if not sep:
-            raise ConfigError(f"--set {spec!r}: expected KEY=VALUE")
-        for name in _field_names(key, "--set")[1]:  # lr sets lr_g and lr_d
-            fixed[name] = coerce(name, value.strip())
-    return fixed
-
-
-@dataclass
-class Member:
-    index: int
-    point: dict  # grid values of this member
-    seed: int
-    overrides: dict = field(default_factory=dict)
-
-
-def expand(base: dict, grid: dict, seeds: int) -> list[Member]:
-    keys = list(grid)
-    members = []
-    for values in itertools.product(*(grid[k] for k in keys)):
-        point = dict(zip(keys, values))
-        for s in range(seeds):
-            o = dict(base)
-            for k, v in point.items():
-                for f in ALIASES.get(k, (k,)):
-                    o[f] = v
-            o["seed"] = base.get("seed", 0) + s
-            members.append(Member(len(members), point, o["seed"], o))
-    return members
 
 
 def _group_key(cfg) -> tuple:
@@ -100,12 +38,9 @@ def _train_members(job) -> list[dict]:
     """Worker: train ``members`` as ensembles, return their metrics and samples."""
     members, steps, eval_n, config_file, worker = job
     torch.set_num_threads(1)
-    from ..api import as_dataset, make_config
-    from ..metrics import mode_coverage, wasserstein1
-
-    cfgs = [make_config(None, config_file, dict(m["overrides"], steps=steps, eval_every=0))
+    cfgs = [resolve(dict(m["overrides"], steps=steps, eval_every=0), config_file)
             for m in members]
-    dataset = as_dataset(cfgs[0], None)
+    dataset = dataset_for(cfgs[0])
     groups: dict[tuple, list[int]] = {}
     for i, cfg in enumerate(cfgs):
         groups.setdefault(_group_key(cfg), []).append(i)
@@ -158,17 +93,16 @@ def _run_jobs(jobs: list) -> list:
 def run_sweep(base: dict, grid: dict, seeds: int, steps: int, workers: int = 2,
               eval_n: int = 2000, config_file=None) -> dict:
     """Train every member; returns {"grid", "members": [...], "seconds"}."""
-    from ..api import as_dataset, make_config
-
     if seeds < 1 or steps < 1 or workers < 1:
         raise ConfigError("--seeds, --steps and --workers must be >= 1")
     members = expand(base, grid, seeds)
     # validate every member before any training (bad values fail fast, with the value named)
-    cfgs = [make_config(None, config_file, dict(m.overrides, steps=steps)) for m in members]
-    if cfgs[0].method not in ("gan", "gan-ns", "wgan-clip", "wgan-gp", "wgan-lp", "sngan"):
-        raise ConfigError(f"sweeps support gan, gan-ns, wgan-clip, wgan-gp, wgan-lp and sngan, "
+    cfgs = [resolve(dict(m.overrides, steps=steps), config_file) for m in members]
+    if not get_method_class(cfgs[0].method).batchable:
+        raise ConfigError(f"sweeps support the methods that can be batched "
+                          f"({', '.join(n for n in METHODS if METHODS[n].batchable)}), "
                           f"not {cfgs[0].method}")
-    ds = as_dataset(cfgs[0], None)
+    ds = dataset_for(cfgs[0])
     if ds.train.dim() != 2:
         raise ConfigError("sweeps train the MLP pair on point data; image data runs alone")
     eval_n = min(eval_n, ds.test.shape[0])
@@ -223,9 +157,6 @@ def format_table(table: list[dict]) -> str:
 
 def write_sweep(result: dict, out: Path, dataset_name: str) -> Path:
     """sweep.json, table.md, heatmaps.png, samples.png and sweep.html in ``out``."""
-    from ..training.runs import atomic_write_bytes, atomic_write_json
-    from ..viz.sweep import plot_heatmaps, plot_sample_grid, sweep_page
-
     out.mkdir(parents=True, exist_ok=True)
     table = summarize(result)
     slim = dict(result, members=[{k: v for k, v in m.items() if k != "samples"}
@@ -246,4 +177,4 @@ def ideal_workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-__all__ = ["parse_grid", "expand", "run_sweep", "summarize", "format_table", "write_sweep"]
+__all__ = ["run_sweep", "summarize", "format_table", "write_sweep"]

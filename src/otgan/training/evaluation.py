@@ -1,10 +1,11 @@
-"""Evaluation during training: metrics of the registry, optionally on a background thread.
+"""Evaluation of a run: the context metrics read, which metrics apply, and the evaluator that
+runs them during training, optionally on a background thread.
 
 At an evaluation step the generator's samples and every metric that looks at the critic are
-computed at once (they need the critic as it is now, and they are cheap).  The exact OT solves
-(the expensive part: about 0.4 s per 2000 x 2000 problem) only need the point clouds, and POT's
-solver releases the GIL, so with ``background`` they run on a worker thread, on the second core,
-while training continues.  Each evaluation becomes one record ``{"step": s, "eval": true, ...}``
+computed at once (they need the critic as it is now, and they are cheap).  Metrics that only
+read the point clouds (the registry's ``background`` ones: the exact OT solves, about 0.4 s per
+2000 x 2000 problem) run on a worker thread, on the second core, while training continues: POT's
+solver releases the GIL.  Each evaluation becomes one record ``{"step": s, "eval": true, ...}``
 handed to ``write`` when complete, in step order.
 """
 
@@ -13,19 +14,91 @@ from __future__ import annotations
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from ..metrics import OT_METRICS, compute, exact_counterpart
+import torch
+
+from ..errors import ConfigError
+from ..metrics import (REGISTRY, DataTraits, EvalContext, check_names, compute, merge,
+                       metric_names)
+from ..metrics import wasserstein1
+from ..metrics.images import load_classifier
+from ..metrics.registry import identity
+
+# An offset that gives the diagnostics (segments, interpolates) a random stream of their own.
+DIAG_STREAM = 2_000_003
+
+
+def traits(run) -> DataTraits:
+    ds = run.dataset
+    return DataTraits(image=len(run.data_shape) == 3, modes=ds.modes is not None,
+                      labels=ds.train_labels is not None)
+
+
+def training_metrics(run) -> tuple[str, ...]:
+    """The metrics evaluated during training (``metrics = auto``: the registry's defaults)."""
+    if run.config.metrics == "auto":
+        return metric_names(traits(run), default_only=True)
+    return tuple(n.strip() for n in run.config.metrics.split(",") if n.strip())
+
+
+def classifier(run):
+    """The dataset's classifier for image metrics (trained once and cached), or None."""
+    if run._classifier is None:
+        run._classifier = load_classifier(run.dataset)
+    return run._classifier
+
+
+def eval_context(run, n: int | None = None, seed: int | None = None) -> EvalContext:
+    """Generated and held-out points for metrics: the run's fixed latent codes unless ``seed``."""
+    ds = run.dataset
+    real = ds.test
+    n = min(n or run.config.eval_n, real.shape[0])
+    seed = run.eval_seed if seed is None else seed
+    fake = run.generate(run.latents(n, seed)).cpu()
+    image = len(run.data_shape) == 3
+    encode = run.normalizer.encode if run.normalizer.active else identity
+    return EvalContext(
+        fake=fake, real=real[:n], critic=run.critic, encode=encode,
+        estimates=run.method.estimates, estimate=run.method.estimate, modes=ds.modes,
+        mode_sigma=ds.mode_sigma, sample=lambda k: run.generate(run.latents(k, seed + 1)).cpu(),
+        generator=torch.Generator(device=run.device).manual_seed(seed),
+        classifier=(lambda: classifier(run)) if image else None)
+
+
+def noise_floor(dataset, n: int) -> float | None:
+    """Exact W1 between held-out points 0..n-1 and n..2n-1 (None if fewer than 2n)."""
+    test = dataset.test
+    if test.shape[0] < 2 * n:
+        return None
+    return wasserstein1(test[:n], test[n:2 * n])
+
+
+def evaluate(run, names=None, n: int | None = None) -> dict:
+    """Metrics of the run's generator and critic now (every metric that applies by default),
+    with the noise floor when there is enough held-out data."""
+    kind = traits(run)
+    if names is None:
+        names = metric_names(kind)
+    for name in check_names(names):
+        if not REGISTRY[name].applies(kind):
+            raise ConfigError(f"metric {name!r} does not apply to this run's data (it applies "
+                              f"to: {', '.join(metric_names(kind))})")
+    ctx = eval_context(run, n)
+    out = compute(names, ctx)
+    floor = noise_floor(run.dataset, ctx.fake.shape[0])
+    if floor is not None:
+        out["w1_floor"] = floor
+    return out
 
 
 class Evaluator:
-    def __init__(self, make_context, names, write, background: bool = True, snapshot=None,
-                 estimates: str = "W"):
+    def __init__(self, make_context, names, write, background: bool = True, snapshot=None):
         """``make_context()`` -> EvalContext of the current generator and critic;
         ``write(record)`` receives finished evaluation records; ``snapshot(step, ctx)`` (optional)
         saves what animations need."""
         self.make_context, self.names, self.write = make_context, tuple(names), write
-        self.snapshot, self.estimates = snapshot, estimates
-        self.sync_names = tuple(n for n in self.names if n not in OT_METRICS)
-        self.ot_names = tuple(n for n in self.names if n in OT_METRICS)
+        self.snapshot = snapshot
+        self.sync_names = tuple(n for n in self.names if not REGISTRY[n].background)
+        self.bg_names = tuple(n for n in self.names if REGISTRY[n].background)
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="otgan-eval") if background \
             else None
         self.pending: list[tuple[dict, Future]] = []
@@ -39,20 +112,17 @@ class Evaluator:
         if self.snapshot is not None:
             self.snapshot(state.step, ctx)
         if self.pool is None:
-            record.update(compute(self.ot_names, ctx))
-            record.update(compute(self.sync_names, ctx))
+            merge(record, compute(self.bg_names, ctx))
+            merge(record, compute(self.sync_names, ctx))
             self._finish(record)
         else:
-            record.update(compute(self.sync_names, ctx))
-            self.pending.append((record, self.pool.submit(compute, self.ot_names, ctx)))
+            merge(record, compute(self.sync_names, ctx))
+            self.pending.append((record, self.pool.submit(compute, self.bg_names, ctx)))
             self.poll()
         self.seconds_sync += time.perf_counter() - t0
         return self.latest
 
     def _finish(self, record: dict) -> None:
-        ref = exact_counterpart(record, self.estimates)
-        if "critic_estimate" in record and ref:
-            record["critic_ratio"] = record["critic_estimate"] / ref
         self.latest = record
         self.write(record)
 
@@ -60,7 +130,7 @@ class Evaluator:
         """Write every finished record (all of them with ``wait``), oldest first."""
         while self.pending and (wait or self.pending[0][1].done()):
             record, fut = self.pending.pop(0)
-            record.update(fut.result())
+            merge(record, fut.result())
             self._finish(record)
 
     def close(self) -> None:

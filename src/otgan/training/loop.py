@@ -16,8 +16,8 @@ import torch
 from tqdm.auto import tqdm
 
 from ..errors import OtganError
-from . import distributed
-from .precision import autocast
+from ..runtime.distributed import is_ddp
+from ..runtime.precision import autocast
 from .state import TrainState
 
 
@@ -81,12 +81,11 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
                progress: bool = True) -> TrainState:
     """Run generator updates from ``state.step`` to ``cfg.steps``; returns the state."""
     hooks = hooks or Hooks()
-    G, D = state.generator, state.critic
-    world = distributed.WORLD
+    G, D, world = state.generator, state.critic, state.world
     G_train, D_train = state.train_generator or G, state.train_critic or D
     # modules that DDP does not wrap (the semi-discrete critic) average their gradients here
-    sync_g = world.active and not distributed.is_ddp(G_train)
-    sync_d = world.active and not distributed.is_ddp(D_train)
+    sync_g = world.active and not is_ddp(G_train)
+    sync_d = world.active and not is_ddp(D_train)
     B, device = cfg.batch_size, state.device  # B: the global batch
     amp = autocast(cfg.precision, device)
     z_shape = (B, state.latent_dim)
@@ -95,7 +94,7 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
     D.train()
     bar = tqdm(total=cfg.steps, initial=state.step, disable=not progress, dynamic_ncols=True,
                desc=cfg.method, leave=False)
-    label = "JS" if method.estimates == "JS" else "W"
+    label = method.estimates
     postfix: dict[str, str] = {}
     try:
         while state.step < cfg.steps:
@@ -120,9 +119,8 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
 
             D.requires_grad_(False)
             with amp:
-                out = method.generator_loss(D, G_train(world.shard(torch.randn(z_shape,
-                                                                                device=device))))
-            loss_g, g_stats = out if isinstance(out, tuple) else (out, {})
+                loss_g, g_stats = method.generator_loss(
+                    D, G_train(world.shard(torch.randn(z_shape, device=device))))
             state.opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             if sync_g:

@@ -121,6 +121,10 @@ def _series(records, key):
     return ([p[0] for p in pts], [p[1] for p in pts]) if pts else ([], [])
 
 
+#: divergences that saturate on disjoint supports: their value there, as written on the plot
+CEILINGS = {"JS": (math.log(2), "log 2"), "LC": (1.0, "1")}
+
+
 def plot_curves(history: list[dict], path=None, estimates: str = "W", floor: float | None = None,
                 title: str | None = None, axes=None, label: str | None = None):
     """Three panels against generator updates: estimate vs exact W, losses, gradient norms."""
@@ -131,7 +135,8 @@ def plot_curves(history: list[dict], path=None, estimates: str = "W", floor: flo
     ax_w, ax_l, ax_g = axes
     tag = f"{label}: " if label else ""
     s, v = _series(train, "estimate")
-    name = "discriminator JS estimate" if estimates == "JS" else "critic estimate of W"
+    name = f"critic estimate of {estimates}" if estimates.startswith("W") else \
+        f"discriminator {estimates} estimate"
     line = ax_w.plot(s, v, lw=1, label=tag + name)[0]
     s, v = _series(evals, "w1")
     if s:
@@ -140,8 +145,9 @@ def plot_curves(history: list[dict], path=None, estimates: str = "W", floor: flo
     s, v = _series(evals, "w2")
     if s and not label:
         ax_w.plot(s, v, "s--", ms=3, lw=1, color="#59a14f", label="exact W2 (held-out)")
-    if estimates == "JS":
-        ax_w.axhline(math.log(2), color="grey", ls=":", lw=1, label="log 2 (disjoint supports)")
+    if estimates in CEILINGS:
+        value, text = CEILINGS[estimates]
+        ax_w.axhline(value, color="grey", ls=":", lw=1, label=f"{text} (disjoint supports)")
     if floor is not None:
         ax_w.axhline(floor, color="k", ls=":", lw=1, label=f"W1 noise floor {floor:.3f}")
     ax_w.set_title("estimate and exact distance", fontsize=9)

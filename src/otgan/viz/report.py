@@ -11,7 +11,12 @@ import html
 import json
 from pathlib import Path
 
-from ..training.runs import RunDir, atomic_write_bytes
+from ..config import from_dict
+from ..errors import OtganError
+from ..fileio import atomic_write_bytes
+from ..methods import METHODS, make_method
+from ..metrics import report_rows
+from ..rundir import RunDir
 from . import style
 from .plots import (animate, figure_png, plot_critic, plot_curves, plot_laguerre,
                     scatter_samples, split_history)
@@ -31,25 +36,19 @@ font-variant-numeric:tabular-nums}img{max-width:100%}.row{display:flex;flex-wrap
 .note{color:#666;font-size:.85em}pre{background:#f7f7f7;padding:.8em;overflow:auto;font-size:.8em}
 """
 
-# (key, label, format) of the summary table, in order; missing keys are skipped.
-ROWS = [
-    ("method", "method", "{}"), ("preset", "preset", "{}"), ("data", "data", "{}"),
-    ("steps", "generator updates", "{}"), ("critic_steps", "critic updates", "{}"),
-    ("train_time", "training time (s)", "{:.1f}"), ("w1", "exact W1 to held-out", "{:.4f}"),
-    ("w1_floor", "W1 noise floor (held-out vs held-out)", "{:.4f}"),
-    ("w2", "exact W2 to held-out", "{:.4f}"), ("critic_estimate", "critic estimate of W", "{:.4f}"),
-    ("critic_ratio", "critic estimate / exact W1", "{:.3f}"),
-    ("js_estimate", "discriminator JS estimate (log 2 = 0.693)", "{:.4f}"),
-    ("lip_mean", "Lipschitz: mean ||grad D|| on segments", "{:.3f}"),
-    ("lip_max", "Lipschitz: max ||grad D|| on segments", "{:.3f}"),
-    ("lip_frac_above_1", "fraction of segment points with ||grad D|| > 1", "{:.3f}"),
-    ("sigma_product", "product of layer spectral norms", "{:.3g}"),
-    ("modes_covered", "modes covered", "{}"), ("high_quality_pct", "high-quality samples (%)",
-                                               "{:.1f}"),
-    ("mode_kl", "KL(mode histogram || uniform)", "{:.3f}"),
-    ("eval_overhead_pct", "evaluation time / training time (%)", "{:.1f}"),
-    ("device", "device", "{}"), ("seed", "seed", "{}"),
-]
+# (key, label, format) of the summary table, in order; missing keys are skipped.  The metrics'
+# rows come from the metric registry and from the methods' own estimates.
+HEAD = [("method", "method", "{}"), ("preset", "preset", "{}"), ("data", "data", "{}"),
+        ("steps", "generator updates", "{}"), ("critic_steps", "critic updates", "{}"),
+        ("train_time", "training time (s)", "{:.1f}")]
+TAIL = [("eval_overhead_pct", "evaluation time / training time (%)", "{:.1f}"),
+        ("device", "device", "{}"), ("seed", "seed", "{}")]
+
+
+def summary_rows() -> list[tuple[str, str, str]]:
+    metric = [(r.key, r.label, r.fmt) for r in report_rows()]
+    estimates = list(dict.fromkeys(row for cls in METHODS.values() for row in cls.estimate_rows))
+    return HEAD + metric + estimates + TAIL
 
 
 def _img(png: bytes, alt: str, mime: str = "image/png") -> str:
@@ -91,7 +90,7 @@ def run_summary(folder: RunDir) -> dict:
 def _table(columns: list[tuple[str, dict]]) -> str:
     head = "".join(f"<th>{html.escape(name)}</th>" for name, _ in columns)
     rows = []
-    for key, label, fmt in ROWS:
+    for key, label, fmt in summary_rows():
         if not any(key in s for _, s in columns):
             continue
         cells = "".join(f'<td class="num">{_fmt(s.get(key), fmt)}</td>' for _, s in columns)
@@ -99,11 +98,19 @@ def _table(columns: list[tuple[str, dict]]) -> str:
     return f"<table><tr><th></th>{head}</tr>{''.join(rows)}</table>"
 
 
-def _critic_label(method: str) -> str:
-    return "discriminator logit" if method in ("gan", "gan-ns") else "critic D(x)"
+def estimates(config: dict) -> str:
+    """What the run's critic estimates ("W", "JS", ...), from its method."""
+    try:
+        return make_method(from_dict(config)).estimates
+    except OtganError:  # a config from another otgan version: plot as a Wasserstein critic
+        return "W"
 
 
-def _final_figure(folder: RunDir, summary: dict, snaps: list[dict]) -> bytes | None:
+def _critic_label(estimated: str) -> str:
+    return "critic D(x)" if estimated.startswith("W") else "discriminator score"
+
+
+def _final_figure(folder: RunDir, estimated: str, snaps: list[dict]) -> bytes | None:
     if snaps:
         fig, (a, b) = style.figure(2, size=4.6)
         real = _held_out(folder)
@@ -111,7 +118,7 @@ def _final_figure(folder: RunDir, summary: dict, snaps: list[dict]) -> bytes | N
         scatter_samples(a, real, s["fake"], f"samples, step {int(s['step'])}",
                         extent=tuple(s["extent"]))
         plot_critic(b, s, real, f"critic level sets and gradient, step {int(s['step'])}",
-                    label=_critic_label(summary["method"]))
+                    label=_critic_label(estimated))
         return figure_png(fig)
     if folder.file("samples.png").is_file():
         return folder.file("samples.png").read_bytes()
@@ -144,18 +151,18 @@ def write_report(path) -> Path:
     history = folder.read_metrics()
     snaps = load_snapshots(folder.path)
     method = summary["method"]
-    estimates = "JS" if method in ("gan", "gan-ns") else "W"
+    estimated = estimates(record["config"])
     parts = [f"<h1>otgan run: {html.escape(method)} on {html.escape(str(summary['data']))}</h1>",
              f'<p class="note">{html.escape(str(folder.path))} &middot; created '
              f'{html.escape(str(record.get("created")))} &middot; otgan '
              f'{html.escape(str(record.get("versions", {}).get("otgan")))}, torch '
              f'{html.escape(str(record.get("versions", {}).get("torch")))}</p>',
              "<h2>Summary</h2>", _table([("this run", summary)])]
-    final = _final_figure(folder, summary, snaps)
+    final = _final_figure(folder, estimated, snaps)
     if final:
         parts += ["<h2>Samples and critic</h2>", _img(final, "samples and critic")]
     if history:
-        fig = plot_curves(history, estimates=estimates, floor=summary.get("w1_floor"))
+        fig = plot_curves(history, estimates=estimated, floor=summary.get("w1_floor"))
         parts += ["<h2>Training curves</h2>", _img(figure_png(fig), "training curves")]
     targets = _targets(folder)
     if snaps and "cells" in snaps[-1] and targets is not None:
@@ -174,8 +181,8 @@ def write_report(path) -> Path:
     if len(snaps) > 1:
         gif = folder.path / "training.gif"
         if not gif.is_file():
-            animate(snaps, _held_out(folder), gif, title=method, label=_critic_label(method),
-                    targets=targets)
+            animate(snaps, _held_out(folder), gif, title=method,
+                    label=_critic_label(estimated), targets=targets)
         parts += ["<h2>Over training</h2>", _img(gif.read_bytes(), "animation", "image/gif")]
     parts += ["<h2>Configuration</h2>",
               f"<pre>{html.escape(json.dumps(record.get('config'), indent=1))}</pre>"]
@@ -195,23 +202,23 @@ def write_compare(paths, out) -> Path:
     folders = [RunDir.open(p) for p in paths]
     names = _short_names([f.path for f in folders])
     summaries = [run_summary(f) for f in folders]
+    kinds = [estimates(f.read_config()["config"]) for f in folders]
     parts = [f"<h1>otgan: {len(folders)} runs compared</h1>", "<h2>Summary</h2>",
              _table(list(zip(names, summaries)))]
     snaps = [load_snapshots(f.path) for f in folders]
     if any(snaps):
         fig, axes = style.figure(len(folders), size=3.8)
-        for ax, f, s, name, summ in zip(axes, folders, snaps, names, summaries):
+        for ax, f, s, name, kind in zip(axes, folders, snaps, names, kinds):
             if s:
                 plot_critic(ax, s[-1], _held_out(f, 500), f"{name}: step {int(s[-1]['step'])}",
-                            colorbar=False, label=_critic_label(summ["method"]))
+                            colorbar=False, label=_critic_label(kind))
             else:
                 ax.set_axis_off()
         parts += ["<h2>Critics and samples (last evaluation)</h2>",
                   _img(figure_png(fig), "critics")]
     fig, axes = style.figure(3, size=3.8)
-    for f, name, summ in zip(folders, names, summaries):
-        plot_curves(f.read_metrics(), axes=axes, label=name,
-                    estimates="JS" if summ["method"] in ("gan", "gan-ns") else "W")
+    for f, name, kind in zip(folders, names, kinds):
+        plot_curves(f.read_metrics(), axes=axes, label=name, estimates=kind)
     parts += ["<h2>Curves</h2>", _img(figure_png(fig), "curves")]
     page = _page("otgan comparison", parts)
     out = Path(out)

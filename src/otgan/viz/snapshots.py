@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from ..metrics.lipschitz import eval_mode
-from ..training.runs import atomic_write_bytes
+from ..fileio import atomic_write_bytes
 
 FOLDER = "snapshots"
 GRID = 128  # as in the WGAN-GP authors' toy figures

@@ -25,7 +25,3 @@ def figure(ncols: int = 1, size: float = 4.0, nrows: int = 1):
 def save(fig, path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
-
-
-def close(fig) -> None:
-    """Nothing to release: ``Figure`` objects are not tracked by pyplot."""

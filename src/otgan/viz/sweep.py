@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..training.runs import atomic_write_bytes
+from ..fileio import atomic_write_bytes
 from . import style
 from .plots import figure_png, plot_extent, scatter_samples
 from .report import CSS, _img

@@ -25,7 +25,7 @@ import torch
 import torch.distributed as dist
 
 
-@dataclass
+@dataclass(frozen=True)
 class World:
     rank: int = 0
     size: int = 1
@@ -77,34 +77,28 @@ class World:
         return record
 
 
-#: the process's place in the job (a single process unless torchrun started it)
-WORLD = World()
+#: a single process: the context of every run not started by torchrun
+SINGLE = World()
 
 
 def init_from_env(device: torch.device) -> World:
-    """Join the process group torchrun describes in the environment (no-op otherwise)."""
-    global WORLD
+    """This process's place in the job torchrun describes in the environment, joining its
+    process group (a single process without torchrun).  The ``World`` is passed explicitly to
+    whatever needs it (the run's state, sampler and method); nothing global is set."""
     size = int(os.environ.get("WORLD_SIZE", "1"))
     if size <= 1:
-        WORLD = World()
-        return WORLD
+        return SINGLE
     if not dist.is_initialized():
         # NCCL for the GPU tensors, gloo for the small CPU ones (log records, stop flags)
         dist.init_process_group("cuda:nccl,cpu:gloo" if device.type == "cuda" else "gloo")
     # DDP warns when a (1, k) weight's gradient is laid out unlike its bucket: harmless here
     warnings.filterwarnings("ignore", message="Grad strides do not match bucket view strides")
-    WORLD = World(dist.get_rank(), dist.get_world_size())
-    return WORLD
+    return World(dist.get_rank(), dist.get_world_size())
 
 
-def set_world(world: World) -> None:
-    global WORLD
-    WORLD = world
-
-
-def wrap(module: torch.nn.Module, device: torch.device):
+def wrap(module: torch.nn.Module, device: torch.device, world: World):
     """``module`` in DistributedDataParallel when the job has several ranks."""
-    if not WORLD.active or not any(p.requires_grad for p in module.parameters()):
+    if not world.active or not any(p.requires_grad for p in module.parameters()):
         return module
     from torch.nn.parallel import DistributedDataParallel as DDP
 

@@ -20,11 +20,11 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any
 
 import torch
 
-from ..errors import RunFolderError
+from .errors import RunFolderError
+from .fileio import TMP_MARK, atomic_write_bytes, atomic_write_json
 
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"
@@ -34,38 +34,6 @@ SAMPLES_PNG = "samples.png"
 FORMAT_VERSION = 1
 #: refuse to start a run on a disk with less free space than this
 MIN_FREE_BYTES = 64 * 2**20
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write_json(path: Path, obj: Any) -> None:
-    atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=False) + "\n").encode())
 
 
 class RunDir:
@@ -164,7 +132,7 @@ class RunDir:
 
     def clean_temporary(self) -> None:
         """Remove temporary files left by a writer that was killed mid-write."""
-        for tmp in self.path.rglob(".*.tmp-*"):
+        for tmp in self.path.rglob(f".*{TMP_MARK}*"):
             tmp.unlink(missing_ok=True)
 
     # -- checkpoints -----------------------------------------------------------------------

@@ -1,0 +1,186 @@
+"""The metric registry: each metric is one function of an ``EvalContext`` that returns a dict,
+registered with what it applies to and how the report shows it.
+
+The training loop, ``otgan eval`` and the report only read this registry; none of them knows how
+a metric is computed (as in stylegan2-ada's ``metric_main``).  A new metric is one function in a
+module of this package, decorated with ``@register``, and that module imported in
+``metrics/__init__.py``.  ``compute`` times every metric and returns the seconds beside the
+values, so the cost of an evaluation is visible per metric.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+
+from ..errors import ConfigError
+
+
+def identity(x):
+    return x
+
+
+@dataclass(frozen=True)
+class DataTraits:
+    """What a metric may need from the data: images (C, H, W), known mixture modes, labels."""
+
+    image: bool = False
+    modes: bool = False
+    labels: bool = False
+
+
+# predicates on DataTraits, for ``applies`` and ``default``
+def for_all(t: DataTraits) -> bool:
+    return True
+
+
+def for_none(t: DataTraits) -> bool:
+    return False
+
+
+def for_points(t: DataTraits) -> bool:
+    return not t.image
+
+
+def for_images(t: DataTraits) -> bool:
+    return t.image
+
+
+def for_mixtures(t: DataTraits) -> bool:
+    return t.modes
+
+
+def for_labelled_images(t: DataTraits) -> bool:
+    return t.image and t.labels
+
+
+@dataclass(frozen=True)
+class Row:
+    """How the report shows one value a metric returns."""
+
+    key: str
+    label: str
+    fmt: str = "{:.4f}"
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    fn: Callable[["EvalContext"], dict]
+    #: the data it can be computed on
+    applies: Callable[[DataTraits], bool]
+    #: whether training evaluates it when ``metrics = auto``
+    default: Callable[[DataTraits], bool]
+    #: it reads only the two point clouds, so it may run on the background thread
+    background: bool
+    rows: tuple[Row, ...]
+
+
+REGISTRY: dict[str, Metric] = {}
+
+
+def register(name: str, *, applies=for_all, default=for_all, background: bool = False,
+             rows: tuple[Row, ...] = ()):
+    """Decorator: register ``fn(ctx) -> dict`` as the metric ``name``."""
+    def deco(fn):
+        if name in REGISTRY:
+            raise ValueError(f"metric {name!r} registered twice")
+        REGISTRY[name] = Metric(name, fn, applies, default, background, tuple(rows))
+        return fn
+    return deco
+
+
+@dataclass
+class EvalContext:
+    """What a metric may look at.  ``fake`` and ``real`` are in data coordinates."""
+
+    fake: torch.Tensor
+    real: torch.Tensor
+    critic: torch.nn.Module | None = None
+    #: maps data coordinates to the critic's input coordinates
+    encode: Callable[[torch.Tensor], torch.Tensor] = identity
+    #: what the critic's number estimates ("W", "W2^2", "JS", ...: a Method's ``estimates``)
+    estimates: str = "W"
+    #: (scores of real, scores of fake) -> the critic's estimate as {key: value} (a Method's
+    #: ``estimate``); None: the critic gap E D(real) - E D(fake) as ``critic_estimate``
+    estimate: Callable[[torch.Tensor, torch.Tensor], dict] | None = None
+    #: mixture modes (K, d) and their sigma, when the data has them
+    modes: torch.Tensor | None = None
+    mode_sigma: float | None = None
+    #: draws n fresh generated points (data coordinates) with the evaluation seed
+    sample: Callable[[int], torch.Tensor] | None = None
+    #: randomness of diagnostics (segments, interpolates), separate from training's stream
+    generator: torch.Generator | None = None
+    #: images only: the dataset's classifier (metrics.images.Classifier), loaded on first use
+    classifier: Callable[[], torch.nn.Module | None] | None = None
+    #: every value computed so far in this context (metrics may read earlier ones)
+    cache: dict = field(default_factory=dict)
+
+
+def check_names(names) -> tuple[str, ...]:
+    names = tuple(names)
+    for name in names:
+        if name not in REGISTRY:
+            raise ConfigError(f"unknown metric {name!r} (available: {', '.join(REGISTRY)})")
+    return names
+
+
+def metric_names(traits: DataTraits, default_only: bool = False) -> tuple[str, ...]:
+    """Registered metrics that apply to data with ``traits`` (only the defaults if asked)."""
+    return tuple(m.name for m in REGISTRY.values()
+                 if m.applies(traits) and (not default_only or m.default(traits)))
+
+
+def compute(names, ctx: EvalContext) -> dict:
+    """Run the named metrics in order (each sees the earlier ones' values in ``ctx.cache``);
+    returns their values, the derived values, and ``metric_seconds`` {name: wall seconds}."""
+    out: dict = {}
+    seconds: dict[str, float] = {}
+    for name in check_names(names):
+        t0 = time.perf_counter()
+        res = REGISTRY[name].fn(ctx)
+        seconds[name] = round(time.perf_counter() - t0, 4)
+        ctx.cache.update(res)
+        out.update(res)
+    derived = derive(ctx)
+    ctx.cache.update(derived)
+    out.update(derived)
+    if seconds:
+        out["metric_seconds"] = seconds
+    return out
+
+
+def exact_counterpart(values: dict, estimates: str) -> float | None:
+    """The exact quantity a critic's number estimates: W1, or W2^2 for the quadratic cost."""
+    if estimates == "W" and values.get("w1"):
+        return values["w1"]
+    if estimates == "W2^2" and values.get("w2"):
+        return values["w2"] ** 2
+    return None
+
+
+def derive(ctx: EvalContext) -> dict:
+    """Values computed from other metrics' values, once both are known: the critic estimate's
+    ratio to its exact counterpart (when the critic reads data coordinates)."""
+    values = ctx.cache
+    if "critic_ratio" in values or "critic_estimate" not in values or ctx.encode is not identity:
+        return {}
+    ref = exact_counterpart(values, ctx.estimates)
+    return {"critic_ratio": values["critic_estimate"] / ref} if ref else {}
+
+
+def merge(record: dict, part: dict) -> dict:
+    """Add one ``compute`` result to a record (its ``metric_seconds`` are merged, not replaced)."""
+    seconds = {**record.get("metric_seconds", {}), **part.get("metric_seconds", {})}
+    record.update(part)
+    if seconds:
+        record["metric_seconds"] = seconds
+    return record
+
+
+def report_rows() -> list[Row]:
+    """Every registered metric's rows, in registration order."""
+    return [row for m in REGISTRY.values() for row in m.rows]

@@ -1,0 +1,77 @@
+"""What a run folder holds besides its log and checkpoints: critic snapshots during training,
+then summary.json, samples.png and report.html."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..fileio import atomic_write_json
+from ..rundir import SAMPLES_PNG
+from ..viz.plots import plot_extent, plot_image_samples, plot_samples
+from ..viz.report import write_report
+from ..viz.snapshots import critic_snapshot, save_image_grid, save_snapshot
+from .evaluation import noise_floor
+
+
+def snapshot_writer(run, logger):
+    """``snapshot(step, ctx)`` for the evaluator: critic level sets (2D data) or an image grid
+    of the fixed latent codes (images), saved under snapshots/; None without a folder."""
+    folder, image = run.folder, len(run.data_shape) == 3
+    if folder is None or not (image or run.data_shape == (2,)):
+        return None
+    snaps = folder.path / "snapshots"
+    snaps.mkdir(exist_ok=True)
+    if image:
+        def snapshot(step, ctx):
+            grid = save_image_grid(folder.path, ctx.fake[:64], step)
+            logger.add_image("samples", grid, step)
+        return snapshot
+    extent = plot_extent(run.dataset.test)
+    np.save(snaps / "heldout.npy", run.dataset.test[:2000].numpy().astype(np.float32))
+    if run.method.critic_from_data:  # the Laguerre cells' targets, for plots
+        np.save(snaps / "targets.npy", run.dataset.train.numpy().astype(np.float32))
+
+    def snapshot(step, ctx):
+        save_snapshot(folder.path, critic_snapshot(run.critic, run.normalizer.encode, extent,
+                                                   ctx.fake, step))
+    return snapshot
+
+
+def write_summary(run, evaluator, wall: float) -> dict:
+    """summary.json: the final evaluation, the noise floor and what evaluation cost."""
+    last = dict(evaluator.latest)
+    last.pop("eval", None)
+    summary = {k: v for k, v in last.items() if not isinstance(v, dict)}
+    summary["eval_step"] = summary.pop("step", None)
+    floor = noise_floor(run.dataset, run.config.eval_n)
+    if floor is not None:
+        summary["w1_floor"] = floor
+    state = run.state
+    summary.update(steps=state.step, critic_steps=state.critic_steps,
+                   train_time=state.train_time, wall_time=wall,
+                   eval_wait_time=evaluator.seconds_sync,
+                   eval_overhead_pct=100.0 * evaluator.seconds_sync / max(state.train_time, 1e-9))
+    atomic_write_json(run.folder.file("summary.json"), summary)
+    return summary
+
+
+def plot_run_samples(run) -> Path:
+    ctx = run.eval_context()
+    last = run.history[-1] if run.history else {}
+    w1 = next((r["w1"] for r in reversed(run.history) if "w1" in r), None)
+    title = f"{run.config.method} on {run.config.data}, step {last.get('step', 0)}"
+    if w1 is not None:
+        title += f", W1 = {w1:.3f}"
+    path = run.folder.file(SAMPLES_PNG)
+    plot = plot_image_samples if len(run.data_shape) == 3 else plot_samples
+    plot(ctx.real, ctx.fake, path, title)
+    return path
+
+
+def finish(run, evaluator, wall: float) -> None:
+    """The last files of a run that trained to its end."""
+    write_summary(run, evaluator, wall)
+    plot_run_samples(run)
+    write_report(run.folder.path)

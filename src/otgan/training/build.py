@@ -1,0 +1,221 @@
+"""Building a run: a fresh, seeded one (``start_run``), or one restored from its folder
+(``restore``, for sampling, evaluation and resuming alike)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+import sys
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import torch
+from torch import nn
+
+from .._version import __version__
+from ..config import (RESUMABLE, TrainConfig, changed_on_resume, critic_optimizer_kind,
+                      from_dict, resolve)
+from ..data import Dataset
+from ..data.normalize import Normalizer
+from ..errors import ConfigError, DataError, RunFolderError
+from ..methods import make_method
+from ..nets import build_networks
+from ..rundir import FORMAT_VERSION, RunDir
+from ..runtime.device import resolve_device, set_threads
+from ..runtime.distributed import SINGLE, World, wrap
+from .datasets import dataset_for
+from .ema import make_ema
+from .optim import make_optimizer
+from .run import Models, Run
+from .sampler import BatchSampler
+from .state import TrainState, seed_everything
+
+
+def versions() -> dict:
+    return {"otgan": __version__, "torch": torch.__version__, "python": platform.python_version(),
+            "numpy": np.__version__}
+
+
+def build_models(cfg: TrainConfig, data_shape: tuple, train_x: torch.Tensor | None,
+                 generator=None, critic=None, world: World = SINGLE) -> Models:
+    """Method, generator, critic (with its Lipschitz mechanism) and EMA, before any weights.
+
+    ``train_x`` (model coordinates) is needed by methods whose critic is built from the data.
+    """
+    method = make_method(cfg, world)
+    if critic is not None and method.critic_from_data:
+        raise ConfigError(f"method {cfg.method} builds its critic from the data; pass a "
+                          f"generator only")
+    if generator is None and critic is not None:
+        raise ConfigError("a custom critic needs a custom generator too (pass generator=)")
+    if generator is not None and critic is None and not method.critic_from_data:
+        raise ConfigError(f"method {cfg.method} needs a critic network; pass critic= with "
+                          f"generator=")
+    own_critic = method.build_critic(train_x)
+    if generator is None:
+        if len(data_shape) not in (1, 3):
+            raise DataError(f"data of shape {data_shape}: expected points (d,) or images "
+                            f"(C, H, W)")
+        generator, critic = build_networks(cfg, data_shape)
+    critic = own_critic if own_critic is not None else critic
+    if method.per_sample_critic:
+        bn = [m for m in critic.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+        if bn:
+            raise ConfigError(f"method {cfg.method}: the critic contains BatchNorm, which mixes "
+                              f"samples and breaks the per-sample gradient penalty; use "
+                              f"LayerNorm or no normalization")
+    critic = method.prepare_critic(critic)
+    return Models(method, generator, critic, make_ema(generator, cfg.ema))
+
+
+def _check_shapes(models: Models, latent_dim: int, data_shape: tuple, device) -> None:
+    with torch.no_grad():
+        try:
+            out = models.generator(torch.zeros(2, latent_dim, device=device))
+        except Exception as e:
+            raise DataError(f"generator does not accept latent codes of dimension {latent_dim}: "
+                            f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+        if tuple(out.shape[1:]) != tuple(data_shape):
+            raise DataError(f"generator outputs shape {tuple(out.shape[1:])} but the data has "
+                            f"shape {tuple(data_shape)}")
+        score = models.critic(out)
+        if score.numel() != 2:
+            raise DataError(f"critic must return one score per sample, got shape "
+                            f"{tuple(score.shape)}")
+
+
+def _assemble(cfg: TrainConfig, data_shape: tuple, normalizer: Normalizer,
+              train_x: torch.Tensor | None, generator, critic, device: torch.device,
+              world: World, folder: RunDir | None, dataset: Dataset | None) -> Run:
+    models = build_models(cfg, data_shape, train_x, generator, critic, world)
+    models.generator.to(device)
+    models.critic.to(device)
+    if models.ema is not None:
+        models.ema.to(device)
+    run = Run(cfg, models, normalizer, data_shape, device, folder, dataset, world)
+    _check_shapes(models, run.latent_dim, data_shape, device)
+    return run
+
+
+def build_run(cfg: TrainConfig, dataset: Dataset, generator=None, critic=None,
+              folder: RunDir | None = None, world: World = SINGLE) -> Run:
+    """A seeded run's networks and data transform, without optimizers or batch sampler (what
+    the sweep's ensembles take from each member).  The global RNG is left exactly where
+    ``start_run`` leaves it."""
+    device = resolve_device(cfg.device)
+    set_threads(device, cfg.threads)
+    seed_everything(cfg.seed)
+    data_shape = tuple(dataset.train.shape[1:])
+    normalizer = Normalizer.fit(dataset.train, cfg.normalize)
+    train_x = normalizer.encode(dataset.train).to(device)
+    return _assemble(cfg, data_shape, normalizer, train_x, generator, critic, device, world,
+                     folder, dataset)
+
+
+def training_data(run: Run) -> torch.Tensor:
+    """The training split in model coordinates, on the run's device."""
+    return run.normalizer.encode(run.dataset.train).to(run.device)
+
+
+def start_run(cfg: TrainConfig, dataset: Dataset, generator=None, critic=None,
+              folder: RunDir | None = None, world: World = SINGLE) -> Run:
+    """Build everything a run needs to train, seeded, and write its config.json."""
+    run = build_run(cfg, dataset, generator, critic, folder, world)
+    m = run.models
+    opt_d = m.method.make_critic_optimizer(m.critic) or make_optimizer(
+        m.critic.parameters(), cfg, cfg.lr_d, critic_optimizer_kind(cfg))
+    run.state = TrainState(m.generator, m.critic, make_optimizer(m.generator.parameters(), cfg,
+                                                                 cfg.lr_g),
+                           opt_d, m.ema, BatchSampler(training_data(run), cfg.batch_size,
+                                                      world=world),
+                           run.latent_dim, world=world)
+    if world.active:
+        if cfg.batch_size % world.size:
+            raise ConfigError(f"batch_size {cfg.batch_size} (the global batch) must be a "
+                              f"multiple of the {world.size} ranks")
+        run.state.train_generator = wrap(m.generator, run.device, world)
+        if not m.method.critic_from_data:
+            run.state.train_critic = wrap(m.critic, run.device, world)
+    if folder is not None:
+        folder.write_config(config_record(run, dataset, generator is not None))
+    return run
+
+
+def config_record(run: Run, dataset: Dataset, custom: bool) -> dict:
+    cfg = run.config
+    return {
+        "format": FORMAT_VERSION,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "versions": versions(),
+        "seed": cfg.seed,
+        "command": " ".join(sys.argv) if sys.argv and sys.argv[0].endswith("otgan") else None,
+        "device": str(run.device),
+        "world_size": run.world.size,
+        "data": {"name": dataset.name, "shape": list(run.data_shape),
+                 "n_train": int(dataset.train.shape[0]), "n_test": int(dataset.test.shape[0])},
+        "networks": {"generator": type(run.generator).__name__,
+                     "critic": type(run.critic).__name__, "custom": custom},
+        "config": cfg.to_dict(),
+    }
+
+
+def restore(path: str | Path, overrides: Mapping[str, Any] | None = None, *, train: bool = False,
+            generator: nn.Module = None, critic: nn.Module = None,
+            world: World = SINGLE) -> tuple[Run, dict]:
+    """The run in folder ``path`` at its last checkpoint, and its config.json record.
+
+    ``train=False``: its models, for sampling and evaluation (``overrides`` may only name the
+    device).  ``train=True``: everything training needs (optimizers, batch order, RNG states),
+    seeded as the run was, so that continuing it is bitwise the run never interrupted; only
+    ``config.RESUMABLE`` fields may change.  The folder itself is not written.
+    """
+    folder = RunDir.open(path)
+    record = folder.read_config()
+    saved = from_dict(record["config"])
+    cfg = resolve(overrides, base=saved)
+    where = f"--resume {folder.path}" if train else str(folder.path)
+    changed = changed_on_resume(saved, cfg)
+    if changed:
+        k = changed[0]
+        raise RunFolderError(f"{where}: the run used {k} = {getattr(saved, k)!r}; it cannot "
+                             f"continue with {k} = {getattr(cfg, k)!r} (only "
+                             f"{', '.join(sorted(RESUMABLE))} may change)")
+    if record.get("networks", {}).get("custom") and generator is None:
+        raise RunFolderError(f"{where}: this run used custom networks; pass generator= (and "
+                             f"critic=) modules of the same architecture, from Python")
+    ckpt = folder.load_checkpoint()
+    step = int(ckpt["state"].get("step", 0))
+    if train and step >= cfg.steps:
+        raise ConfigError(f"{where}: the checkpoint is at step {step}; pass --steps greater "
+                          f"than {step} to train further")
+    data_shape = tuple(ckpt.get("data_shape") or record["data"]["shape"])
+    dataset = None
+    if train or make_method(cfg).critic_from_data:
+        dataset = dataset_for(cfg)
+        if tuple(dataset.train.shape[1:]) != data_shape:
+            raise DataError(f"{where}: data {cfg.data} now has shape "
+                            f"{tuple(dataset.train.shape[1:])}, the run was trained on "
+                            f"{data_shape}")
+    if train:
+        run = start_run(cfg, dataset, generator, critic, world=world)
+        run.state.load_state_dict(ckpt["state"])
+    else:
+        normalizer = Normalizer.from_state_dict(ckpt.get("normalizer"))
+        device = resolve_device(cfg.device)
+        train_x = None if dataset is None else normalizer.encode(dataset.train)
+        with torch.random.fork_rng(devices=[]):  # building draws initial weights: not the caller's
+            run = _assemble(cfg, data_shape, normalizer, train_x, generator, critic, device,
+                            world, folder, dataset)
+        _load_models(run.models, ckpt["state"])
+    run.models.method.load_state_dict(ckpt.get("method") or {})
+    return run, record
+
+
+def _load_models(models: Models, sd: dict) -> None:
+    models.generator.load_state_dict(sd["generator"])
+    models.critic.load_state_dict(sd["critic"])
+    if models.ema is not None and sd.get("ema") is not None:
+        models.ema.load_state_dict(sd["ema"])
+
+

@@ -1,0 +1,139 @@
+"""Training a run: build, loop, finish; stopping it cleanly, and continuing it later.
+
+    train(cfg, data, out=...)      build a seeded run (and its folder), then fit it
+    fit(run)                       the loop, wired to the folder: metrics.jsonl and TensorBoard,
+                                   evaluations, snapshots, checkpoints; then summary.json,
+                                   samples.png and report.html
+    resume(path, {"steps": N})     restore the last checkpoint, then fit: bitwise the run that
+                                   was never interrupted
+
+Under torchrun every rank runs the same code; rank 0 alone writes the folder.  SIGINT/SIGTERM
+stop the loop between two updates with a checkpoint; a NaN/Inf stops it without overwriting one.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import torch
+from torch import nn
+
+from ..config import TrainConfig
+from ..errors import RunFolderError
+from ..metrics import gradient_norm_stats
+from ..rundir import RunDir
+from ..runtime.device import resolve_device
+from ..runtime.distributed import init_from_env
+from .artifacts import finish, snapshot_writer
+from .build import restore, start_run, versions
+from .checkpoint import Checkpoints
+from .datasets import dataset_for
+from .evaluation import DIAG_STREAM, Evaluator, eval_context, training_metrics
+from .logger import MetricsLogger
+from .loop import Diverged, Hooks, train_loop
+from .run import Run
+from .signals import Interrupted, StopRequest, graceful_signals
+
+
+def train(cfg: TrainConfig, data=None, *, generator: nn.Module = None, critic: nn.Module = None,
+          out: str | Path | None = None, overwrite: bool = False, progress: bool = False,
+          announce: Callable[[Run], None] | None = None) -> Run:
+    """Train a new run (``otgan train`` and ``otgan.train`` alike, under torchrun too)."""
+    world = init_from_env(resolve_device(cfg.device))  # torchrun's ranks, else one process
+    dataset = dataset_for(cfg, data)
+    folder = RunDir.create(out, overwrite) if out is not None and world.is_main else None
+    run = start_run(cfg, dataset, generator, critic, folder, world)
+    if announce is not None and world.is_main:
+        announce(run)
+    return fit(run, progress=progress and world.is_main)
+
+
+def resume(path: str | Path, overrides: Mapping[str, Any] | None = None, progress: bool = False,
+           generator: nn.Module = None, critic: nn.Module = None) -> Run:
+    """Continue the run in ``path`` from its last checkpoint (optionally with more ``steps``).
+
+    On the CPU the result is bitwise the run that was never interrupted: weights, optimizer
+    states, EMA, the batch order and every RNG state come from the checkpoint.  Under torchrun
+    every rank loads the same checkpoint (all replay one global random stream, so the number of
+    ranks may differ from the interrupted run's); rank 0 alone writes the folder.
+    """
+    device = (overrides or {}).get("device") or RunDir.open(path).read_config()["config"]["device"]
+    world = init_from_env(resolve_device(device))
+    run, record = restore(path, overrides, train=True, generator=generator, critic=critic,
+                          world=world)
+    step = run.state.step
+    world.barrier()  # every rank has read the checkpoint before rank 0 touches the folder
+    if world.is_main:
+        folder = RunDir.open(path)
+        run.folder = folder
+        folder.clean_temporary()
+        folder.truncate_after(step)
+        run.history = folder.read_metrics()
+        record["config"] = run.config.to_dict()
+        record.setdefault("resumed", []).append(
+            {"from_step": step, "at": _dt.datetime.now(_dt.timezone.utc).isoformat(
+                timespec="seconds"), "versions": versions(), "world_size": world.size})
+        folder.write_config(record)
+    return fit(run, progress=progress and world.is_main, purge_after=step + 1,
+               last_checkpoint=step)
+
+
+def fit(run: Run, progress: bool = False, purge_after: int | None = None,
+        last_checkpoint: int | None = None) -> Run:
+    """Train ``run`` up to ``run.config.steps``, writing its folder (when it has one).
+
+    SIGINT/SIGTERM stop training between two updates, save a checkpoint and raise
+    ``Interrupted``; a NaN/Inf raises ``Diverged`` without overwriting any checkpoint.
+    """
+    cfg, state, folder, world = run.config, run.state, run.folder, run.world
+    logger = MetricsLogger(folder, tensorboard=cfg.tensorboard, purge_step=purge_after)
+    logger.history = run.history
+    checkpoints = Checkpoints(run, last_checkpoint)
+    evaluator = Evaluator(lambda: eval_context(run), training_metrics(run), logger.write,
+                          background=cfg.eval_background, snapshot=snapshot_writer(run, logger))
+    diag_gen = torch.Generator(device=run.device).manual_seed(cfg.seed + DIAG_STREAM)
+    stop = StopRequest()
+    hooks = Hooks(diagnose=lambda st, real, fake: gradient_norm_stats(st.critic, real, fake,
+                                                                       generator=diag_gen),
+                  evaluate=evaluator if world.is_main else None,
+                  write=logger.write,
+                  checkpoint=checkpoints.save,
+                  should_stop=lambda: world.any_(stop.signum is not None))
+    t0 = time.perf_counter()
+    try:
+        with graceful_signals(stop):
+            train_loop(state, run.method, cfg, hooks, progress=progress)
+            if stop.signum is not None and folder is not None:
+                checkpoints.save()
+    except Diverged as e:
+        raise Diverged(f"{e}; nothing was overwritten; {checkpoints.describe_last()}",
+                       e.step) from None
+    except OSError as e:
+        raise _write_error(run, checkpoints, e) from None
+    finally:
+        try:
+            evaluator.close()
+            logger.close()
+        except OSError as e:  # the disk filled up while the last records were written
+            raise _write_error(run, checkpoints, e) from None
+    if stop.signum is not None:
+        saved = (f"checkpoint saved at step {state.step}; continue with: otgan train --resume "
+                 f"{folder.path}" if folder is not None else "no run folder, nothing saved")
+        raise Interrupted(f"{stop.name} received: stopped after step {state.step}; {saved}",
+                          stop.signum)
+    if folder is not None:
+        try:
+            checkpoints.save()
+            finish(run, evaluator, time.perf_counter() - t0)
+        except OSError as e:
+            raise _write_error(run, checkpoints, e) from None
+    return run
+
+
+def _write_error(run: Run, checkpoints: Checkpoints, e: OSError) -> RunFolderError:
+    where = run.folder.path if run.folder is not None else "the run folder"
+    return RunFolderError(f"cannot write to {where} ({e.strerror or e}) at step "
+                          f"{run.state.step}; {checkpoints.describe_last()}")
