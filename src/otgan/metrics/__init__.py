@@ -20,13 +20,14 @@ Importing a family module registers its metrics; the order below is the order of
 """
 
 from . import ot, critic, lipschitz, modes, images  # noqa: F401  (registration order)
-from .lipschitz import (eval_mode, gradient_norm_stats, input_gradient_norms,
-                        layer_spectral_norms, lipschitz_segments)
+from .lipschitz import (gradient_norm_stats, input_gradient_norms, layer_spectral_norms,
+                        lipschitz_segments)
 from .modes import mode_coverage
 from .ot import (OTNotConverged, energy_distance, sliced_wasserstein, wasserstein,
                  wasserstein1, wasserstein2)
 from .registry import (REGISTRY, DataTraits, EvalContext, Metric, Row, check_names, compute,
-                       exact_counterpart, merge, metric_names, register, report_rows)
+                       eval_mode, exact_counterpart, merge, metric_names, register,
+                       report_rows)
 
 __all__ = ["REGISTRY", "DataTraits", "EvalContext", "Metric", "OTNotConverged", "Row",
            "check_names", "compute", "energy_distance", "eval_mode", "exact_counterpart",

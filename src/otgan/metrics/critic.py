@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from .lipschitz import eval_mode
-from .registry import Row, register
+from .registry import Row, eval_mode, register
 
 
 def critic_gap(s_real: torch.Tensor, s_fake: torch.Tensor) -> dict:

@@ -7,23 +7,12 @@ shifts the training RNG stream.
 
 from __future__ import annotations
 
-import contextlib
 import math
 
 import torch
 from torch import nn
 
-from .registry import Row, for_points, register
-
-
-@contextlib.contextmanager
-def eval_mode(module: nn.Module):
-    was_training = module.training
-    module.eval()
-    try:
-        yield module
-    finally:
-        module.train(was_training)
+from .registry import Row, eval_mode, for_points, register
 
 
 def input_gradient_norms(critic: nn.Module, x: torch.Tensor, chunk: int = 65536) -> torch.Tensor:

@@ -10,6 +10,7 @@ values, so the cost of an evaluation is visible per metric.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -21,6 +22,17 @@ from ..errors import ConfigError
 
 def identity(x):
     return x
+
+
+@contextlib.contextmanager
+def eval_mode(module: torch.nn.Module):
+    """Run ``module`` in eval mode inside the block (no power iteration, no statistics update)."""
+    was_training = module.training
+    module.eval()
+    try:
+        yield module
+    finally:
+        module.train(was_training)
 
 
 @dataclass(frozen=True)

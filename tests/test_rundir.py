@@ -9,7 +9,6 @@ import torch
 
 import otgan
 from otgan.errors import RunFolderError
-from otgan.fileio import atomic_write_bytes
 from otgan.rundir import CHECKPOINT, PREVIOUS, RunDir
 from tests.conftest import quick_config
 
@@ -70,19 +69,6 @@ def test_crafted_pickle_is_refused(tmp_path):
     (folder / CHECKPOINT).write_bytes(pickle.dumps({"format": 1, "x": Evil()}, protocol=2))
     with pytest.raises(RunFolderError, match="refused or unreadable checkpoint"):
         RunDir(folder).load_checkpoint()
-
-
-def test_atomic_write_leaves_old_file_when_writing_fails(tmp_path):
-    target = tmp_path / "f.bin"
-    target.write_bytes(b"old")
-
-    class Boom(bytes):
-        pass
-
-    with pytest.raises(TypeError):
-        atomic_write_bytes(target, object())  # fails while writing
-    assert target.read_bytes() == b"old"
-    assert [p.name for p in tmp_path.iterdir()] == ["f.bin"]
 
 
 def test_previous_checkpoint_is_used_when_the_last_is_missing(run_dir, tmp_path):

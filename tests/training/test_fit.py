@@ -12,6 +12,7 @@ import pytest
 import torch
 
 import otgan
+from otgan.methods import METHODS
 from otgan.errors import ConfigError, RunFolderError
 from otgan.training.loop import Diverged
 from otgan.rundir import RunDir
@@ -45,8 +46,7 @@ def _tensors(d):
             yield from _tensors(d[k])
 
 
-@pytest.mark.parametrize("method", ["gan", "gan-ns", "wgan-clip", "wgan-gp", "wgan-lp", "sngan",
-                                    "sd-wgan"])
+@pytest.mark.parametrize("method", list(METHODS))
 def test_interrupted_and_resumed_equals_uninterrupted(tmp_path, method):
     kw = dict(method=method, steps=24, ema=0.9, log_every=4, eval_every=8, checkpoint_every=8)
     otgan.train(quick_config(**kw), out=tmp_path / "full")
