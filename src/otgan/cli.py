@@ -319,7 +319,7 @@ def presets(method, as_json):
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--data", default="ring", show_default=True, help="Built-in toy set or a point file.")
-@click.option("--method", default="wgan-clip", show_default=True,
+@click.option("--method", default=TrainConfig.method, show_default=True,
               help="Any method that can be batched (see `otgan presets`; not sd-wgan).")
 @click.option("--preset", default="default", show_default=True, help="default or paper.")
 @click.option("--grid", "grids", multiple=True, required=True,

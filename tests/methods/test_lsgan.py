@@ -9,7 +9,7 @@ from tests.methods.helpers import Identity, method
 
 
 def test_discriminator_loss_and_le_cam_estimate_at_known_scores():
-    m = method("lsgan")  # (a, b, c) = (-1, 1, 0)
+    m = method("lsgan", ls_a=-1.0, ls_b=1.0, ls_c=0.0)
     n = 6
     sharp_real, sharp_fake = torch.ones(n, 1), -torch.ones(n, 1)
     loss, stats = m.critic_loss(Identity(), sharp_real, sharp_fake)

@@ -69,11 +69,41 @@ def test_unknown_precision_is_refused():
         quick_config(precision="fp8")
 
 
+def test_semidiscrete_critic_computes_in_fp32_under_bf16(monkeypatch):
+    """What "bf16 does not change the semi-discrete critic" means, on any CPU: under autocast
+    the generator's output is bf16, but every distance matrix of the c-transform, the dual
+    value, the scores and the cell masses are computed from fp32 operands."""
+    from otgan.semidiscrete import SemiDiscreteCritic, ctransform
+
+    seen = []
+    original = ctransform._sq_dists
+
+    def spy(x, y, y_sq):
+        out = original(x, y, y_sq)
+        seen.append((x.dtype, y.dtype, out.dtype))
+        return out
+
+    monkeypatch.setattr(ctransform, "_sq_dists", spy)
+    torch.manual_seed(0)
+    critic = SemiDiscreteCritic(torch.randn(300, 2), cost="euclidean")
+    generator = torch.nn.Linear(2, 2)
+    with autocast("bf16", CPU):
+        fake = generator(torch.randn(64, 2))
+        value, scores, masses = critic.dual(fake), critic(fake), critic.cell_masses(fake)
+    assert fake.dtype == torch.bfloat16  # the network did run in bf16
+    assert len(seen) >= 3 and all(d == (torch.float32,) * 3 for d in seen), seen
+    assert value.dtype == scores.dtype == masses.dtype == torch.float32
+    ref = critic.dual(fake.float())  # the same points in fp32 outside autocast: same value
+    assert torch.equal(value, ref)
+
+
 @pytest.mark.parametrize("method", ["wgan-gp", "sd-wgan"])
 def test_bf16_run_lowers_w1_as_fp32_does(method):
-    # as tests/training/test_loop.py's short runs, once in fp32 and once under bf16 autocast
+    # as tests/training/test_loop.py's short runs, once in fp32 and once under bf16 autocast:
+    # both must learn.  How close the two end is not asserted on one seed of an unconverged
+    # run: its spread between seeds is larger than the fp32/bf16 difference, and bf16 rounds
+    # differently on CPUs with native bf16 (AMX) than on others.
     steps, n_train = (100, 1000) if method == "sd-wgan" else (300, 4000)
-    out = {}
     for precision in ("fp32", "bf16"):
         cfg = quick_config(method=method, steps=steps, batch_size=256, n_train=n_train,
                            precision=precision)
@@ -81,6 +111,5 @@ def test_bf16_run_lowers_w1_as_fp32_does(method):
         ctx = run.eval_context(1000)
         before = wasserstein1(ctx.fake, ctx.real)
         train_loop(run.state, run.method, cfg, progress=False)
-        out[precision] = wasserstein1(run.eval_context(1000).fake, ctx.real)
-    assert out["bf16"] < 0.9 * before, (before, out)
-    assert abs(out["bf16"] - out["fp32"]) < 0.1 * out["fp32"], out  # measured: within 1%
+        after = wasserstein1(run.eval_context(1000).fake, ctx.real)
+        assert after < 0.9 * before, (precision, before, after)

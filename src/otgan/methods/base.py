@@ -81,7 +81,8 @@ class Method:
     def scores(self, critic, x: torch.Tensor) -> torch.Tensor:
         """Critic scores of a batch: shape (n,), or (K, n) when batched; fp32 under autocast."""
         out = upcast(critic(x))
-        return out.reshape(out.shape[:self.dim + 1])
+        return out.squeeze(-1) if out.dim() == self.dim + 2 else out.reshape(
+            out.shape[:self.dim + 1])
 
     def split_scores(self, critic, real: torch.Tensor, fake: torch.Tensor):
         """Scores of real and fake points from one forward pass over both.

@@ -23,12 +23,17 @@ def clip_(params, c) -> None:
     """Clamp every tensor of ``params`` to [-c, c] in place.  ``c`` is a number, or one value per
     member (K,) for stacked (K, ...) tensors: two broadcast passes then (``torch.clamp`` with
     tensor bounds was 7x slower)."""
-    for p in params:
-        if isinstance(c, torch.Tensor):
-            col = c.to(p).reshape((-1,) + (1,) * (p.dim() - 1))
-            torch.maximum(p, -col, out=p)
-            torch.minimum(p, col, out=p)
-        else:
+    if isinstance(c, torch.Tensor):
+        bounds = {}
+        for p in params:
+            if p.dim() not in bounds:
+                col = c.to(p).reshape((-1,) + (1,) * (p.dim() - 1))
+                bounds[p.dim()] = (-col, col)
+            low, high = bounds[p.dim()]
+            torch.maximum(p, low, out=p)
+            torch.minimum(p, high, out=p)
+    else:
+        for p in params:
             p.clamp_(-c, c)
 
 

@@ -61,8 +61,9 @@ class SemiDiscreteCritic(nn.Module):
     def assign(self, x: torch.Tensor, averaged: bool = True) -> torch.Tensor:
         """Index of the Laguerre cell containing each x (hard assignment)."""
         psi = self.psi_avg if averaged else self.psi
-        return assign(x.reshape(x.shape[0], -1), self.y, psi, cost=self.cost, y_sq=self.y_sq,
-                      chunk=self.chunk)[1]
+        x = x.reshape(x.shape[0], -1).to(self.y.dtype)
+        with torch.autocast(x.device.type, enabled=False):  # never in bf16: runtime.precision
+            return assign(x, self.y, psi, cost=self.cost, y_sq=self.y_sq, chunk=self.chunk)[1]
 
     @torch.no_grad()
     def cell_masses(self, x: torch.Tensor, averaged: bool = True) -> torch.Tensor:
