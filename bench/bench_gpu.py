@@ -72,7 +72,7 @@ def quality(args, dataset) -> None:
         _sync(args.device)
         secs = time.perf_counter() - t0
         m = run.evaluate(["fid", "kid", "pr", "classes", "critic"], n=args.eval_n)
-        print(f"| {precision} | {secs:.1f} | {m['critic_estimate']:.3f} | {m['fid']:.2f} | "
+        print(f"| {precision} | {secs:.1f} | {m['w_estimate']:.3f} | {m['fid']:.2f} | "
               f"{m['kid']:.4f} | {m['precision']:.3f} | {m['recall']:.3f} | "
               f"{m['classes_covered']} | {m['confidence']:.2f} |", flush=True)
 

@@ -35,7 +35,7 @@ def test_folder_contents(run_dir):
     assert [r["step"] for r in train] == [10, 20, 30]
     assert [r["step"] for r in evals] == [15, 30]
     assert all("time" in r and "loss_d" in r and "gnorm_interp" in r for r in train)
-    assert all("w1" in r and "w2" in r and "critic_estimate" in r for r in evals)
+    assert all("w1" in r and "w2" in r and "w_estimate" in r for r in evals)
     assert (run_dir / "samples.png").read_bytes()[:4] == b"\x89PNG"
 
 

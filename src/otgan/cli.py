@@ -92,18 +92,23 @@ def train(config_file, out, overwrite, resume_dir, progress, **values):
 
 def _report_done(run) -> None:
     cfg, folder, dataset = run.config, run.folder, run.dataset
-    last = next((r for r in reversed(run.history) if not r.get("eval")), {})
     parts = [f"{cfg.steps} steps in {run.state.train_time:.1f} s"]
     final = next((r for r in reversed(run.history) if r.get("eval")), {})
     n_eval = min(cfg.eval_n, dataset.test.shape[0])
     if "w1" in final:
         parts.append(f"exact W1 to held-out data = {final['w1']:.4f} ({n_eval} vs {n_eval} "
                      f"points)")
-    if "estimate" in last:
-        parts.append(f"critic estimate {run.method.estimates} = {last['estimate']:.4f}")
+    for key, name in (("w_estimate", "critic estimate of W1"),
+                      ("w2sq_estimate", "critic estimate of W2^2"),
+                      ("js_estimate", "discriminator JS estimate"),
+                      ("lc_estimate", "discriminator Le Cam estimate")):
+        if final.get(key) is not None:
+            parts.append(f"{name} = {final[key]:.4f} (held-out)")
+            break
     click.echo("done: " + "; ".join(parts))
-    click.echo(f"results in {folder.path}/ : config.json, metrics.jsonl, summary.json, "
-               f"checkpoint.pt, samples.png, tensorboard/")
+    written = sorted(p.name + ("/" if p.is_dir() else "") for p in folder.path.iterdir()
+                     if not p.name.startswith("."))
+    click.echo(f"results in {folder.path}/ : {', '.join(written)}")
     click.echo(f"report: {folder.file('report.html')}")
 
 

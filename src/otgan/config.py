@@ -177,6 +177,9 @@ class TrainConfig:
                          "int", _nonneg, group="run")
     eval_n: int = _f(2000, "generated and held-out points used by each evaluation", "int",
                      _at_least(2), group="run")
+    eval_critic_steps: int = _f(100, "critic updates of a copy of the critic against the frozen "
+                                "generator before each evaluation reads its estimate of W (0: "
+                                "read the training critic)", "int", _nonneg, group="run")
     checkpoint_every: int = _f(1000, "generator updates between checkpoints (0: only at the end)",
                                "int", _nonneg, group="run")
     metrics: str = _f("auto", "metrics evaluated during training, comma-separated, or auto "
@@ -408,6 +411,7 @@ def from_dict(d: Mapping[str, Any]) -> TrainConfig:
 
 #: fields that may change when a run is continued; any other change is refused
 RESUMABLE = frozenset({"steps", "device", "threads", "log_every", "eval_every", "eval_n",
+                       "eval_critic_steps",
                        "checkpoint_every", "metrics", "eval_background", "tensorboard"})
 
 

@@ -26,7 +26,7 @@ def test_critic_loss_gradient_points_to_real_minus_fake(name):
     (g,) = torch.autograd.grad(loss, critic.w)
     expected = fake.mean(0) - real.mean(0)
     assert torch.allclose(g, expected, atol=1e-12)
-    assert float(stats["estimate"]) == pytest.approx(0.0, abs=1e-12)
+    assert float(stats["critic_gap"]) == pytest.approx(0.0, abs=1e-12)
 
 
 @pytest.mark.parametrize("name", WASSERSTEIN)
@@ -34,12 +34,12 @@ def test_critic_step_increases_the_estimate(name):
     real, fake = clouds()
     m = method(name, **_no_penalty(name))
     critic = Linear([0.1, 0.0])
-    before = float(m.critic_loss(critic, real, fake)[1]["estimate"])
+    before = float(m.critic_loss(critic, real, fake)[1]["critic_gap"])
     loss, _ = m.critic_loss(critic, real, fake)
     loss.backward()
     with torch.no_grad():
         critic.w -= 0.1 * critic.w.grad
-    after = float(m.critic_loss(critic, real, fake)[1]["estimate"])
+    after = float(m.critic_loss(critic, real, fake)[1]["critic_gap"])
     assert after > before
 
 

@@ -14,7 +14,7 @@ def test_gan_losses_closed_form_at_zero_logits():
     real, fake = clouds()
     loss, stats = m.critic_loss(critic, real, fake)
     assert float(loss.detach()) == pytest.approx(math.log(4.0), abs=1e-12)  # -V = log 4 at D = 1/2
-    assert float(stats["estimate"]) == pytest.approx(0.0, abs=1e-12)  # JS estimate (V+log4)/2
+    assert float(stats["js_estimate"]) == pytest.approx(0.0, abs=1e-12)  # JS estimate (V+log4)/2
 
 
 def test_gan_discriminator_step_separates_real_from_fake():
@@ -48,5 +48,5 @@ def test_gan_generator_gradients_and_saturation(name, saturating):
 def test_js_estimate_of_sharp_and_undecided_discriminators():
     m = method("gan")
     x = torch.zeros(10, dtype=torch.float64)
-    assert m.estimate(x, x)["js_estimate"] == pytest.approx(0.0, abs=1e-12)
-    assert m.estimate(x + 50, x - 50)["js_estimate"] == pytest.approx(math.log(2), abs=1e-12)
+    assert m.estimate(None, x, x)["js_estimate"] == pytest.approx(0.0, abs=1e-12)
+    assert m.estimate(None, x + 50, x - 50)["js_estimate"] == pytest.approx(math.log(2), abs=1e-12)

@@ -32,9 +32,9 @@ def test_compute_times_each_metric_and_derives_the_ratio_once():
         critic.weight.copy_(torch.tensor([[0.6, -0.8]]))
     ctx = EvalContext(fake=fake, real=real, critic=critic)
     first = compute(["critic"], ctx)
-    assert "critic_ratio" not in first  # W1 unknown yet
+    assert "w_ratio" not in first  # W1 unknown yet
     second = compute(["w1"], ctx)  # as the background thread does
-    assert second["critic_ratio"] == pytest.approx(1.0, abs=1e-5)
+    assert second["w_ratio"] == pytest.approx(1.0, abs=1e-5)
     record = merge(merge({}, first), second)
     assert set(record["metric_seconds"]) == {"critic", "w1"}
     assert all(v >= 0 for v in record["metric_seconds"].values())

@@ -18,7 +18,8 @@ def test_background_and_synchronous_evaluation_agree(tmp_path):
     ea, eb = evals(a), evals(b)
     assert [r["step"] for r in ea] == [10, 20]
     for ra, rb in zip(ea, eb):
-        for key in ("w1", "w2", "critic_estimate", "critic_ratio", "lip_max", "modes_covered"):
+        for key in ("w1", "w2", "critic_gap", "w_estimate", "w_ratio", "lip_max",
+                    "modes_covered"):
             assert ra[key] == pytest.approx(rb[key], rel=1e-9), key
 
 
@@ -27,7 +28,8 @@ def test_eval_records_and_summary(tmp_path):
 
     run = otgan.train(quick_config(eval_every=10), out=tmp_path / "r")
     rec = evals(run)[-1]
-    assert rec["critic_ratio"] == pytest.approx(rec["critic_estimate"] / rec["w1"])
+    assert rec["w_ratio"] == pytest.approx(rec["w_estimate"] / rec["w1"])
+    assert rec["w_estimate"] == pytest.approx(rec["w_critic_gap"] / rec["w_critic_slope"])
     assert "modes_covered" not in rec  # the ring has no modes
     summary = json.loads((tmp_path / "r" / "summary.json").read_text())
     assert summary["w1"] == rec["w1"] and summary["steps"] == 20

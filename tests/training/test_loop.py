@@ -62,11 +62,11 @@ def test_critic_boost_schedule_of_the_wgan_reference_code():
 def test_records_hold_losses_estimate_and_gradient_norms():
     run = otgan.train(quick_config(method="wgan-gp", eval_every=10))
     rec = [r for r in run.history if not r.get("eval")][-1]
-    for key in ["step", "time", "loss_d", "loss_g", "estimate", "d_real", "d_fake", "penalty",
+    for key in ["step", "time", "loss_d", "loss_g", "critic_gap", "d_real", "d_fake", "penalty",
                 "gnorm_real", "gnorm_fake", "gnorm_interp", "gnorm_frac_above_1"]:
         assert key in rec, key
     assert "w1" in [r for r in run.history if r.get("eval")][-1]
-    assert rec["estimate"] == pytest.approx(rec["d_real"] - rec["d_fake"], abs=1e-5)
+    assert rec["critic_gap"] == pytest.approx(rec["d_real"] - rec["d_fake"], abs=1e-5)
     assert 0 <= rec["gnorm_frac_above_1"] <= 1
 
 

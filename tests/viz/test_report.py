@@ -45,7 +45,7 @@ def test_eval_command_writes_eval_json(two_runs, capsys):
     assert "w1" in out and "w1_floor" in out
     data = json.loads((two_runs / "gp" / "eval.json").read_text())
     assert data["eval_n"] == 300
-    for key in ("w1", "w2", "sliced_w2", "energy", "critic_estimate", "lip_mean", "w1_floor"):
+    for key in ("w1", "w2", "sliced_w2", "energy", "critic_gap", "w_estimate", "lip_mean", "w1_floor"):
         assert np.isfinite(data[key]), key
 
 

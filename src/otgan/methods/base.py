@@ -39,7 +39,9 @@ class Method:
     presets: ClassVar[dict[str, dict]] = {}
     #: what the critic's number estimates: "W" (W1), "W2^2", "JS" (Jensen-Shannon), ...
     estimates: str = "W"
-    #: report rows (key, label, format) of the keys ``estimate`` returns beyond critic_estimate
+    #: the key of the training statistics the progress bar shows (each method logs its own)
+    progress_key: str = "critic_gap"
+    #: report rows (key, label, format) of the keys ``estimate`` returns beyond the critic gap
     estimate_rows: ClassVar[tuple[tuple[str, str, str], ...]] = ()
     #: whether sweeps may train it as a batched ensemble of MLPs
     batchable: ClassVar[bool] = True
@@ -108,9 +110,14 @@ class Method:
         """(loss to minimize, dict of detached statistics)."""
         raise NotImplementedError
 
-    def estimate(self, s_real: torch.Tensor, s_fake: torch.Tensor) -> dict:
-        """The critic's estimate from its scores on held-out real and on generated points."""
-        return {"critic_estimate": float(s_real.mean() - s_fake.mean())}
+    def estimate(self, critic, s_real: torch.Tensor, s_fake: torch.Tensor) -> dict:
+        """What the critic's scores on held-out real and generated points estimate.
+
+        A Wasserstein critic returns its raw gap E D(real) - E D(fake), which is W1 only for a
+        critic of slope 1; the metrics divide it by the critic's measured slope to show an
+        estimate of W1 (``w_estimate``).  A method whose number is already an estimate returns
+        it under its own name."""
+        return {"critic_gap": float(s_real.mean() - s_fake.mean())}
 
     def after_critic_step(self, critic) -> None:
         """Runs after every critic optimizer step (weight clipping lives here)."""
@@ -125,12 +132,12 @@ class Method:
 
 
 def wasserstein_critic_loss(d_real: torch.Tensor, d_fake: torch.Tensor, extra=None):
-    """E[D(fake)] - E[D(real)] (+ ``extra``) over the last (sample) axis, with the estimate of W
-    for logging."""
+    """E[D(fake)] - E[D(real)] (+ ``extra``) over the last (sample) axis, with the critic gap
+    E[D(real)] - E[D(fake)] on the batch for logging."""
     m_real, m_fake = d_real.mean(-1), d_fake.mean(-1)
-    estimate = m_real - m_fake
-    loss = -estimate if extra is None else extra - estimate
-    stats = {"d_real": m_real.detach(), "d_fake": m_fake.detach(), "estimate": estimate.detach()}
+    gap = m_real - m_fake
+    loss = -gap if extra is None else extra - gap
+    stats = {"d_real": m_real.detach(), "d_fake": m_fake.detach(), "critic_gap": gap.detach()}
     return loss, stats
 
 

@@ -39,6 +39,7 @@ class GAN(Method):
     name = "gan"
     summary = "vanilla GAN, binary cross-entropy, saturating minimax generator loss"
     estimates = "JS"
+    progress_key = "js_estimate"
     estimate_rows = (("js_estimate", "discriminator JS estimate (log 2 = 0.693)", "{:.4f}"),)
     presets = {"default": _GAN_DEFAULT, "paper": _GAN_PAPER}
     saturating = True
@@ -47,7 +48,7 @@ class GAN(Method):
         l_real, l_fake = self.split_scores(critic, real, fake)
         loss = discriminator_loss(l_real, l_fake)
         stats = {"d_real": l_real.mean(-1).detach(), "d_fake": l_fake.mean(-1).detach(),
-                 "estimate": (LOG4 - loss.detach()) / 2}
+                 "js_estimate": (LOG4 - loss.detach()) / 2}
         return loss, stats
 
     def generator_loss(self, critic, fake):
@@ -56,7 +57,7 @@ class GAN(Method):
             return -F.softplus(logits).mean(-1), {}
         return F.softplus(-logits).mean(-1), {}
 
-    def estimate(self, s_real, s_fake):
+    def estimate(self, critic, s_real, s_fake):
         return {"js_estimate": float((LOG4 - discriminator_loss(s_real, s_fake)) / 2)}
 
 

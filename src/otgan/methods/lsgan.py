@@ -38,6 +38,7 @@ class LeastSquaresGAN(Method):
     summary = "least-squares GAN, discriminator regresses real to b and fake to a, G fake to c"
     params = ("ls_a", "ls_b", "ls_c")
     estimates = "LC"
+    progress_key = "lc_estimate"
     estimate_rows = (("lc_estimate", "discriminator Le Cam divergence estimate (disjoint = 1)",
                       "{:.4f}"),)
     presets = {"default": _DEFAULT, "paper": _PAPER}
@@ -56,12 +57,12 @@ class LeastSquaresGAN(Method):
         d_real, d_fake = self.split_scores(critic, real, fake)
         loss = least_squares_loss(d_real, d_fake, self.cfg.ls_a, self.cfg.ls_b)
         stats = {"d_real": d_real.mean(-1).detach(), "d_fake": d_fake.mean(-1).detach(),
-                 "estimate": self._le_cam(loss.detach())}
+                 "lc_estimate": self._le_cam(loss.detach())}
         return loss, stats
 
     def generator_loss(self, critic, fake):
         return 0.5 * ((self.scores(critic, fake) - self.cfg.ls_c) ** 2).mean(-1), {}
 
-    def estimate(self, s_real, s_fake):
+    def estimate(self, critic, s_real, s_fake):
         loss = least_squares_loss(s_real, s_fake, self.cfg.ls_a, self.cfg.ls_b)
         return {"lc_estimate": float(self._le_cam(loss))}

@@ -48,6 +48,8 @@ class SemiDiscrete(Method):
     def __init__(self, cfg, world=SINGLE, batched=False):
         super().__init__(cfg, world, batched)
         self.estimates = "W" if cfg.sd_cost == "euclidean" else "W2^2"
+        #: the semi-dual value at the averaged dual vector estimates W1 or W2^2 itself
+        self.progress_key = "w_estimate" if cfg.sd_cost == "euclidean" else "w2sq_estimate"
         self.opt: AveragedSGD | None = None
         self._restart = False
 
@@ -76,7 +78,14 @@ class SemiDiscrete(Method):
         d_fake = critic(fake, averaged=True).mean()  # = -E[psi_avg^c(fake)]
         estimate = (critic.nu * critic.psi_avg).sum() - d_fake
         self._restart = self.cfg.sd_average == "step" and self.opt is not None
-        return -d_fake, {"estimate": estimate.detach(), "d_fake": d_fake.detach()}
+        return -d_fake, {self.progress_key: estimate.detach(), "d_fake": d_fake.detach()}
+
+    def estimate(self, critic, s_real, s_fake):
+        """The semi-dual H(psi) = sum_j nu_j psi_j + E[psi^c(fake)] on held-out generated points
+        (the scores are D = -psi^c): a lower bound of the OT cost for any psi, the cost at the
+        optimum."""
+        value = float((critic.nu * critic.psi.detach()).sum()) - float(s_fake.mean())
+        return {"critic_gap": float(s_real.mean() - s_fake.mean()), self.progress_key: value}
 
 
 @torch.no_grad()

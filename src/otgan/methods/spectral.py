@@ -78,4 +78,4 @@ class SpectralNorm(Wasserstein):
         d_real, d_fake = self.split_scores(critic, real, fake)
         loss = F.relu(1 - d_real).mean(-1) + F.relu(1 + d_fake).mean(-1)
         m_real, m_fake = d_real.mean(-1).detach(), d_fake.mean(-1).detach()
-        return loss, {"d_real": m_real, "d_fake": m_fake, "estimate": m_real - m_fake}
+        return loss, {"d_real": m_real, "d_fake": m_fake, "critic_gap": m_real - m_fake}

@@ -26,11 +26,11 @@ from .modes import mode_coverage
 from .ot import (OTNotConverged, energy_distance, sliced_wasserstein, wasserstein,
                  wasserstein1, wasserstein2)
 from .registry import (REGISTRY, DataTraits, EvalContext, Metric, Row, check_names, compute,
-                       eval_mode, exact_counterpart, merge, metric_names, register,
+                       eval_mode, merge, metric_names, register,
                        report_rows)
 
 __all__ = ["REGISTRY", "DataTraits", "EvalContext", "Metric", "OTNotConverged", "Row",
-           "check_names", "compute", "energy_distance", "eval_mode", "exact_counterpart",
+           "check_names", "compute", "energy_distance", "eval_mode",
            "gradient_norm_stats", "input_gradient_norms", "layer_spectral_norms",
            "lipschitz_segments", "merge", "metric_names", "mode_coverage", "register",
            "report_rows", "sliced_wasserstein", "wasserstein", "wasserstein1", "wasserstein2"]

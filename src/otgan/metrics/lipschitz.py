@@ -12,18 +12,8 @@ import math
 import torch
 from torch import nn
 
-from .registry import Row, eval_mode, for_points, register
-
-
-def input_gradient_norms(critic: nn.Module, x: torch.Tensor, chunk: int = 65536) -> torch.Tensor:
-    """||grad_x D(x)|| for every row of ``x`` (critic in its current mode, no graph kept)."""
-    out = []
-    for i in range(0, x.shape[0], chunk):
-        xi = x[i:i + chunk].detach().requires_grad_(True)
-        with torch.enable_grad():
-            (g,) = torch.autograd.grad(critic(xi).sum(), xi)
-        out.append(torch.linalg.vector_norm(g.flatten(1), dim=1))
-    return torch.cat(out)
+from .gradients import input_gradient_norms
+from .registry import Row, eval_mode, for_points, identity, register
 
 
 def _alpha(n: int, like: torch.Tensor, generator=None) -> torch.Tensor:
@@ -95,6 +85,17 @@ def layer_spectral_norms(critic: nn.Module) -> dict[str, float]:
     return out
 
 
+class _Composed(nn.Module):
+    """x -> critic(encode(x)): the critic seen from data coordinates."""
+
+    def __init__(self, critic: nn.Module, encode):
+        super().__init__()
+        self.critic, self.encode = critic, encode
+
+    def forward(self, x):
+        return self.critic(self.encode(x))
+
+
 @register("lipschitz", default=for_points,
           rows=(Row("lip_mean", "Lipschitz: mean ||grad D|| on segments", "{:.3f}"),
                 Row("lip_max", "Lipschitz: max ||grad D|| on segments", "{:.3f}"),
@@ -102,12 +103,16 @@ def layer_spectral_norms(critic: nn.Module) -> dict[str, float]:
                     "{:.3f}"),
                 Row("sigma_product", "product of layer spectral norms", "{:.3g}")))
 def _lipschitz(ctx) -> dict:
+    """Slopes of the critic as a function of data coordinates (through ``encode``), so that
+    the gap divided by them is in the units of the exact W1."""
     D = ctx.critic
     dev = next(D.parameters()).device
-    real, fake = ctx.encode(ctx.real.to(dev)), ctx.encode(ctx.fake.to(dev))
+    real, fake = ctx.real.to(dev), ctx.fake.to(dev)
     n = min(real.shape[0], fake.shape[0])
-    out = lipschitz_segments(D, real[:n], fake[:n], generator=ctx.generator)
-    out.update(gradient_norm_stats(D, real[:n], fake[:n], generator=ctx.generator))
+    f = D if ctx.encode is identity else _Composed(D, ctx.encode)
+    with eval_mode(D):
+        out = lipschitz_segments(f, real[:n], fake[:n], generator=ctx.generator)
+        out.update(gradient_norm_stats(f, real[:n], fake[:n], generator=ctx.generator))
     sig = layer_spectral_norms(D)
     if sig:
         out["sigma_max"] = max(sig.values())

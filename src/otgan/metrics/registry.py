@@ -112,12 +112,15 @@ class EvalContext:
     fake: torch.Tensor
     real: torch.Tensor
     critic: torch.nn.Module | None = None
+    #: () -> the critic that estimates W (the training critic refined against the frozen
+    #: generator), built when a metric first asks; None: ``critic``
+    w_critic: Callable[[], torch.nn.Module | None] | None = None
     #: maps data coordinates to the critic's input coordinates
     encode: Callable[[torch.Tensor], torch.Tensor] = identity
     #: what the critic's number estimates ("W", "W2^2", "JS", ...: a Method's ``estimates``)
     estimates: str = "W"
     #: (scores of real, scores of fake) -> the critic's estimate as {key: value} (a Method's
-    #: ``estimate``); None: the critic gap E D(real) - E D(fake) as ``critic_estimate``
+    #: ``estimate``); None: the critic gap E D(real) - E D(fake) as ``critic_gap``
     estimate: Callable[[torch.Tensor, torch.Tensor], dict] | None = None
     #: mixture modes (K, d) and their sigma, when the data has them
     modes: torch.Tensor | None = None
@@ -165,23 +168,24 @@ def compute(names, ctx: EvalContext) -> dict:
     return out
 
 
-def exact_counterpart(values: dict, estimates: str) -> float | None:
-    """The exact quantity a critic's number estimates: W1, or W2^2 for the quadratic cost."""
-    if estimates == "W" and values.get("w1"):
-        return values["w1"]
-    if estimates == "W2^2" and values.get("w2"):
-        return values["w2"] ** 2
-    return None
+def w_estimate(critic_gap: float, slope: float) -> float:
+    """Kantorovich-Rubinstein duality for a critic whose slope is not 1: an optimal W1 critic
+    has slope 1 on the supports of both laws, so a critic close to K times one has gap K * W1
+    and slope K there; gap / slope estimates W1, whatever K (weight clipping's, or the one a
+    small gradient penalty lets grow)."""
+    return critic_gap / slope
 
 
 def derive(ctx: EvalContext) -> dict:
-    """Values computed from other metrics' values, once both are known: the critic estimate's
-    ratio to its exact counterpart (when the critic reads data coordinates)."""
-    values = ctx.cache
-    if "critic_ratio" in values or "critic_estimate" not in values or ctx.encode is not identity:
-        return {}
-    ref = exact_counterpart(values, ctx.estimates)
-    return {"critic_ratio": values["critic_estimate"] / ref} if ref else {}
+    """Values computed from other metrics' values, each once, when its inputs are known: every
+    estimate's ratio to the exact value it estimates."""
+    v, out = ctx.cache, {}
+    est = v
+    if "w_estimate" in est and v.get("w1") and "w_ratio" not in v:
+        out["w_ratio"] = est["w_estimate"] / v["w1"]
+    if "w2sq_estimate" in est and v.get("w2") and "w2sq_ratio" not in v:
+        out["w2sq_ratio"] = est["w2sq_estimate"] / v["w2"] ** 2
+    return out
 
 
 def merge(record: dict, part: dict) -> dict:

@@ -11,10 +11,13 @@ handed to ``write`` when complete, in step order.
 
 from __future__ import annotations
 
+import copy
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import torch
+
+from ..config import critic_optimizer_kind
 
 from ..errors import ConfigError
 from ..metrics import (REGISTRY, DataTraits, EvalContext, check_names, compute, merge,
@@ -22,6 +25,8 @@ from ..metrics import (REGISTRY, DataTraits, EvalContext, check_names, compute, 
 from ..metrics import wasserstein1
 from ..metrics.images import load_classifier
 from ..metrics.registry import identity
+from .optim import make_optimizer
+from .sampler import BatchSampler
 
 # An offset that gives the diagnostics (segments, interpolates) a random stream of their own.
 DIAG_STREAM = 2_000_003
@@ -47,6 +52,46 @@ def classifier(run):
     return run._classifier
 
 
+def estimating_critic(run, steps: int, seed: int):
+    """The training critic refined ``steps`` more updates against the frozen generator.
+
+    Training updates the critic ``n_critic`` times per generator update, so it always lags
+    the generator it is asked about; an estimate of W between the data and the generator as it
+    is now needs a critic trained for this generator.  This one is a copy (with a copy of its
+    optimizer's state), trained on batches of training data and of the sampling generator
+    (the EMA where there is one) drawn from streams of its own: training is not touched.
+    None when there is nothing to refine (``steps`` 0, a run not training, a critic that is a
+    dual vector over the data, whose semi-dual value is its estimate)."""
+    if steps <= 0 or run.state is None or run.method.critic_from_data:
+        return None
+    cfg, method, G = run.config, run.method, run.sampling_generator
+    critic = copy.deepcopy(run.critic)
+    opt = make_optimizer(critic.parameters(), cfg, cfg.lr_d, critic_optimizer_kind(cfg))
+    opt.load_state_dict(copy.deepcopy(run.state.opt_d.state_dict()))
+    gen = torch.Generator(device=run.device).manual_seed(seed)
+    real = BatchSampler(run.state.sampler.data, cfg.batch_size, generator=gen)
+    g_mode, c_mode = G.training, critic.training
+    G.eval()
+    critic.train()
+    try:
+        with torch.random.fork_rng(devices=[]):  # the penalty's draws: not training's stream
+            torch.manual_seed(seed)
+            for _ in range(steps):
+                with torch.no_grad():
+                    z = torch.randn(cfg.batch_size, run.latent_dim, generator=gen,
+                                    device=run.device)
+                    fake = G(z)
+                loss, _ = method.critic_loss(critic, real.next(), fake)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                method.after_critic_step(critic)
+    finally:
+        G.train(g_mode)
+        critic.train(c_mode)
+    return critic
+
+
 def eval_context(run, n: int | None = None, seed: int | None = None) -> EvalContext:
     """Generated and held-out points for metrics: the run's fixed latent codes unless ``seed``."""
     ds = run.dataset
@@ -58,7 +103,10 @@ def eval_context(run, n: int | None = None, seed: int | None = None) -> EvalCont
     encode = run.normalizer.encode if run.normalizer.active else identity
     return EvalContext(
         fake=fake, real=real[:n], critic=run.critic, encode=encode,
-        estimates=run.method.estimates, estimate=run.method.estimate, modes=ds.modes,
+        w_critic=lambda: estimating_critic(run, run.config.eval_critic_steps, seed + 2),
+        estimates=run.method.estimates,
+        estimate=lambda s_real, s_fake: run.method.estimate(run.critic, s_real, s_fake),
+        modes=ds.modes,
         mode_sigma=ds.mode_sigma, sample=lambda k: run.generate(run.latents(k, seed + 1)).cpu(),
         generator=torch.Generator(device=run.device).manual_seed(seed),
         classifier=(lambda: classifier(run)) if image else None)

@@ -94,7 +94,8 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
     D.train()
     bar = tqdm(total=cfg.steps, initial=state.step, disable=not progress, dynamic_ncols=True,
                desc=cfg.method, leave=False)
-    label = method.estimates
+    key = method.progress_key
+    label = {"critic_gap": "gap"}.get(key, key.replace("_estimate", ""))
     postfix: dict[str, str] = {}
     try:
         while state.step < cfg.steps:
@@ -146,13 +147,15 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
                     record.update(hooks.diagnose(state, real, fake))
                 if hooks.write is not None:
                     hooks.write(record)
-                postfix[label] = f"{record['estimate']:.3f}"
+                if key in record:
+                    postfix[label] = f"{record[key]:.3f}"
                 bar.set_postfix(postfix, refresh=False)
             if hooks.evaluate is not None and _is_due(step, cfg.eval_every, last):
                 shown = hooks.evaluate(state)
-                if "w1" in shown:
-                    postfix["W1"] = f"{shown['w1']:.3f}"
-                    bar.set_postfix(postfix, refresh=False)
+                for k, name in (("w_estimate", "W~"), ("w1", "W1")):
+                    if k in shown:
+                        postfix[name] = f"{shown[k]:.3f}"
+                bar.set_postfix(postfix, refresh=False)
             if hooks.checkpoint is not None and cfg.checkpoint_every > 0 \
                     and step % cfg.checkpoint_every == 0 and step != cfg.steps:
                 check_finite_state(state)  # never let a diverged state replace a good one

@@ -121,6 +121,17 @@ def _series(records, key):
     return ([p[0] for p in pts], [p[1] for p in pts]) if pts else ([], [])
 
 
+#: what a method logs on training batches, under what name (the first present is drawn)
+TRAINING_SERIES = {"critic_gap": "critic gap (training batches)",
+                   "w_estimate": "semi-dual value (training batches)",
+                   "w2sq_estimate": "semi-dual value, W2^2 (training batches)",
+                   "js_estimate": "discriminator JS estimate (training batches)",
+                   "lc_estimate": "discriminator Le Cam estimate (training batches)"}
+#: what an evaluation reads on held-out points
+HELD_OUT_SERIES = {"w_estimate": "critic estimate of W1 (held-out)",
+                   "w2sq_estimate": "critic estimate of W2^2 (held-out)",
+                   "js_estimate": "JS estimate (held-out)",
+                   "lc_estimate": "Le Cam estimate (held-out)"}
 #: divergences that saturate on disjoint supports: their value there, as written on the plot
 CEILINGS = {"JS": (math.log(2), "log 2"), "LC": (1.0, "1")}
 
@@ -134,13 +145,21 @@ def plot_curves(history: list[dict], path=None, estimates: str = "W", floor: flo
         fig, axes = style.figure(3, size=3.6)
     ax_w, ax_l, ax_g = axes
     tag = f"{label}: " if label else ""
-    s, v = _series(train, "estimate")
-    name = f"critic estimate of {estimates}" if estimates.startswith("W") else \
-        f"discriminator {estimates} estimate"
-    line = ax_w.plot(s, v, lw=1, label=tag + name)[0]
+    line = None
+    for key, name in TRAINING_SERIES.items():
+        s, v = _series(train, key)
+        if s:
+            line = ax_w.plot(s, v, lw=1, alpha=0.7, label=tag + name)[0]
+            break
+    for key, name in HELD_OUT_SERIES.items():
+        s, v = _series(evals, key)
+        if s:
+            ax_w.plot(s, v, "d-", ms=3, lw=1, label=tag + name,
+                      color=line.get_color() if line is not None and label else None)
     s, v = _series(evals, "w1")
     if s:
-        ax_w.plot(s, v, "o-", ms=3, lw=1.2, color=line.get_color() if label else style.FAKE,
+        ax_w.plot(s, v, "o-", ms=3, lw=1.2,
+                  color=line.get_color() if label and line is not None else style.FAKE,
                   label=tag + "exact W1 (held-out)")
     s, v = _series(evals, "w2")
     if s and not label:
