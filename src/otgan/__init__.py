@@ -5,7 +5,7 @@ measure the result against the exact Wasserstein distance.
 """
 
 from ._version import __version__
-from .api import Run, load_run, make_config, resume, train
+from .api import Run, fit_critic, load_run, make_config, resume, train
 from .config import TrainConfig
 from .data import Dataset, from_tensors, load_dataset
 from .errors import OtganError
@@ -13,5 +13,6 @@ from .metrics import (energy_distance, sliced_wasserstein, wasserstein, wasserst
                       wasserstein2)
 
 __all__ = ["Dataset", "OtganError", "Run", "TrainConfig", "__version__", "energy_distance",
+           "fit_critic",
            "from_tensors", "load_dataset", "load_run", "make_config", "resume",
            "sliced_wasserstein", "train", "wasserstein", "wasserstein1", "wasserstein2"]

@@ -21,12 +21,13 @@ from typing import Any, Mapping
 from torch import nn
 
 from .config import TrainConfig, from_dict, resolve
+from .errors import RunFolderError
 from .rundir import RunDir
 from .training import fit as _fit
 from .training.build import restore
 from .training.run import Run
 
-__all__ = ["Run", "load_run", "make_config", "read_run_config", "resume", "train"]
+__all__ = ["Run", "fit_critic", "load_run", "make_config", "read_run_config", "resume", "train"]
 
 
 def make_config(config: TrainConfig | Mapping | None = None, config_file=None,
@@ -79,6 +80,33 @@ def load_run(path: str | Path, device: str = "cpu", generator: nn.Module = None,
     run, _ = restore(path, {"device": device}, generator=generator, critic=critic)
     run.history = run.folder.read_metrics()
     return run
+
+
+def fit_critic(real, fake, method: str = "wgan-gp", steps: int = 2000, seed: int = 0, *,
+               out: str | Path | None = None, overwrite: bool = False, **options) -> dict:
+    """Train ``method``'s critic (or discriminator, or semi-discrete dual) alone between two
+    fixed distributions and read what it estimates on held-out points.
+
+    ``real`` and ``fake``: tensors or arrays (N, ...), file paths, built-in dataset names, or a
+    ``Run`` (its frozen generator); ``shift=(0.5, 0)``, ``scale``, ``noise`` transform ``fake``
+    (``fit_critic("ring", "ring", shift=(0.5, 0))`` is the oracle W1 = 0.5); other keywords
+    are config fields (``gp_lambda=10``, ``lr_d=1e-3``, ...).  Returns a dict with
+    ``critic_gap`` (E D(real) - E D(fake)), ``w_estimate`` (the number otgan shows as W, for
+    methods that estimate W1), ``js_estimate`` (JS methods), ``w1`` (exact), the Lipschitz
+    diagnostics, ``curve`` and ``critic`` (the trained module).  With ``out``: critic.json,
+    curve.png and, on 2D data, critic.png (level sets and gradient arrows) there.
+    """
+    from .training.critic_fit import fit_critic as _fit_critic, write_folder
+
+    if out is not None:
+        out = Path(out)
+        if (out / "critic.json").exists() and not overwrite:
+            raise RunFolderError(f"--out {out}: holds a critic.json already; pass --overwrite "
+                                 f"to replace it")
+    result = _fit_critic(real, fake, method, steps, seed, **options)
+    if out is not None:
+        write_folder(result, out)
+    return result
 
 
 def read_run_config(path: str | Path) -> TrainConfig:

@@ -214,6 +214,66 @@ def compare(run_dirs, out):
 
 
 @cli.command(context_settings=CONTEXT)
+@click.option("--real", required=True,
+              help="Real side: a built-in dataset, a .npy/.npz/.csv file or an image folder.")
+@click.option("--fake", default=None,
+              help="Fake side, as --real [default: the same data as --real, transformed].")
+@click.option("--generator", "generator_run", type=click.Path(file_okay=False), default=None,
+              help="Fake side: samples of this run's frozen generator (instead of --fake).")
+@click.option("--shift", default=None, help="Translate the fake side by T, e.g. 0.5,0.")
+@click.option("--scale", type=float, default=1.0, show_default=True,
+              help="Scale the fake side by S (before the shift).")
+@click.option("--noise", type=float, default=0.0, show_default=True,
+              help="Add N(0, S^2) noise to the fake side's points.")
+@click.option("--method", default="wgan-gp", show_default=True,
+              help="Whose critic or discriminator: any method (see `otgan presets`).")
+@click.option("--steps", type=int, default=2000, show_default=True, help="Critic updates.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--set", "sets", multiple=True,
+              help="KEY=VALUE config field (repeatable): --set gp_lambda=10 --set lr_d=1e-3.")
+@click.option("--out", type=click.Path(file_okay=False), required=True,
+              help="Folder for critic.json, curve.png and critic.png (2D).")
+@click.option("--overwrite", is_flag=True, help="Replace an earlier critic.json in --out.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar [default: when stderr is a terminal].")
+def critic(real, fake, generator_run, shift, scale, noise, method, steps, seed, sets, out,
+           overwrite, progress):
+    """Train a critic alone between two fixed distributions; what it estimates beside the exact
+    value.  Example (the translation oracle, W1 = 0.5):
+
+    otgan critic --real ring --shift 0.5,0 --method wgan-gp --out critics/ring
+    """
+    from . import api
+    from .sweep.grid import parse_sets
+
+    if steps < 1:
+        raise CommandFailed(f"--steps must be >= 1, got {steps}")
+    if generator_run is not None and fake is not None:
+        raise CommandFailed("pass --fake or --generator, not both")
+    t = None
+    if shift is not None:
+        try:
+            t = tuple(float(v) for v in shift.split(","))
+        except ValueError:
+            raise CommandFailed(f"--shift {shift!r}: expected numbers such as 0.5,0") from None
+    fake_side = api.load_run(generator_run) if generator_run is not None else (fake or real)
+    if progress is None:
+        progress = sys.stderr.isatty()
+    result = api.fit_critic(real, fake_side, method, steps, seed, out=out, overwrite=overwrite,
+                            shift=t, scale=scale, noise=noise, progress=progress,
+                            **parse_sets(sets))
+    click.echo(f"{method} critic, {steps} updates in {result['seconds']:.1f} s: "
+               f"{result['real']} against {result['fake']} ({result['n_eval']} held-out points "
+               f"each)")
+    from .training.critic_fit import summary
+
+    for key, value in summary(result).items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            click.echo(f"  {key:24s} {_num(value)}")
+    click.echo(f"wrote {Path(out) / 'critic.json'}")
+
+
+@cli.command(context_settings=CONTEXT)
 @click.option("--source", default="uniform", show_default=True,
               help="mu: uniform ([0,1]^d), gaussian, a built-in dataset, or a .npy of points.")
 @click.option("--targets", "targets_spec", required=True,

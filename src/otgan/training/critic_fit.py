@@ -24,6 +24,8 @@ from ..config import TrainConfig, critic_optimizer_kind, resolve
 from ..data import Dataset, load_dataset
 from ..errors import DataError
 from ..metrics import EvalContext, compute
+from ..metrics.gradients import input_gradient_norms
+from ..metrics.registry import w_estimate
 from ..nets import build_networks
 from ..runtime.device import resolve_device, set_threads
 from .datasets import dataset_for
@@ -152,7 +154,8 @@ def fit_critic(real, fake, method: str = "wgan-gp", steps: int = 2000, seed: int
             curve.append({"step": step, **_held_out_estimate(m, critic, real_test, fake_test)})
     seconds = time.perf_counter() - t0
     ctx = EvalContext(fake=fake_test.cpu(), real=real_test.cpu(), critic=critic,
-                      estimates=m.estimates, estimate=lambda r, f: m.estimate(critic, r, f),
+                      estimates=m.estimates,
+                      estimate=lambda s_real, s_fake: m.estimate(critic, s_real, s_fake),
                       generator=torch.Generator(device=device).manual_seed(cfg.seed + 1))
     out = compute(["w1", "critic", "lipschitz"], ctx)
     out.pop("sigma_layers", None)
@@ -160,6 +163,7 @@ def fit_critic(real, fake, method: str = "wgan-gp", steps: int = 2000, seed: int
                real=P.name, fake=Q.name, n_eval=n, curve=curve,
                config={k: v for k, v in cfg.to_dict().items() if k in _REPORTED})
     out["critic"] = critic
+    out["_real_test"], out["_fake_test"] = real_test.cpu(), fake_test.cpu()
     return out
 
 
@@ -169,15 +173,70 @@ _REPORTED = ("method", "preset", "lr_d", "optimizer", "d_optimizer", "beta1", "b
              "sd_eps", "sd_gamma", "ls_a", "ls_b", "seed")
 
 
-@torch.no_grad()
+#: what the table and critic.json show first, in this order, where present
+HEADLINE = ("w1", "w_estimate", "w_ratio", "critic_gap", "w_critic_slope", "w2sq_estimate",
+            "js_estimate", "lc_estimate", "lip_mean", "lip_max", "gnorm_interp")
+
+
+def summary(result: dict) -> dict:
+    """The JSON-able part of a result (no module), headline values first."""
+    out = {k: result[k] for k in HEADLINE if k in result}
+    out.update({k: v for k, v in result.items()
+                if k not in out and k != "critic" and not k.startswith("_")})
+    return out
+
+
+def write_folder(result: dict, out: Path) -> list[Path]:
+    """critic.json, curve.png and (2D data) critic.png: level sets and gradient arrows."""
+    from ..fileio import atomic_write_json
+    from ..viz import style
+    from ..viz.plots import plot_critic, plot_extent
+    from ..viz.snapshots import critic_snapshot
+
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(out / "critic.json", summary(result))
+    written = [out / "critic.json"]
+    fig, (ax,) = style.figure(size=4.2)
+    curve = result["curve"]
+    for key in ("w_estimate", "critic_gap", "w2sq_estimate", "js_estimate", "lc_estimate"):
+        vals = [c[key] for c in curve if key in c]
+        if vals:
+            ax.plot([c["step"] for c in curve if key in c], vals, "o-", ms=3, lw=1,
+                    label=f"{key} (held-out)")
+    if "w1" in result:
+        ax.axhline(result["w1"], color="k", ls=":", lw=1, label=f"exact W1 {result['w1']:.4f}")
+    ax.set_xlabel("critic updates", fontsize=8)
+    ax.legend(fontsize=7)
+    ax.set_title(f"{result['method']}: {result['real']} vs {result['fake']}", fontsize=8)
+    style.save(fig, out / "curve.png")
+    written.append(out / "curve.png")
+    real, fake = result["_real_test"], result["_fake_test"]
+    if real.shape[1:] == (2,):
+        extent = plot_extent(torch.cat([real, fake]), pad=0.1)
+        snap = critic_snapshot(result["critic"], lambda x: x, extent, fake, result["steps"])
+        fig, (ax,) = style.figure(size=5.0)
+        plot_critic(ax, snap, real[:1000], f"{result['method']} critic after {result['steps']} "
+                    f"updates (blue: real, orange: fake)",
+                    label="critic D(x)" if result["estimates"].startswith("W") else
+                    "discriminator score")
+        style.save(fig, out / "critic.png")
+        written.append(out / "critic.png")
+    return written
+
+
 def _held_out_estimate(method, critic, real, fake) -> dict:
     was = critic.training
     critic.eval()
     try:
-        s_real = critic(real).reshape(-1).double()
-        s_fake = critic(fake).reshape(-1).double()
+        with torch.no_grad():
+            s_real = critic(real).reshape(-1).double()
+            s_fake = critic(fake).reshape(-1).double()
+        out = method.estimate(critic, s_real, s_fake)
+        if method.estimates == "W" and "w_estimate" not in out:
+            k = float(input_gradient_norms(critic, torch.cat([real, fake])).double().mean())
+            out["w_estimate"] = w_estimate(out["critic_gap"], k)
     finally:
         critic.train(was)
-    return method.estimate(critic, s_real, s_fake)
+    return out
 
 
