@@ -22,7 +22,7 @@ LAYERS = [
     ("config",),
     ("viz",),
     ("training",),
-    ("api", "sweep"),
+    ("api", "sweep", "figures"),
     ("cli",),
     ("__main__",),
 ]

@@ -274,6 +274,25 @@ def critic(real, fake, generator_run, shift, scale, noise, method, steps, seed, 
 
 
 @cli.command(context_settings=CONTEXT)
+@click.argument("name", required=False)
+@click.option("--out", type=click.Path(file_okay=False), default="figures", show_default=True,
+              help="Folder for NAME.png and NAME.json.")
+@click.option("--quick", is_flag=True, help="A smaller version (fewer points, fewer updates).")
+@click.option("--list", "list_", is_flag=True, help="Name every figure.")
+def figure(name, out, quick, list_):
+    """Draw one of the course's figures from measurements: a PNG and the numbers it shows."""
+    from .figures import FIGURES, make_figure
+
+    if list_ or name is None:
+        for f in FIGURES.values():
+            click.echo(f"{f.name:16s} {f.summary}")
+        return
+    numbers = make_figure(name, out, quick)
+    click.echo(f"{name}: wrote {Path(out) / (name + '.png')} and {Path(out) / (name + '.json')}"
+               f" ({'quick, ' if quick else ''}{len(numbers)} entries)")
+
+
+@cli.command(context_settings=CONTEXT)
 @click.option("--source", default="uniform", show_default=True,
               help="mu: uniform ([0,1]^d), gaussian, a built-in dataset, or a .npy of points.")
 @click.option("--targets", "targets_spec", required=True,

@@ -168,12 +168,12 @@ def compute(names, ctx: EvalContext) -> dict:
     return out
 
 
-def w_estimate(critic_gap: float, slope: float) -> float:
+def w_estimate(critic_gap: float, slope: float) -> float | None:
     """Kantorovich-Rubinstein duality for a critic whose slope is not 1: an optimal W1 critic
     has slope 1 on the supports of both laws, so a critic close to K times one has gap K * W1
     and slope K there; gap / slope estimates W1, whatever K (weight clipping's, or the one a
-    small gradient penalty lets grow)."""
-    return critic_gap / slope
+    small gradient penalty lets grow).  None for a flat critic (slope 0: no estimate)."""
+    return critic_gap / slope if slope > 0 else None
 
 
 def derive(ctx: EvalContext) -> dict:
@@ -181,7 +181,7 @@ def derive(ctx: EvalContext) -> dict:
     estimate's ratio to the exact value it estimates."""
     v, out = ctx.cache, {}
     est = v
-    if "w_estimate" in est and v.get("w1") and "w_ratio" not in v:
+    if est.get("w_estimate") is not None and v.get("w1") and "w_ratio" not in v:
         out["w_ratio"] = est["w_estimate"] / v["w1"]
     if "w2sq_estimate" in est and v.get("w2") and "w2sq_ratio" not in v:
         out["w2sq_ratio"] = est["w2sq_estimate"] / v["w2"] ** 2

@@ -163,7 +163,7 @@ def fit_critic(real, fake, method: str = "wgan-gp", steps: int = 2000, seed: int
                real=P.name, fake=Q.name, n_eval=n, curve=curve,
                config={k: v for k, v in cfg.to_dict().items() if k in _REPORTED})
     out["critic"] = critic
-    out["_real_test"], out["_fake_test"] = real_test.cpu(), fake_test.cpu()
+    out["_real_test"], out["_fake_test"], out["_method"] = real_test.cpu(), fake_test.cpu(), m
     return out
 
 

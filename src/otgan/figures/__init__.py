@@ -1,0 +1,50 @@
+"""The course's figures on demand: ``otgan figure NAME --out DIR`` writes ``NAME.png`` and
+``NAME.json`` (the numbers the figure shows).
+
+Each figure is one module with a ``make(out, quick) -> dict`` function registered in
+``FIGURES``; ``quick`` runs a smaller version (fewer points on the curves, fewer updates) for
+tests and first looks, the full one is what the docs show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..errors import ConfigError
+from ..fileio import atomic_write_json
+from . import clip_vs_gp, js_vs_w
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    summary: str
+    make: Callable[[Path, bool], dict]
+
+
+FIGURES = {f.name: f for f in (
+    Figure("js-vs-w", js_vs_w.SUMMARY, js_vs_w.make),
+    Figure("clip-vs-gp", clip_vs_gp.SUMMARY, clip_vs_gp.make),
+)}
+
+
+def make_figure(name: str, out: str | Path, quick: bool = False) -> dict:
+    """Draw figure ``name`` into folder ``out`` (``name.png``, ``name.json``); returns its
+    numbers."""
+    if name not in FIGURES:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(FIGURES), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(f"unknown figure {name!r} (otgan figure --list names them){hint}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    numbers = FIGURES[name].make(out, quick)
+    numbers = {"figure": name, "quick": quick, **numbers}
+    atomic_write_json(out / f"{name}.json", numbers)
+    return numbers
+
+
+__all__ = ["FIGURES", "Figure", "make_figure"]
