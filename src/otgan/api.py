@@ -39,14 +39,17 @@ def make_config(config: TrainConfig | Mapping | None = None, config_file=None,
     return resolve({**dict(config or {}), **dict(overrides or {})}, config_file)
 
 
-def train(config: TrainConfig | Mapping | None = None, *, data=None, generator: nn.Module = None,
+def train(config: TrainConfig | Mapping | None = None, *, data=None, weights=None,
+          generator: nn.Module = None,
           critic: nn.Module = None, out: str | Path | None = None, overwrite: bool = False,
           config_file: str | Path | None = None, progress: bool = False, verbose: bool = False,
           **overrides) -> Run:
     """Train a GAN; returns the ``Run``.  With ``out``, a run folder is written there.
 
     ``data`` may be a built-in name, a file path, a tensor/array (N, ...), a (train, test) pair
-    or a ``Dataset``; keyword ``overrides`` are config fields (``method="wgan-gp"``, ...).
+    or a ``Dataset``; ``weights`` (one per point of ``data``) make the data the weighted discrete
+    measure sum_j w_j delta_{x_j} (every point trains; held-out points are draws from it);
+    keyword ``overrides`` are config fields (``method="wgan-gp"``, ...).
     ``progress`` shows a progress bar, ``verbose`` a line on stderr when training starts.
     """
     if isinstance(data, (str, Path)):
@@ -54,7 +57,7 @@ def train(config: TrainConfig | Mapping | None = None, *, data=None, generator: 
     elif data is not None:
         overrides.setdefault("data", "tensor")
     cfg = make_config(config, config_file, overrides)
-    return _fit.train(cfg, data, generator=generator, critic=critic, out=out,
+    return _fit.train(cfg, data, weights=weights, generator=generator, critic=critic, out=out,
                       overwrite=overwrite, progress=progress,
                       announce=_announce if verbose else None)
 

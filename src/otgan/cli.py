@@ -294,7 +294,9 @@ def figure(name, out, quick, list_):
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--source", default="uniform", show_default=True,
-              help="mu: uniform ([0,1]^d), gaussian, a built-in dataset, or a .npy of points.")
+              help="mu: uniform ([0,1]^d), gaussian, polygon:x1,y1;x2,y2;... (uniform on it), "
+                   "module:function (your sampler of n points), a built-in dataset, or a .npy "
+                   "of points (an empirical measure).")
 @click.option("--targets", "targets_spec", required=True,
               help="nu's points: a .npy file (J x d) or a built-in dataset name.")
 @click.option("--n-targets", type=int, default=50, show_default=True,
@@ -305,7 +307,12 @@ def figure(name, out, quick, list_):
               show_default=True)
 @click.option("--steps", type=int, default=5000, show_default=True)
 @click.option("--batch", type=int, default=64, show_default=True)
-@click.option("--gamma", type=float, default=None, help="Step size [default: from the costs].")
+@click.option("--gamma", type=float, default=1.0, show_default=True,
+              help="Dual step in units of --scale / max(nu_j, 1/batch) (docs/semidiscrete.md).")
+@click.option("--scale", type=float, default=None,
+              help="Cost scale of the step [default: the targets' nearest-neighbour cost].")
+@click.option("--threads", type=int, default=1, show_default=True,
+              help="torch CPU threads (0: torch's default).")
 @click.option("--eps", type=float, default=0.0, show_default=True,
               help="Entropic smoothing (0: exact c-transform).")
 @click.option("--n-eval", type=int, default=1_000_000, show_default=True,
@@ -313,8 +320,8 @@ def figure(name, out, quick, list_):
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), required=True,
               help="Folder for solution.json, solution.npz and laguerre.png (2D).")
-def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gamma, eps, n_eval,
-          seed, out):
+def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gamma, scale, threads,
+          eps, n_eval, seed, out):
     """Semi-discrete OT from a continuous measure to weighted points, by averaged SGD."""
     import io
 
@@ -331,8 +338,12 @@ def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gam
                         ("--n-targets", n_targets, 1)):
         if v < lo:
             raise CommandFailed(f"{name} must be >= {lo}, got {v}")
-    if gamma is not None and gamma <= 0:
-        raise CommandFailed(f"--gamma must be > 0, got {gamma}")
+    if gamma <= 0 or (scale is not None and scale <= 0):
+        raise CommandFailed(f"--gamma and --scale must be > 0, got {gamma} and {scale}")
+    if threads < 0:
+        raise CommandFailed(f"--threads must be >= 0, got {threads}")
+    if threads:
+        torch.set_num_threads(threads)
     if eps < 0:
         raise CommandFailed(f"--eps must be >= 0, got {eps}")
     if targets_spec.endswith(".npy"):
@@ -349,7 +360,8 @@ def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gam
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     res = sd_solve(lambda n: sampler(n).double(), y, w, cost=cost, steps=steps, batch=batch,
-                   gamma=gamma, eps=eps, n_eval=n_eval, log_every=max(1, steps // 10))
+                   gamma=gamma, scale=scale, eps=eps, n_eval=n_eval,
+                   log_every=max(1, steps // 10))
     summary = {"source": source, "targets": targets_spec, "J": int(y.shape[0]), "cost": cost,
                "value": res.cost, "meaning": "W1" if cost == "euclidean" else "W2^2",
                "max_mass_error": res.max_mass_error, "steps": steps, "batch": batch,

@@ -26,6 +26,7 @@ from .data import IMAGE_SETS
 from .errors import ConfigError
 from .methods import get_method_class, readers
 from .metrics import REGISTRY
+from .nets.latent import LATENTS
 
 try:  # Python >= 3.11
     import tomllib
@@ -96,12 +97,17 @@ class TrainConfig:
                               _open_unit_interval, group="data")
     data_seed: int = _f(0, "seed of the data draw and of the train/test split", "int",
                         group="data")
+    data_weights: str = _f("", "a .npy/.csv file of one non-negative weight per data point "
+                           "(the data is then the weighted discrete measure: every point "
+                           "trains, held-out points are draws from it)", "str", group="data")
     normalize: str = _f("none", "standardize the data per coordinate before training", "str",
                         choices=("none", "standard"), group="data")
 
     # --- networks
-    latent_dim: int = _f(0, "dimension of the generator's Gaussian input (0: 2 for points, 128 "
-                            "for images)", "int", _at_least(0), group="model")
+    latent_dim: int = _f(0, "dimension of the generator's input (0: 2 for points, 128 for "
+                            "images)", "int", _at_least(0), group="model")
+    latent: str = _f("gaussian", "the generator's input distribution: gaussian N(0, I) or "
+                     "uniform U[0, 1]^k", "str", choices=LATENTS, group="model")
     arch: str = _f("auto", "network pair: mlp, dcgan (images), auto (dcgan for images)", "str",
                    choices=("auto", "mlp", "dcgan"), group="model")
     g_norm: str = _f("none", "dcgan generator normalization", "str",
@@ -131,8 +137,12 @@ class TrainConfig:
                       "str", choices=("euclidean", "sqeuclidean"), group="method")
     sd_eps: float = _f(0.0, "sd-wgan: entropic smoothing of the c-transform (0: hard min)",
                        "float", _nonneg, group="method")
-    sd_gamma: float = _f(0.0, "sd-wgan: averaged-SGD dual step gamma (0: from the data's scale)",
-                         "float", _nonneg, group="method")
+    sd_gamma: float = _f(1.0, "sd-wgan: dual step, in units of the cost scale over the "
+                         "target's weight (docs/semidiscrete.md)", "float", _positive,
+                         group="method")
+    sd_scale: float = _f(0.0, "sd-wgan: cost scale of the dual step (0: from the targets' "
+                         "nearest-neighbour costs; the value used is in config.json)", "float",
+                         _nonneg, group="method")
     sd_average: str = _f("step", "sd-wgan: average the dual iterates since the last generator "
                          "update (step) or since the start (global)", "str",
                          choices=("step", "global"), group="method")

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from ..errors import DataError
-from .arrays import SUFFIXES, load_array_file, split
+from .arrays import SUFFIXES, check_weights, load_array_file, split
 from .images import IMAGE_SETS, load_image_folder, load_images
 from .toy import TOY
 
@@ -28,6 +28,9 @@ class Dataset:
     #: class labels of the splits, when the data has them (image sets)
     train_labels: torch.Tensor | None = None
     test_labels: torch.Tensor | None = None
+    #: the training points' weights (sum 1) when the data is a weighted discrete measure; None:
+    #: uniform
+    weights: torch.Tensor | None = None
 
     @property
     def is_image(self) -> bool:
@@ -101,4 +104,23 @@ def from_tensors(train: torch.Tensor, test: torch.Tensor | None = None, name: st
     return Dataset(name, x, y, info={"kind": "tensor"})
 
 
-__all__ = ["BUILTIN", "Dataset", "load_dataset", "from_tensors"]
+def weighted(points, weights, *, n_test: int = 10000, seed: int = 0,
+             name: str = "weighted points") -> Dataset:
+    """The discrete measure sum_j w_j delta_{x_j}: every point is a training point with its
+    weight (normalized to sum 1); the held-out split is ``n_test`` independent draws from the
+    measure (seeded), so held-out metrics compare against the measure itself."""
+    x = torch.as_tensor(np.asarray(points) if not torch.is_tensor(points) else points)
+    x = x.detach().float().cpu()
+    if x.dim() < 2 or x.shape[0] < 1:
+        raise DataError(f"{name}: expected points of shape (N, ...) with N >= 1, got "
+                        f"{tuple(x.shape)}")
+    if not torch.isfinite(x).all():
+        raise DataError(f"{name}: contains NaN or Inf")
+    w = weights.detach().cpu().numpy() if torch.is_tensor(weights) else weights
+    w = torch.from_numpy(check_weights(w, x.shape[0], f"{name} weights"))
+    g = torch.Generator().manual_seed(int(seed))
+    test = x[torch.multinomial(w, n_test, replacement=True, generator=g)]
+    return Dataset(name, x, test, info={"kind": "weighted"}, weights=w.float())
+
+
+__all__ = ["BUILTIN", "Dataset", "load_dataset", "from_tensors", "weighted"]

@@ -12,7 +12,7 @@ from ..errors import DataError
 SUFFIXES = (".npy", ".npz", ".csv")
 
 
-def _check(x: np.ndarray, where: str) -> np.ndarray:
+def _check(x: np.ndarray, where: str, min_points: int = 2) -> np.ndarray:
     if x.dtype == object or not np.issubdtype(x.dtype, np.number):
         raise DataError(f"{where}: expected numbers, got dtype {x.dtype}")
     if x.ndim in (3, 4):
@@ -20,8 +20,9 @@ def _check(x: np.ndarray, where: str) -> np.ndarray:
     if x.ndim != 2:
         raise DataError(f"{where}: expected an array of shape (N, d), or images (N, H, W) or "
                         f"(N, C, H, W), got shape {x.shape}")
-    if x.shape[0] < 2 or x.shape[1] < 1:
-        raise DataError(f"{where}: expected at least 2 points of dimension >= 1, got shape "
+    if x.shape[0] < min_points or x.shape[1] < 1:
+        raise DataError(f"{where}: expected at least {min_points} point"
+                        f"{'s' if min_points > 1 else ''} of dimension >= 1, got shape "
                         f"{x.shape}")
     bad = ~np.isfinite(x)
     if bad.any():
@@ -70,7 +71,7 @@ def _read_csv(p: Path) -> np.ndarray:
     return np.asarray(out, dtype=np.float64)
 
 
-def load_array_file(path: str | Path) -> dict[str, np.ndarray]:
+def load_array_file(path: str | Path, min_points: int = 2) -> dict[str, np.ndarray]:
     """Load a user file; returns {"all": X} or {"train": X, "test": Y} (npz with both keys)."""
     p = Path(path)
     if not p.exists():
@@ -81,14 +82,14 @@ def load_array_file(path: str | Path) -> dict[str, np.ndarray]:
         raise DataError(f"{p}: file is empty")
     try:
         if p.suffix.lower() == ".csv":
-            return {"all": _check(_read_csv(p), str(p))}
+            return {"all": _check(_read_csv(p), str(p), min_points)}
         loaded = np.load(p, allow_pickle=False)
     except DataError:
         raise
     except (ValueError, OSError, EOFError) as e:
         raise DataError(f"{p}: cannot read as {p.suffix[1:]}: {e}") from None
     if isinstance(loaded, np.ndarray):
-        return {"all": _check(loaded, str(p))}
+        return {"all": _check(loaded, str(p), min_points)}
     with loaded:
         keys = list(loaded.keys())
         if "train" in keys and "test" in keys:
@@ -98,7 +99,7 @@ def load_array_file(path: str | Path) -> dict[str, np.ndarray]:
                                 f"{out['train'].shape[1:]} and {out['test'].shape[1:]}")
             return out
         if len(keys) == 1:
-            return {"all": _check(loaded[keys[0]], f"{p}[{keys[0]}]")}
+            return {"all": _check(loaded[keys[0]], f"{p}[{keys[0]}]", min_points)}
         raise DataError(f"{p}: npz holds arrays {keys}; expected one array, or 'train' and 'test'")
 
 
@@ -108,3 +109,34 @@ def split(x: np.ndarray, test_fraction: float, seed: int) -> tuple[np.ndarray, n
     n_test = min(max(1, int(round(n * test_fraction))), n - 1)
     perm = np.random.default_rng(seed).permutation(n)
     return x[perm[n_test:]], x[perm[:n_test]]
+
+
+def check_weights(w, n: int, where: str) -> np.ndarray:
+    """``n`` non-negative finite weights with a positive sum, normalized to sum 1 (float64)."""
+    try:
+        w = np.asarray(w, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError(f"{where}: expected numbers") from None
+    if w.size == n:
+        w = w.reshape(-1)  # a column or a row
+    if w.shape != (n,):
+        raise DataError(f"{where}: expected {n} weights (one per data point), got shape "
+                        f"{tuple(np.shape(w))}")
+    if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+        raise DataError(f"{where}: weights must be finite, non-negative and not all zero")
+    return w / w.sum()
+
+
+def load_weights(path: str | Path, n: int) -> np.ndarray:
+    """A .npy or .csv file of ``n`` weights (a column, a row or a flat array)."""
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"data weights file not found: {p}")
+    try:
+        w = (np.loadtxt(p, delimiter=",", ndmin=1) if p.suffix.lower() == ".csv"
+             else np.load(p, allow_pickle=False))
+    except (ValueError, OSError, EOFError) as e:
+        raise DataError(f"{p}: cannot read weights: {str(e).splitlines()[0]}") from None
+    if not isinstance(w, np.ndarray) or not np.issubdtype(w.dtype, np.number):
+        raise DataError(f"{p}: expected an array of numbers")
+    return check_weights(w, n, str(p))

@@ -49,6 +49,8 @@ class Method:
     per_sample_critic: ClassVar[bool] = False
     #: whether ``build_critic`` makes the critic from the training data (no network)
     critic_from_data: ClassVar[bool] = False
+    #: whether critic updates read a batch of data (False: ``critic_loss`` gets ``real=None``)
+    draws_real: ClassVar[bool] = True
 
     @classmethod
     def check(cls, cfg) -> str | None:
@@ -59,11 +61,15 @@ class Method:
         self.cfg, self.world = cfg, world
         #: the sample axis: 0 in a single run, 1 behind the member axis of a batched ensemble
         self.dim = 1 if batched else 0
+        #: config values the method derived from the data (``make_critic_optimizer``), written
+        #: into the run's config.json so that a resumed run uses them unchanged
+        self.resolved: dict = {}
 
     # -- building --------------------------------------------------------------------------
-    def build_critic(self, train: torch.Tensor) -> nn.Module | None:
-        """A critic of the method's own, built from the training data (model coordinates);
-        None means the configured network (the default)."""
+    def build_critic(self, train: torch.Tensor, weights: torch.Tensor | None = None
+                     ) -> nn.Module | None:
+        """A critic of the method's own, built from the training data (model coordinates) and
+        their weights (None: uniform); None means the configured network (the default)."""
         return None
 
     def prepare_critic(self, critic: nn.Module) -> nn.Module:

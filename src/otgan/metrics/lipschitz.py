@@ -21,13 +21,17 @@ def _alpha(n: int, like: torch.Tensor, generator=None) -> torch.Tensor:
     return torch.rand(shape, device=like.device, dtype=like.dtype, generator=generator)
 
 
-def gradient_norm_stats(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor,
+def gradient_norm_stats(critic: nn.Module, real: torch.Tensor | None, fake: torch.Tensor,
                         generator: torch.Generator | None = None) -> dict[str, float]:
-    """Gradient-norm statistics at real, fake and interpolated points (x_hat as in WGAN-GP)."""
+    """Gradient-norm statistics at real, fake and interpolated points (x_hat as in WGAN-GP);
+    at fake points only when there is no batch of data (``real`` None: the semi-discrete
+    critic, whose training draws none)."""
     with eval_mode(critic):
+        n_fake = input_gradient_norms(critic, fake)
+        if real is None:
+            return {"gnorm_fake": float(n_fake.mean())}
         x_hat = torch.lerp(real, fake, _alpha(real.shape[0], real, generator))
         n_real = input_gradient_norms(critic, real)
-        n_fake = input_gradient_norms(critic, fake)
         n_hat = input_gradient_norms(critic, x_hat)
     return {
         "gnorm_real": float(n_real.mean()),

@@ -4,6 +4,7 @@ from .asgd import AveragedSGD
 from .critic import SemiDiscreteCritic
 from .ctransform import assign, c_transform
 from .solver import SemiDiscreteResult, solve
+from .step import cost_scale, dual_preconditioner
 
 __all__ = ["AveragedSGD", "SemiDiscreteCritic", "SemiDiscreteResult", "assign", "c_transform",
-           "solve"]
+           "cost_scale", "dual_preconditioner", "solve"]

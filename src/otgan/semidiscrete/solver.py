@@ -17,6 +17,7 @@ import torch
 
 from .asgd import AveragedSGD
 from .critic import SemiDiscreteCritic
+from .step import cost_scale, dual_preconditioner
 
 
 @dataclass
@@ -29,33 +30,24 @@ class SemiDiscreteResult:
     history: list[dict] = field(default_factory=list)
 
 
-def default_gamma(sample_mu: Callable[[int], torch.Tensor], y: torch.Tensor, cost: str) -> float:
-    """A step size on the scale of the costs: the mean cost from mu to its nearest target.
-
-    The stochastic gradient's entries are O(1/batch), so psi moves by O(gamma/batch) per step;
-    a step on the scale of the cost differences between neighbouring cells lets psi reach its
-    optimum in a few hundred steps.
-    """
-    crit = SemiDiscreteCritic(y, cost=cost)
-    x = sample_mu(1024).to(crit.y)
-    with torch.no_grad():
-        return float(crit.c_transform(x).mean()) * 30.0
-
-
 def solve(sample_mu: Callable[[int], torch.Tensor], targets: torch.Tensor,
           weights: torch.Tensor | None = None, *, cost: str = "sqeuclidean", steps: int = 2000,
-          batch: int = 64, gamma: float | None = None, eps: float = 0.0,
+          batch: int = 64, gamma: float = 1.0, scale: float | None = None, eps: float = 0.0,
           psi0: torch.Tensor | None = None, n_eval: int = 100_000, log_every: int = 0,
           ) -> SemiDiscreteResult:
-    """Maximize H(psi) by averaged SGD; ``sample_mu(n)`` returns n points of mu, shape (n, d)."""
+    """Maximize H(psi) by averaged SGD; ``sample_mu(n)`` returns n points of mu, shape (n, d).
+
+    The step of target j is ``gamma * scale / max(nu_j, 1 / batch)`` (``step.py``), ``scale``
+    by default the targets' nearest-neighbour cost scale."""
     y = targets.reshape(targets.shape[0], -1)
     y = y if y.is_floating_point() else y.float()
     crit = SemiDiscreteCritic(y, weights, cost, eps).to(y.device)
     if psi0 is not None:
         with torch.no_grad():
             crit.psi.copy_(psi0)
-    gamma = default_gamma(sample_mu, y, cost) if gamma is None else gamma
-    opt = AveragedSGD([crit.psi], [crit.psi_avg], gamma)
+    scale = cost_scale(y, cost) if scale is None else scale
+    opt = AveragedSGD([crit.psi], [crit.psi_avg], gamma,
+                      [dual_preconditioner(crit.nu, scale, batch)])
     history = []
     for k in range(1, steps + 1):
         x = sample_mu(batch).to(y)
@@ -91,8 +83,11 @@ def _chunked_dual(crit: SemiDiscreteCritic, x: torch.Tensor, chunk: int = 65536)
 
 
 def make_sampler(source: str, dim: int, seed: int = 0) -> Callable[[int], torch.Tensor]:
-    """A sampler of mu by name: ``uniform`` ([0,1]^dim), ``gaussian`` (N(0, I_dim)), a built-in
-    toy dataset (fresh draws), or a .npy file of points (drawn with replacement)."""
+    """A sampler of mu by name: ``uniform`` ([0,1]^dim), ``gaussian`` (N(0, I_dim)),
+    ``polygon:x1,y1;x2,y2;...`` (uniform on the polygon with these vertices, by rejection in its
+    bounding box), ``package.module:function`` (a function of n returning (n, dim) points), a
+    built-in toy dataset (fresh draws), or a .npy file of points (drawn with replacement: an
+    empirical measure, not a continuous one)."""
     from ..data import BUILTIN
     from ..data.arrays import load_array_file
     from ..data.toy import TOY
@@ -103,6 +98,8 @@ def make_sampler(source: str, dim: int, seed: int = 0) -> Callable[[int], torch.
         return lambda n: torch.rand(n, dim, generator=g)
     if source == "gaussian":
         return lambda n: torch.randn(n, dim, generator=g)
+    if source.startswith("polygon:"):
+        return _polygon_sampler(source, dim, g)
     if source in TOY:
         if dim != 2:
             raise DataError(f"source {source} is 2-dimensional, the targets are {dim}-dimensional")
@@ -113,5 +110,65 @@ def make_sampler(source: str, dim: int, seed: int = 0) -> Callable[[int], torch.
         if x.shape[1] != dim:
             raise DataError(f"source {source} has dimension {x.shape[1]}, the targets {dim}")
         return lambda n: x[torch.randint(0, x.shape[0], (n,), generator=g)]
-    raise DataError(f"source {source!r}: use uniform, gaussian, a .npy file or a built-in "
-                    f"dataset ({', '.join(BUILTIN)})")
+    if ":" in source and not source.startswith((".", "/")):
+        return _python_sampler(source, dim, seed)
+    raise DataError(f"source {source!r}: use uniform, gaussian, polygon:x1,y1;x2,y2;..., "
+                    f"module:function, a .npy file or a built-in dataset ({', '.join(BUILTIN)})")
+
+
+def _polygon_sampler(source: str, dim: int, g: torch.Generator):
+    from matplotlib.path import Path as Polygon
+
+    from ..errors import DataError
+
+    try:
+        verts = [[float(v) for v in p.split(",")] for p in source[len("polygon:"):].split(";")]
+    except ValueError:
+        verts = []
+    if len(verts) < 3 or any(len(v) != 2 for v in verts):
+        raise DataError(f"source {source!r}: expected polygon:x1,y1;x2,y2;x3,y3[;...] (at "
+                        f"least three 2D vertices)")
+    if dim != 2:
+        raise DataError(f"a polygon source is 2-dimensional, the targets are {dim}-dimensional")
+    poly = Polygon(verts)
+    v = torch.tensor(verts, dtype=torch.float64)
+    lo, hi = v.min(0).values, v.max(0).values
+    area = 0.5 * abs(float((v[:, 0] * v.roll(-1, 0)[:, 1] - v.roll(-1, 0)[:, 0] * v[:, 1]).sum()))
+    if area <= 0:
+        raise DataError(f"source {source!r}: the polygon has no area")
+    accept = area / float((hi - lo).prod())
+
+    def draw(n: int) -> torch.Tensor:
+        out, have = [], 0
+        while have < n:
+            m = int((n - have) / accept * 1.2) + 16
+            x = lo + (hi - lo) * torch.rand(m, 2, generator=g, dtype=torch.float64)
+            x = x[torch.from_numpy(poly.contains_points(x.numpy()))]
+            out.append(x)
+            have += x.shape[0]
+        return torch.cat(out)[:n].float()
+
+    return draw
+
+
+def _python_sampler(source: str, dim: int, seed: int):
+    import importlib
+
+    from ..errors import DataError
+
+    module, _, name = source.partition(":")
+    try:
+        fn = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as e:
+        raise DataError(f"source {source!r}: cannot import {name} from {module} "
+                        f"({type(e).__name__})") from None
+    torch.manual_seed(seed)  # a sampler that draws from torch's global stream is seeded
+
+    def draw(n: int) -> torch.Tensor:
+        x = torch.as_tensor(fn(n)).float()
+        if x.shape != (n, dim):
+            raise DataError(f"source {source}: returned shape {tuple(x.shape)} for n = {n}, "
+                            f"expected ({n}, {dim})")
+        return x
+
+    return draw

@@ -21,6 +21,7 @@ import dataclasses
 
 import torch
 
+from ..nets.latent import sample_latent
 from ..config import TrainConfig, critic_optimizer_kind
 from ..errors import ConfigError
 from ..methods import get_method_class, make_method
@@ -87,7 +88,8 @@ class Ensemble:
         return len(self.configs)
 
     def _randn(self, shape) -> torch.Tensor:
-        return torch.stack([torch.randn(shape, generator=g) for g in self.rngs])
+        return torch.stack([sample_latent(self.cfg.latent, shape, generator=g)
+                            for g in self.rngs])
 
     def _critic_noise(self, real: torch.Tensor) -> torch.Tensor | None:
         """The method's critic noise (K, ...), each member's drawn from its stream."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import platform
 import sys
@@ -38,21 +39,25 @@ def versions() -> dict:
 
 
 def build_models(cfg: TrainConfig, data_shape: tuple, train_x: torch.Tensor | None,
-                 generator=None, critic=None, world: World = SINGLE) -> Models:
+                 generator=None, critic=None, world: World = SINGLE,
+                 weights: torch.Tensor | None = None) -> Models:
     """Method, generator, critic (with its Lipschitz mechanism) and EMA, before any weights.
 
-    ``train_x`` (model coordinates) is needed by methods whose critic is built from the data.
+    ``train_x`` (model coordinates) and the data's ``weights`` are needed by methods whose
+    critic is built from the data.
     """
     method = make_method(cfg, world)
     if critic is not None and method.critic_from_data:
-        raise ConfigError(f"method {cfg.method} builds its critic from the data; pass a "
-                          f"generator only")
+        raise ConfigError(f"method {cfg.method} builds its critic from the data (and "
+                          f"weights=); pass a generator only")
     if generator is None and critic is not None:
         raise ConfigError("a custom critic needs a custom generator too (pass generator=)")
     if generator is not None and critic is None and not method.critic_from_data:
         raise ConfigError(f"method {cfg.method} needs a critic network; pass critic= with "
                           f"generator=")
-    own_critic = method.build_critic(train_x)
+    if weights is not None and train_x is not None:
+        weights = weights.to(train_x)
+    own_critic = method.build_critic(train_x, weights)
     if generator is None:
         if len(data_shape) not in (1, 3):
             raise DataError(f"data of shape {data_shape}: expected points (d,) or images "
@@ -88,7 +93,8 @@ def _check_shapes(models: Models, latent_dim: int, data_shape: tuple, device) ->
 def _assemble(cfg: TrainConfig, data_shape: tuple, normalizer: Normalizer,
               train_x: torch.Tensor | None, generator, critic, device: torch.device,
               world: World, folder: RunDir | None, dataset: Dataset | None) -> Run:
-    models = build_models(cfg, data_shape, train_x, generator, critic, world)
+    models = build_models(cfg, data_shape, train_x, generator, critic, world,
+                          None if dataset is None else dataset.weights)
     models.generator.to(device)
     models.critic.to(device)
     if models.ema is not None:
@@ -128,7 +134,7 @@ def start_run(cfg: TrainConfig, dataset: Dataset, generator=None, critic=None,
     run.state = TrainState(m.generator, m.critic, make_optimizer(m.generator.parameters(), cfg,
                                                                  cfg.lr_g),
                            opt_d, m.ema, BatchSampler(training_data(run), cfg.batch_size,
-                                                      world=world),
+                                                      world=world, weights=dataset.weights),
                            run.latent_dim, world=world)
     if world.active:
         if cfg.batch_size % world.size:
@@ -137,6 +143,8 @@ def start_run(cfg: TrainConfig, dataset: Dataset, generator=None, critic=None,
         run.state.train_generator = wrap(m.generator, run.device, world)
         if not m.method.critic_from_data:
             run.state.train_critic = wrap(m.critic, run.device, world)
+    if m.method.resolved:  # values derived from the data: recorded, reused on resume
+        run.config = dataclasses.replace(run.config, **m.method.resolved)
     if folder is not None:
         folder.write_config(config_record(run, dataset, generator is not None))
     return run

@@ -27,6 +27,7 @@ from ..metrics import EvalContext, compute
 from ..metrics.gradients import input_gradient_norms
 from ..metrics.registry import w_estimate
 from ..nets import build_networks
+from ..nets.latent import sample_latent
 from ..runtime.device import resolve_device, set_threads
 from .datasets import dataset_for
 from .optim import make_optimizer
@@ -43,6 +44,8 @@ class Distribution:
     test: torch.Tensor
     train: torch.Tensor | None = None
     draw: Callable[[int], torch.Tensor] | None = None
+    #: the training points' weights (a weighted discrete measure), None: uniform
+    weights: torch.Tensor | None = None
 
 
 def transform(x: torch.Tensor, shift: Sequence[float] | None = None, scale: float = 1.0,
@@ -71,7 +74,7 @@ def as_distribution(spec, cfg: TrainConfig, *, shift=None, scale: float = 1.0,
         g = torch.Generator().manual_seed(cfg.seed + 7919 + seed_offset)
 
         def draw(n: int) -> torch.Tensor:
-            z = torch.randn(n, run.latent_dim, generator=g)
+            z = sample_latent(run.config.latent, (n, run.latent_dim), generator=g)
             return transform(run.generate(z).cpu(), shift, scale, 0.0)
 
         test = draw(cfg.eval_n)
@@ -88,14 +91,14 @@ def as_distribution(spec, cfg: TrainConfig, *, shift=None, scale: float = 1.0,
             (f" + N(0, {noise:g}^2)" if noise > 0 else "") + ")"
     s = 1000 * cfg.data_seed + 2 * seed_offset + 7  # the noise: its own stream
     return Distribution(name, transform(ds.test, shift, scale, noise, s + 1),
-                        train=transform(ds.train, shift, scale, noise, s))
+                        train=transform(ds.train, shift, scale, noise, s), weights=ds.weights)
 
 
 class _Batches:
     def __init__(self, dist: Distribution, batch: int, device):
         self.dist, self.batch = dist, batch
         self.sampler = None if dist.train is None else BatchSampler(
-            dist.train.to(device), min(batch, dist.train.shape[0]))
+            dist.train.to(device), batch, weights=dist.weights)
         self.device = device
 
     def next(self) -> torch.Tensor:
@@ -129,7 +132,7 @@ def fit_critic(real, fake, method: str = "wgan-gp", steps: int = 2000, seed: int
         raise DataError(f"real points have shape {tuple(P.test.shape[1:])}, fake points "
                         f"{tuple(Q.test.shape[1:])}")
     m = make_method(cfg)
-    critic = m.build_critic(P.train.to(device)) if m.critic_from_data else None
+    critic = m.build_critic(P.train.to(device), P.weights) if m.critic_from_data else None
     if critic is None:
         _, critic = build_networks(cfg, tuple(P.test.shape[1:]))
         critic = m.prepare_critic(critic)
@@ -145,7 +148,7 @@ def fit_critic(real, fake, method: str = "wgan-gp", steps: int = 2000, seed: int
 
     for step in tqdm(range(1, steps + 1), disable=not progress, desc=f"{method} critic",
                      leave=False):
-        loss, _ = m.critic_loss(critic, reals.next(), fakes.next())
+        loss, _ = m.critic_loss(critic, reals.next() if m.draws_real else None, fakes.next())
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

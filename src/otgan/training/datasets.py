@@ -8,13 +8,18 @@ import numpy as np
 import torch
 
 from ..config import TrainConfig
-from ..data import Dataset, from_tensors, load_dataset
+from ..data import TOY, Dataset, from_tensors, load_dataset, weighted
+from ..data.arrays import load_array_file, load_weights
 from ..errors import DataError
 
 
-def dataset_for(cfg: TrainConfig, data=None) -> Dataset:
+def dataset_for(cfg: TrainConfig, data=None, weights=None) -> Dataset:
     """``data`` as a Dataset: None or a name/path (the config's ``data``), a tensor or array
-    (N, ...) split by ``test_fraction``, a (train, test) pair, or a Dataset."""
+    (N, ...) split by ``test_fraction``, a (train, test) pair, or a Dataset.  With ``weights``
+    (or the config's ``data_weights`` file) the data is the weighted discrete measure over all
+    its points (``data.weighted``)."""
+    if weights is not None or cfg.data_weights:
+        return _weighted(cfg, data, weights)
     if data is None or isinstance(data, (str, Path)):
         return load_dataset(cfg.data, n_train=cfg.n_train, n_test=cfg.n_test,
                             data_seed=cfg.data_seed, test_fraction=cfg.test_fraction)
@@ -27,3 +32,25 @@ def dataset_for(cfg: TrainConfig, data=None) -> Dataset:
         return from_tensors(torch.as_tensor(data[0]), torch.as_tensor(data[1]))
     raise DataError(f"data: expected a dataset name, a path, a tensor, a (train, test) pair or "
                     f"a Dataset, got {type(data).__name__}")
+
+
+def _weighted(cfg: TrainConfig, data, weights) -> Dataset:
+    if isinstance(data, Dataset) or (isinstance(data, (tuple, list)) and len(data) == 2):
+        raise DataError("weights apply to one set of points; pass data as a single tensor, "
+                        "array, file or dataset name")
+    if data is None or isinstance(data, (str, Path)):
+        name = str(data or cfg.data)
+        if name in TOY:
+            points = load_dataset(name, n_train=cfg.n_train, n_test=1,
+                                  data_seed=cfg.data_seed).train
+        else:
+            arrays = load_array_file(name, min_points=1)
+            if "all" not in arrays:
+                raise DataError(f"{name}: weights apply to the rows of a single array, not to "
+                                f"an npz with train and test")
+            points = torch.from_numpy(np.ascontiguousarray(arrays["all"]))
+    else:
+        name, points = "tensor", torch.as_tensor(data)
+    if weights is None:
+        weights = load_weights(cfg.data_weights, points.shape[0])
+    return weighted(points, weights, n_test=cfg.n_test, seed=cfg.data_seed, name=name)

@@ -27,6 +27,7 @@ from ..metrics.images import load_classifier
 from ..metrics.registry import identity
 from .optim import make_optimizer
 from .sampler import BatchSampler
+from ..nets.latent import sample_latent
 
 # An offset that gives the diagnostics (segments, interpolates) a random stream of their own.
 DIAG_STREAM = 2_000_003
@@ -78,8 +79,8 @@ def estimating_critic(run, steps: int, seed: int):
             torch.manual_seed(seed)
             for _ in range(steps):
                 with torch.no_grad():
-                    z = torch.randn(cfg.batch_size, run.latent_dim, generator=gen,
-                                    device=run.device)
+                    z = sample_latent(cfg.latent, (cfg.batch_size, run.latent_dim),
+                                      generator=gen, device=run.device)
                     fake = G(z)
                 loss, _ = method.critic_loss(critic, real.next(), fake)
                 opt.zero_grad(set_to_none=True)

@@ -38,12 +38,13 @@ from .run import Run
 from .signals import Interrupted, StopRequest, graceful_signals
 
 
-def train(cfg: TrainConfig, data=None, *, generator: nn.Module = None, critic: nn.Module = None,
+def train(cfg: TrainConfig, data=None, *, weights=None, generator: nn.Module = None,
+          critic: nn.Module = None,
           out: str | Path | None = None, overwrite: bool = False, progress: bool = False,
           announce: Callable[[Run], None] | None = None) -> Run:
     """Train a new run (``otgan train`` and ``otgan.train`` alike, under torchrun too)."""
     world = init_from_env(resolve_device(cfg.device))  # torchrun's ranks, else one process
-    dataset = dataset_for(cfg, data)
+    dataset = dataset_for(cfg, data, weights)
     folder = RunDir.create(out, overwrite) if out is not None and world.is_main else None
     run = start_run(cfg, dataset, generator, critic, folder, world)
     if announce is not None and world.is_main:

@@ -16,6 +16,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..errors import OtganError
+from ..nets.latent import sample_latent
 from ..runtime.distributed import is_ddp
 from ..runtime.precision import autocast
 from .state import TrainState
@@ -89,6 +90,11 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
     B, device = cfg.batch_size, state.device  # B: the global batch
     amp = autocast(cfg.precision, device)
     z_shape = (B, state.latent_dim)
+    dtype = state.sampler.data.dtype
+
+    def latent(shape):
+        return sample_latent(cfg.latent, shape, device=device)
+
     means = _Mean()
     G.train()
     D.train()
@@ -103,9 +109,9 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
                 break
             t0 = time.perf_counter()
             for _ in range(critic_updates(cfg, state.step)):
-                real = state.sampler.next()
+                real = state.sampler.next() if method.draws_real else None
                 with torch.no_grad(), amp:
-                    fake = G(world.shard(torch.randn(z_shape, device=device))).to(real.dtype)
+                    fake = G(world.shard(latent(z_shape))).to(dtype)
                 with amp:
                     loss_d, stats = method.critic_loss(D_train, real, fake)
                 state.opt_d.zero_grad(set_to_none=True)
@@ -121,7 +127,7 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
             D.requires_grad_(False)
             with amp:
                 loss_g, g_stats = method.generator_loss(
-                    D, G_train(world.shard(torch.randn(z_shape, device=device))))
+                    D, G_train(world.shard(latent(z_shape))))
             state.opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             if sync_g:

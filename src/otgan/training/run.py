@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..nets.latent import sample_latent
 from ..config import TrainConfig
 from ..data import Dataset
 from ..data.normalize import Normalizer
@@ -98,7 +99,7 @@ class Run:
 
     def latents(self, n: int, seed: int) -> torch.Tensor:
         gen = torch.Generator().manual_seed(int(seed))
-        return torch.randn(n, self.latent_dim, generator=gen)
+        return sample_latent(self.config.latent, (n, self.latent_dim), generator=gen)
 
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
         """``n`` generated points, float32 numpy, shape (n, *data_shape); same seed, same points."""
