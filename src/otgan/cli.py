@@ -302,7 +302,8 @@ def figure(name, out, quick, list_):
 @click.option("--n-targets", type=int, default=50, show_default=True,
               help="J, when --targets names a built-in dataset.")
 @click.option("--weights", "weights_file", default=None,
-              help=".npy file of J non-negative weights summing to 1 [default: uniform].")
+              help=".npy or .csv file of J non-negative weights (normalized to sum 1) "
+                   "[default: uniform].")
 @click.option("--cost", type=click.Choice(["euclidean", "sqeuclidean"]), default="sqeuclidean",
               show_default=True)
 @click.option("--steps", type=int, default=5000, show_default=True)
@@ -329,7 +330,7 @@ def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gam
     import torch
 
     from .data import load_dataset
-    from .data.arrays import load_array_file
+    from .data.arrays import load_array_file, load_weights
     from .semidiscrete import solve as sd_solve
     from .semidiscrete.solver import make_sampler
     from .fileio import atomic_write_bytes, atomic_write_json
@@ -350,12 +351,7 @@ def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gam
         y = torch.from_numpy(load_array_file(targets_spec)["all"]).double()
     else:
         y = load_dataset(targets_spec, n_train=n_targets, n_test=1, data_seed=seed).train.double()
-    w = None
-    if weights_file:
-        w = torch.from_numpy(np.load(weights_file, allow_pickle=False)).double().reshape(-1)
-        if w.shape[0] != y.shape[0] or (w < 0).any() or abs(float(w.sum()) - 1) > 1e-6:
-            raise CommandFailed(f"--weights {weights_file}: need {y.shape[0]} non-negative "
-                                f"numbers summing to 1")
+    w = torch.from_numpy(load_weights(weights_file, y.shape[0])) if weights_file else None
     sampler = make_sampler(source, y.shape[1], seed)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)

@@ -4,19 +4,11 @@ import math
 
 import pytest
 import torch
-from torch import nn
 
 from otgan.methods import METHODS
 from otgan.metrics import EvalContext, compute
 from tests.conftest import quick_config
-
-
-def linear_critic(w):
-    layer = nn.Linear(2, 1, bias=True)
-    with torch.no_grad():
-        layer.weight.copy_(torch.tensor([w]))
-        layer.bias.fill_(0.3)
-    return layer
+from tests.metrics.helpers import linear_critic
 
 
 def test_critic_estimate_of_the_optimal_linear_critic_equals_w1():

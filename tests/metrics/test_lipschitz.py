@@ -8,14 +8,7 @@ from torch import nn
 
 from otgan.metrics.lipschitz import (gradient_norm_stats, layer_spectral_norms,
                                      lipschitz_segments)
-
-
-def linear_critic(w):
-    layer = nn.Linear(2, 1, bias=True)
-    with torch.no_grad():
-        layer.weight.copy_(torch.tensor([w]))
-        layer.bias.fill_(0.3)
-    return layer
+from tests.metrics.helpers import linear_critic
 
 
 def test_lipschitz_estimates_of_a_linear_function_are_its_slope():

@@ -61,3 +61,29 @@ def test_a_python_sampler_is_a_source():
     s = make_sampler("numpy.random:rand", 3)  # rand(n) is (n,): refused with its shape
     with pytest.raises(Exception, match=r"returned shape \(5,\)"):
         s(5)
+
+
+def test_solve_command_on_exercise_1(tmp_path, capsys):
+    import json
+
+    from otgan.cli import main
+
+    np.save(tmp_path / "y.npy", np.array([[2.0, 0.0], [-1.0, 1.0], [-1.0, -1.0]]))
+    np.savetxt(tmp_path / "w.csv", np.array([2.0, 1.0, 1.0]), delimiter=",")  # normalized
+    args = ["solve", "--source", "polygon:0,1;1,0;0,-1;-1,0", "--targets",
+            str(tmp_path / "y.npy"), "--cost", "euclidean", "--steps", "2000",
+            "--n-eval", "100000", "--out", str(tmp_path / "sol")]
+    with pytest.raises(SystemExit) as e:
+        main(args + ["--weights", str(tmp_path / "w.csv")])
+    assert e.value.code == 0
+    record = json.loads((tmp_path / "sol" / "solution.json").read_text())
+    assert record["value"] == pytest.approx(1.3418, abs=0.005)
+    assert record["max_mass_error"] < 0.01
+    np.save(tmp_path / "bad.npy", np.array([1.0, -1.0, 1.0]))
+    for extra, needle in ((["--weights", str(tmp_path / "bad.npy")], "non-negative"),
+                          (["--source", "polygon:0,1;1,0"], "three 2D vertices")):
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as e:
+            main(args + extra)
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and needle in err and len(err.strip().splitlines()) == 1
