@@ -29,7 +29,7 @@ from otgan.metrics.ot import cost_matrix, emd2  # noqa: E402
 from otgan.semidiscrete import c_transform, solve  # noqa: E402
 
 
-def baseline(x, psi, y, cost):
+def baseline(x, y, psi, cost):
     """What one writes without otgan: the full distance matrix, then a min, under autograd."""
     d = torch.cdist(x, y)
     c = d if cost == "euclidean" else d * d
@@ -55,15 +55,15 @@ def throughput(device: str, repeats: int, j: int = 60000, d: int = 784, b: int =
     for cost in ("euclidean", "sqeuclidean"):
         def ours():
             x = x0.clone().requires_grad_(True)
-            c_transform(x, psi, y, cost).sum().backward()
+            c_transform(x, y, psi, cost=cost).sum().backward()
 
         def base():
             x = x0.clone().requires_grad_(True)
-            baseline(x, psi, y, cost).sum().backward()
+            baseline(x, y, psi, cost).sum().backward()
 
         t_ours, t_base = time_it(ours, repeats), time_it(base, repeats)
         x = x0.clone()
-        agree = torch.allclose(c_transform(x, psi, y, cost), baseline(x, psi, y, cost),
+        agree = torch.allclose(c_transform(x, y, psi, cost=cost), baseline(x, y, psi, cost),
                                rtol=1e-4, atol=1e-3)
         print(f"    {cost:11s}: otgan {t_ours * 1e3:8.1f} ms   cdist+min {t_base * 1e3:8.1f} ms"
               f"   ratio {t_base / t_ours:5.2f}x   values agree: {agree}")
@@ -87,7 +87,7 @@ def accuracy() -> None:
                       cost=cost, steps=steps, batch=512, n_eval=10**6)
             rel = float(((r.masses.double() - nu).abs() / nu).max())
             psi = r.psi.double()  # its dual value for the grid measure: exact, a lower bound
-            h_grid = float(c_transform(torch.from_numpy(grid), psi, y, cost).mean() + nu @ psi)
+            h_grid = float(c_transform(torch.from_numpy(grid), y, psi, cost=cost).mean() + nu @ psi)
             print(f"      {steps:6d} steps: value {r.cost:.6f} ({(r.cost - exact) / exact:+.3%})"
                   f"   on the grid {(h_grid - exact) / exact:+.3%}"
                   f"   max relative mass error {rel:.2%}   {time.perf_counter() - t:5.1f} s")

@@ -19,7 +19,7 @@
 Importing a family module registers its metrics; the order below is the order of the table.
 """
 
-from . import ot, critic, lipschitz, modes, images  # noqa: F401  (registration order)
+from . import ot, critic, lipschitz, modes, images, partition  # noqa: F401  (registration order)
 from .lipschitz import (gradient_norm_stats, input_gradient_norms, layer_spectral_norms,
                         lipschitz_segments)
 from .modes import mode_coverage

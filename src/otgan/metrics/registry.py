@@ -37,11 +37,14 @@ def eval_mode(module: torch.nn.Module):
 
 @dataclass(frozen=True)
 class DataTraits:
-    """What a metric may need from the data: images (C, H, W), known mixture modes, labels."""
+    """What a metric may need from the data: images (C, H, W), known mixture modes, labels,
+    and whether the critic is a dual vector over the training points (a partition of space into
+    their cells)."""
 
     image: bool = False
     modes: bool = False
     labels: bool = False
+    dual: bool = False
 
 
 # predicates on DataTraits, for ``applies`` and ``default``
@@ -67,6 +70,10 @@ def for_mixtures(t: DataTraits) -> bool:
 
 def for_labelled_images(t: DataTraits) -> bool:
     return t.image and t.labels
+
+
+def for_dual_critics(t: DataTraits) -> bool:
+    return t.dual
 
 
 @dataclass(frozen=True)

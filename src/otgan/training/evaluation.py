@@ -36,7 +36,7 @@ DIAG_STREAM = 2_000_003
 def traits(run) -> DataTraits:
     ds = run.dataset
     return DataTraits(image=len(run.data_shape) == 3, modes=ds.modes is not None,
-                      labels=ds.train_labels is not None)
+                      labels=ds.train_labels is not None, dual=run.method.critic_from_data)
 
 
 def training_metrics(run) -> tuple[str, ...]:

@@ -1,0 +1,26 @@
+"""The partition metric of semi-discrete critics, on Voronoi cells with known masses."""
+
+import pytest
+import torch
+
+from otgan.metrics import EvalContext, compute
+from otgan.semidiscrete import SemiDiscreteCritic
+
+Y = torch.tensor([[0.25, 0.25], [0.75, 0.25], [0.25, 0.75], [0.75, 0.75]])
+
+
+def test_cell_masses_of_quadrants_against_the_weights():
+    # psi = 0: the cells are the four quadrants of the unit square, mass 1/4 each under the
+    # uniform measure; against nu = (0.4, 0.2, 0.2, 0.2): max relative error |0.25 - 0.4| / 0.4
+    # = 0.375, total variation (0.15 + 3 * 0.05) / 2 = 0.15, no empty cell
+    critic = SemiDiscreteCritic(Y, torch.tensor([0.4, 0.2, 0.2, 0.2]), cost="euclidean")
+    x = torch.rand(400_000, 2, generator=torch.Generator().manual_seed(0))
+    out = compute(["partition"], EvalContext(fake=x, real=x[:10], critic=critic))
+    assert out["sd_mass_error"] == pytest.approx(0.375, abs=0.01)
+    assert out["sd_mass_tv"] == pytest.approx(0.15, abs=0.005)
+    assert out["sd_empty_cells"] == 0.0
+    # all generated points in one quadrant: three cells empty, TV = 1 - nu_0 = 0.6
+    out = compute(["partition"], EvalContext(fake=x * 0.5, real=x[:10], critic=critic))
+    assert out["sd_empty_cells"] == 0.75
+    assert out["sd_mass_tv"] == pytest.approx(0.6)
+    assert out["sd_mass_error"] == pytest.approx(1.5)  # (1 - 0.4) / 0.4
