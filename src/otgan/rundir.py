@@ -7,6 +7,12 @@ Layout of a run folder::
     checkpoint.pt       everything needed to continue or sample (weights_only-loadable)
     checkpoint.prev.pt  the checkpoint before the last one (kept when a new one is written)
     samples.png         held-out data vs generated samples
+    .otgan-run          the marker: only otgan writes it, and only a folder holding it is a run
+    .otgan-lock         locked (flock) by the process training in the folder; holds its pid
+
+``--overwrite`` removes otgan's own files only (``RUN_FILES``, ``RUN_FOLDERS`` with their own
+contents) and refuses a folder that holds anything else, naming it.  The lock is released by
+the kernel when its holder exits, however it exits: a killed process leaves no stale lock.
 
 Every file that replaces another is written atomically (temporary file in the same folder,
 fsync, rename, fsync of the folder), so a crash leaves either the old or the new file, never a
@@ -15,10 +21,13 @@ half-written one.  metrics.jsonl is append-only; a torn last line is skipped on 
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import os
 import shutil
+import socket
+import sys
 from pathlib import Path
 
 import torch
@@ -31,6 +40,14 @@ METRICS = "metrics.jsonl"
 CHECKPOINT = "checkpoint.pt"
 PREVIOUS = "checkpoint.prev.pt"
 SAMPLES_PNG = "samples.png"
+MARKER = ".otgan-run"
+LOCK = ".otgan-lock"
+#: every file otgan writes at the top of a run folder (what --overwrite may remove)
+RUN_FILES = frozenset({CONFIG, METRICS, CHECKPOINT, PREVIOUS, SAMPLES_PNG, MARKER, LOCK,
+                       "summary.json", "report.html", "eval.json", "training.gif"})
+#: folders otgan writes in a run folder, with the names of the files it writes there
+RUN_FOLDERS = {"snapshots": ("step_*.npz", "heldout.npy"),
+               "tensorboard": ("events.out.tfevents.*",)}
 FORMAT_VERSION = 1
 #: refuse to start a run on a disk with less free space than this
 MIN_FREE_BYTES = 64 * 2**20
@@ -51,18 +68,20 @@ class RunDir:
     # -- creation and checks ---------------------------------------------------------------
     @classmethod
     def create(cls, path: str | Path, overwrite: bool = False) -> "RunDir":
-        """A new, empty, writable run folder.  ``overwrite`` replaces an earlier otgan run only."""
+        """A new, empty, writable run folder, marked as otgan's.  ``overwrite`` removes an
+        earlier otgan run's own files, and refuses a folder holding anything else."""
         p = Path(path)
+        folder = cls(p)
         if p.exists() and not p.is_dir():
             raise RunFolderError(f"--out {p}: exists and is not a folder")
         if p.is_dir() and any(p.iterdir()):
-            if not (p / CONFIG).is_file():
+            if not (p / MARKER).is_file():
                 raise RunFolderError(f"--out {p}: folder is not empty and is not an otgan run; "
                                      f"choose another folder")
             if not overwrite:
                 raise RunFolderError(f"--out {p}: a run already exists there; pass --overwrite "
                                      f"to replace it or --resume to continue it")
-            shutil.rmtree(p)
+            folder.remove_own_files()
         try:
             p.mkdir(parents=True, exist_ok=True)
             probe = p / f".write-test-{os.getpid()}"
@@ -74,7 +93,72 @@ class RunDir:
         if free < MIN_FREE_BYTES:
             raise RunFolderError(f"--out {p}: only {free / 2**20:.1f} MiB free on that disk; a "
                                  f"run needs at least {MIN_FREE_BYTES / 2**20:.0f} MiB")
-        return cls(p)
+        folder.lock()
+        atomic_write_json(p / MARKER, {"otgan_run": FORMAT_VERSION})
+        return folder
+
+    def foreign_files(self) -> list[Path]:
+        """What the folder holds that otgan did not write (by name)."""
+        out = []
+        for entry in sorted(self.path.iterdir()):
+            if entry.name in RUN_FOLDERS and entry.is_dir() and not entry.is_symlink():
+                patterns = RUN_FOLDERS[entry.name]
+                out += [f for f in sorted(entry.iterdir()) if f.is_dir() or f.is_symlink()
+                        or not any(f.match(pat) for pat in patterns)
+                        and TMP_MARK not in f.name]
+            elif not (entry.name in RUN_FILES and entry.is_file() and not entry.is_symlink()
+                      or TMP_MARK in entry.name and entry.is_file()):
+                out.append(entry)
+        return out
+
+    def remove_own_files(self) -> None:
+        """Delete the run's own files (for --overwrite); refuse, deleting nothing, when the
+        folder holds anything otgan did not write or another process trains in it."""
+        foreign = self.foreign_files()
+        if foreign:
+            names = ", ".join(str(f.relative_to(self.path)) for f in foreign[:3])
+            more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+            raise RunFolderError(f"--out {self.path}: --overwrite removes only otgan's own "
+                                 f"files, and this folder also holds {names}{more}; move them "
+                                 f"away or choose another folder")
+        self.lock()
+        for entry in sorted(self.path.iterdir()):
+            if entry.is_dir():
+                for f in entry.iterdir():
+                    f.unlink()
+                entry.rmdir()
+            elif entry.name not in (LOCK, MARKER):
+                entry.unlink()
+        (self.path / MARKER).unlink(missing_ok=True)
+
+    def lock(self) -> None:
+        """Hold the folder's lock until this process exits or ``unlock``; a clear error naming
+        the holder when another process holds it."""
+        if getattr(self, "_lock_fd", None) is not None:
+            return
+        try:
+            fd = os.open(self.file(LOCK), os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise RunFolderError(f"{self.path}: cannot create its lock file "
+                                 f"({e.strerror or e})") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            try:
+                holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "unknown"
+            finally:
+                os.close(fd)
+            raise RunFolderError(f"{self.path}: another otgan process is training in this "
+                                 f"folder ({holder}); wait for it or stop it") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
+        self._lock_fd = fd
+
+    def unlock(self) -> None:
+        fd = getattr(self, "_lock_fd", None)
+        if fd is not None:
+            self._lock_fd = None
+            os.close(fd)  # releases the flock
 
     @classmethod
     def open(cls, path: str | Path) -> "RunDir":
@@ -85,6 +169,12 @@ class RunDir:
         if not (p / CONFIG).is_file():
             raise RunFolderError(f"{p}: not an otgan run folder (no {CONFIG})")
         return cls(p)
+
+    @staticmethod
+    def holding(path: str | Path) -> Path | None:
+        """The run folder that ``path`` (a file to write) lies in, or None."""
+        parent = Path(path).resolve().parent
+        return parent if (parent / MARKER).is_file() else None
 
     # -- config and metrics ----------------------------------------------------------------
     def write_config(self, record: dict) -> None:
@@ -146,10 +236,21 @@ class RunDir:
         return path
 
     def load_checkpoint(self, map_location="cpu") -> dict:
-        for name in (CHECKPOINT, PREVIOUS):
-            path = self.file(name)
-            if path.is_file():
-                return load_checkpoint_file(path, map_location)
+        """The last checkpoint; the previous one, saying so on stderr, when the last is
+        missing, truncated or refused."""
+        last, prev = self.file(CHECKPOINT), self.file(PREVIOUS)
+        if last.is_file():
+            try:
+                return load_checkpoint_file(last, map_location)
+            except RunFolderError as e:
+                if not prev.is_file():
+                    raise
+                state = load_checkpoint_file(prev, map_location)
+                print(f"otgan: {e}; using {PREVIOUS} (step {state['state'].get('step', '?')})",
+                      file=sys.stderr)
+                return state
+        if prev.is_file():
+            return load_checkpoint_file(prev, map_location)
         raise RunFolderError(f"{self.path}: no checkpoint found")
 
 
@@ -158,10 +259,36 @@ def load_checkpoint_file(path: Path, map_location="cpu") -> dict:
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:  # unpickling refusals and corrupt files alike
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise RunFolderError(f"{path}: refused or unreadable checkpoint ({first})") from None
+        text = str(e)
+        if "Unsupported operand" in text or "invalid load key" in text:
+            why = "not a PyTorch checkpoint: corrupt, or another kind of file"
+        elif "Weights only load failed" in text or "Unsupported global" in text:
+            why = "it holds objects other than tensors and plain values, which otgan never " \
+                  "loads: code could run"
+        elif isinstance(e, (EOFError, RuntimeError)) and ("zip" in text or "EOF" in text
+                                                          or not text):
+            why = "truncated or corrupt file"
+        else:
+            why = "not a PyTorch checkpoint"
+        raise RunFolderError(f"{path}: refused or unreadable checkpoint ({why})") from None
     if not isinstance(state, dict) or state.get("format") is None:
         raise RunFolderError(f"{path}: not an otgan checkpoint")
     if state["format"] > FORMAT_VERSION:
         raise RunFolderError(f"{path}: written by a newer otgan (format {state['format']})")
+    bad = _non_finite(state.get("state"))
+    if bad:
+        raise RunFolderError(f"{path}: holds NaN or infinite weights ({bad})")
     return state
+
+
+def _non_finite(obj, name: str = "") -> str | None:
+    """The name of the first floating tensor in ``obj`` with a NaN or Inf, or None."""
+    if isinstance(obj, torch.Tensor):
+        return name if obj.is_floating_point() and not bool(torch.isfinite(obj).all()) else None
+    items = obj.items() if isinstance(obj, dict) else enumerate(obj) \
+        if isinstance(obj, (list, tuple)) else ()
+    for k, v in items:
+        bad = _non_finite(v, f"{name}.{k}" if name else str(k))
+        if bad:
+            return bad
+    return None

@@ -180,9 +180,10 @@ def restore(path: str | Path, overrides: Mapping[str, Any] | None = None, *, tra
     """
     folder = RunDir.open(path)
     record = folder.read_config()
-    saved = from_dict(record["config"])
-    cfg = resolve(overrides, base=saved)
     where = f"--resume {folder.path}" if train else str(folder.path)
+    ckpt = folder.load_checkpoint()
+    saved = _saved_config(record, ckpt, folder)
+    cfg = resolve(overrides, base=saved)
     changed = changed_on_resume(saved, cfg)
     if changed:
         k = changed[0]
@@ -192,7 +193,6 @@ def restore(path: str | Path, overrides: Mapping[str, Any] | None = None, *, tra
     if record.get("networks", {}).get("custom") and generator is None:
         raise RunFolderError(f"{where}: this run used custom networks; pass generator= (and "
                              f"critic=) modules of the same architecture, from Python")
-    ckpt = folder.load_checkpoint()
     step = int(ckpt["state"].get("step", 0))
     if train and step >= cfg.steps:
         raise ConfigError(f"{where}: the checkpoint is at step {step}; pass --steps greater "
@@ -207,7 +207,7 @@ def restore(path: str | Path, overrides: Mapping[str, Any] | None = None, *, tra
                             f"{data_shape}")
     if train:
         run = start_run(cfg, dataset, generator, critic, world=world)
-        run.state.load_state_dict(ckpt["state"])
+        _fitting(folder, lambda: run.state.load_state_dict(ckpt["state"]))
     else:
         normalizer = Normalizer.from_state_dict(ckpt.get("normalizer"))
         device = resolve_device(cfg.device)
@@ -215,9 +215,42 @@ def restore(path: str | Path, overrides: Mapping[str, Any] | None = None, *, tra
         with torch.random.fork_rng(devices=[]):  # building draws initial weights: not the caller's
             run = _assemble(cfg, data_shape, normalizer, train_x, generator, critic, device,
                             world, folder, dataset)
-        _load_models(run.models, ckpt["state"])
+        _fitting(folder, lambda: _load_models(run.models, ckpt["state"]))
     run.models.method.load_state_dict(ckpt.get("method") or {})
     return run, record
+
+
+def _saved_config(record: dict, ckpt: dict, folder: RunDir) -> TrainConfig:
+    """The run's config: the checkpoint's (the truth), after checking that config.json agrees
+    with it on everything that shapes the run (a hand edit is refused, not followed)."""
+    try:
+        saved = from_dict(record["config"])
+    except ConfigError as e:
+        raise RunFolderError(f"{folder.file('config.json')}: {e}") from None
+    if ckpt.get("config") is None:  # written before checkpoints carried their config
+        return saved
+    try:
+        truth = from_dict(ckpt["config"])
+    except ConfigError as e:
+        raise RunFolderError(f"{folder.path}: the checkpoint's config is invalid ({e})") from None
+    a, b = truth.to_dict(), saved.to_dict()
+    edited = [k for k in a if a[k] != b.get(k) and k not in RESUMABLE]
+    if edited:
+        k = edited[0]
+        raise RunFolderError(f"{folder.file('config.json')} says {k} = {b.get(k)!r} but the "
+                             f"checkpoint was trained with {k} = {a[k]!r}; the checkpoint is "
+                             f"the truth: restore config.json")
+    return dataclasses.replace(truth, **{k: b[k] for k in RESUMABLE})
+
+
+def _fitting(folder: RunDir, load) -> None:
+    """Load a checkpoint's weights into the networks, one clear line when they do not fit."""
+    try:
+        load()
+    except (RuntimeError, KeyError, ValueError, TypeError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise RunFolderError(f"{folder.path}: the checkpoint does not fit these networks "
+                             f"({first[:200]})") from None
 
 
 def _load_models(models: Models, sd: dict) -> None:

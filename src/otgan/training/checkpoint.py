@@ -22,14 +22,20 @@ def checkpoint_dict(run) -> dict:
 
 
 class Checkpoints:
-    """Saves ``run``'s checkpoints into its folder and remembers the step of the last one."""
+    """Saves ``run``'s checkpoints into its folder and remembers the step of the last one.
 
-    def __init__(self, run, last_step: int | None = None):
-        self.run, self.last_step = run, last_step
+    ``before()`` runs before each save: the training loop passes the evaluator's flush, so
+    that every record up to a checkpoint's step is in metrics.jsonl before the checkpoint
+    exists (a resume keeps the records up to its step and rewrites the rest)."""
+
+    def __init__(self, run, last_step: int | None = None, before=None):
+        self.run, self.last_step, self.before = run, last_step, before
 
     def save(self, state=None) -> None:
         folder: RunDir | None = self.run.folder
         if folder is not None:
+            if self.before is not None:
+                self.before()
             folder.save_checkpoint(checkpoint_dict(self.run))
             self.last_step = self.run.state.step if self.run.state is not None else None
 

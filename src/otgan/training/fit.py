@@ -46,7 +46,12 @@ def train(cfg: TrainConfig, data=None, *, weights=None, generator: nn.Module = N
     world = init_from_env(resolve_device(cfg.device))  # torchrun's ranks, else one process
     dataset = dataset_for(cfg, data, weights)
     folder = RunDir.create(out, overwrite) if out is not None and world.is_main else None
-    run = start_run(cfg, dataset, generator, critic, folder, world)
+    try:
+        run = start_run(cfg, dataset, generator, critic, folder, world)
+    except BaseException:
+        if folder is not None:
+            folder.unlock()
+        raise
     if announce is not None and world.is_main:
         announce(run)
     return fit(run, progress=progress and world.is_main)
@@ -69,6 +74,7 @@ def resume(path: str | Path, overrides: Mapping[str, Any] | None = None, progres
     world.barrier()  # every rank has read the checkpoint before rank 0 touches the folder
     if world.is_main:
         folder = RunDir.open(path)
+        folder.lock()
         run.folder = folder
         folder.clean_temporary()
         folder.truncate_after(step)
@@ -87,14 +93,23 @@ def fit(run: Run, progress: bool = False, purge_after: int | None = None,
     """Train ``run`` up to ``run.config.steps``, writing its folder (when it has one).
 
     SIGINT/SIGTERM stop training between two updates, save a checkpoint and raise
-    ``Interrupted``; a NaN/Inf raises ``Diverged`` without overwriting any checkpoint.
+    ``Interrupted``; a NaN/Inf raises ``Diverged`` without overwriting any checkpoint.  The
+    folder's lock (taken when it was created or opened to resume) is released at the end.
     """
+    try:
+        return _fit(run, progress, purge_after, last_checkpoint)
+    finally:
+        if run.folder is not None:
+            run.folder.unlock()
+
+
+def _fit(run: Run, progress: bool, purge_after: int | None, last_checkpoint: int | None) -> Run:
     cfg, state, folder, world = run.config, run.state, run.folder, run.world
     logger = MetricsLogger(folder, tensorboard=cfg.tensorboard, purge_step=purge_after)
     logger.history = run.history
-    checkpoints = Checkpoints(run, last_checkpoint)
     evaluator = Evaluator(lambda: eval_context(run), training_metrics(run), logger.write,
                           background=cfg.eval_background, snapshot=snapshot_writer(run, logger))
+    checkpoints = Checkpoints(run, last_checkpoint, before=lambda: evaluator.poll(wait=True))
     diag_gen = torch.Generator(device=run.device).manual_seed(cfg.seed + DIAG_STREAM)
     stop = StopRequest()
     hooks = Hooks(diagnose=lambda st, real, fake: gradient_norm_stats(st.critic, real, fake,
