@@ -21,7 +21,6 @@ from typing import Any, Mapping
 from torch import nn
 
 from .config import TrainConfig, from_dict, resolve
-from .errors import RunFolderError
 from .rundir import RunDir
 from .training import fit as _fit
 from .training.build import restore
@@ -99,13 +98,12 @@ def fit_critic(real, fake, method: str = "wgan-gp", steps: int = 2000, seed: int
     diagnostics, ``curve`` and ``critic`` (the trained module).  With ``out``: critic.json,
     curve.png and, on 2D data, critic.png (level sets and gradient arrows) there.
     """
+    from .rundir import check_output_folder
     from .training.critic_fit import fit_critic as _fit_critic, write_folder
 
     if out is not None:
         out = Path(out)
-        if (out / "critic.json").exists() and not overwrite:
-            raise RunFolderError(f"--out {out}: holds a critic.json already; pass --overwrite "
-                                 f"to replace it")
+        check_output_folder(out, ("critic.json", "curve.png", "critic.png"), overwrite)
     result = _fit_critic(real, fake, method, steps, seed, **options)
     if out is not None:
         write_folder(result, out)

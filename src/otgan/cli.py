@@ -120,7 +120,8 @@ def _report_done(run) -> None:
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Latent seed; the same seed gives the same points.")
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda, cuda:N or auto.")
-def sample(run_dir, n, out, seed, device):
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
+def sample(run_dir, n, out, seed, device, overwrite):
     """Write N generated points from a saved run to an .npy file."""
     import io
 
@@ -136,6 +137,7 @@ def sample(run_dir, n, out, seed, device):
         raise CommandFailed(f"--out {out}: the file name must end in .npy")
     if not target.parent.exists():
         raise CommandFailed(f"--out {out}: folder {target.parent} does not exist")
+    check_outputs([target], overwrite)
     run = api.load_run(run_dir, device=device)
     x = run.sample(n, seed=seed).astype(np.float32)
     buf = io.BytesIO()
@@ -204,12 +206,14 @@ def report(run_dir):
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path())
 @click.option("--out", type=click.Path(dir_okay=False), default="compare.html",
               show_default=True, help="HTML page to write.")
-def compare(run_dirs, out):
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
+def compare(run_dirs, out, overwrite):
     """Put runs side by side in one page: table, critic plots, curves."""
     from .viz.report import write_compare
 
     if not Path(out).parent.exists():
         raise CommandFailed(f"--out {out}: folder {Path(out).parent} does not exist")
+    check_outputs([out], overwrite)
     click.echo(f"comparison: {write_compare(run_dirs, out)}")
 
 
@@ -279,7 +283,8 @@ def critic(real, fake, generator_run, shift, scale, noise, method, steps, seed, 
               help="Folder for NAME.png and NAME.json.")
 @click.option("--quick", is_flag=True, help="A smaller version (fewer points, fewer updates).")
 @click.option("--list", "list_", is_flag=True, help="Name every figure.")
-def figure(name, out, quick, list_):
+@click.option("--overwrite", is_flag=True, help="Replace an existing NAME.png / NAME.json.")
+def figure(name, out, quick, list_, overwrite):
     """Draw one of the course's figures from measurements: a PNG and the numbers it shows."""
     from .figures import FIGURES, make_figure
 
@@ -287,6 +292,8 @@ def figure(name, out, quick, list_):
         for f in FIGURES.values():
             click.echo(f"{f.name:16s} {f.summary}")
         return
+    if name in FIGURES:
+        check_output_folder(out, FIGURES[name].outputs, overwrite)
     numbers = make_figure(name, out, quick)
     click.echo(f"{name}: wrote {Path(out) / (name + '.png')} and {Path(out) / (name + '.json')}"
                f" ({'quick, ' if quick else ''}{len(numbers)} entries)")
@@ -321,8 +328,9 @@ def figure(name, out, quick, list_):
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), required=True,
               help="Folder for solution.json, solution.npz and laguerre.png (2D).")
+@click.option("--overwrite", is_flag=True, help="Replace an earlier solution in --out.")
 def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gamma, scale, threads,
-          eps, n_eval, seed, out):
+          eps, n_eval, seed, out, overwrite):
     """Semi-discrete OT from a continuous measure to weighted points, by averaged SGD."""
     import io
 
@@ -354,6 +362,7 @@ def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gam
     w = torch.from_numpy(load_weights(weights_file, y.shape[0])) if weights_file else None
     sampler = make_sampler(source, y.shape[1], seed)
     folder = Path(out)
+    check_output_folder(folder, SOLVE_FILES, overwrite)
     folder.mkdir(parents=True, exist_ok=True)
     res = sd_solve(lambda n: sampler(n).double(), y, w, cost=cost, steps=steps, batch=batch,
                    gamma=gamma, scale=scale, eps=eps, n_eval=n_eval,
@@ -426,15 +435,19 @@ def presets(method, as_json):
 @click.option("--config", "config_file", type=click.Path(), default=None,
               help="Config file for the fixed fields.")
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="Output folder.")
-def sweep(data, method, preset, grids, sets, seeds, seed, steps, workers, config_file, out):
+@click.option("--overwrite", is_flag=True, help="Replace an earlier sweep's files in --out.")
+def sweep(data, method, preset, grids, sets, seeds, seed, steps, workers, config_file, out,
+          overwrite):
     """Train every grid combination times seeds as batched ensembles; table, heatmaps, page."""
     from pathlib import Path
 
     from .sweep.grid import parse_grid, parse_sets
-    from .sweep.runner import format_table, ideal_workers, run_sweep, summarize, write_sweep
+    from .sweep.runner import (SWEEP_FILES, format_table, ideal_workers, run_sweep, summarize,
+                               write_sweep)
 
     base = {"data": data, "method": method, "preset": preset, "seed": seed, **parse_sets(sets)}
     grid = parse_grid(grids)
+    check_output_folder(out, SWEEP_FILES, overwrite)
     result = run_sweep(base, grid, seeds, steps, workers or ideal_workers(),
                        config_file=config_file)
     page = write_sweep(result, Path(out), data)
@@ -459,6 +472,21 @@ def fetch(name, source):
 
     path = fetch_images(name, source)
     click.echo(f"{name}: {path}")
+
+
+SOLVE_FILES = ("solution.json", "solution.npz", "laguerre.png")
+
+
+def check_outputs(paths, overwrite: bool) -> None:
+    from .rundir import check_outputs as check
+
+    check(paths, overwrite)
+
+
+def check_output_folder(folder, names, overwrite: bool) -> None:
+    from .rundir import check_output_folder as check
+
+    check(folder, names, overwrite)
 
 
 def _one_line(msg: str) -> str:

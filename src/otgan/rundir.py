@@ -245,13 +245,42 @@ class RunDir:
             except RunFolderError as e:
                 if not prev.is_file():
                     raise
-                state = load_checkpoint_file(prev, map_location)
+                try:
+                    state = load_checkpoint_file(prev, map_location)
+                except RunFolderError as e2:
+                    raise RunFolderError(f"{e}; and {e2}") from None
                 print(f"otgan: {e}; using {PREVIOUS} (step {state['state'].get('step', '?')})",
                       file=sys.stderr)
                 return state
         if prev.is_file():
             return load_checkpoint_file(prev, map_location)
         raise RunFolderError(f"{self.path}: no checkpoint found")
+
+
+def check_outputs(paths, overwrite: bool = False, option: str = "--out") -> None:
+    """Refuse, before anything is written, to write any of ``paths`` (files a command is about
+    to write) over a run's own files or into a run folder's reserved names, or over an
+    existing file without ``overwrite``."""
+    for path in map(Path, paths):
+        holder = RunDir.holding(path)
+        if holder is not None and (path.name in RUN_FILES or path.name in RUN_FOLDERS):
+            raise RunFolderError(f"{option} {path}: {path.name} belongs to the otgan run in "
+                                 f"{holder}; write elsewhere")
+        if path.is_dir():
+            raise RunFolderError(f"{option} {path}: is a folder")
+        if path.exists() and not overwrite:
+            raise RunFolderError(f"{option} {path}: exists; pass --overwrite to replace it")
+
+
+def check_output_folder(folder, names, overwrite: bool = False, option: str = "--out") -> None:
+    """``check_outputs`` for the files ``names`` a command writes in ``folder``, which may not
+    be a run folder."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise RunFolderError(f"{option} {folder}: exists and is not a folder")
+    if (folder / MARKER).is_file():
+        raise RunFolderError(f"{option} {folder}: is an otgan run folder; choose another folder")
+    check_outputs([folder / n for n in names], overwrite, option)
 
 
 def load_checkpoint_file(path: Path, map_location="cpu") -> dict:

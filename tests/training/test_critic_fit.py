@@ -51,7 +51,7 @@ def test_cli_writes_critic_json_and_refuses_to_overwrite(tmp_path, capsys):
     assert record["w1"] == pytest.approx(0.5) and "w_estimate" in record
     assert (out / "critic.png").read_bytes()[:4] == b"\x89PNG"
     assert "w_estimate" in capsys.readouterr().out
-    for bad, needle in ((args, "critic.json already"),
+    for bad, needle in ((args, "critic.json: exists; pass --overwrite"),
                         (["critic", "--real", "ring", "--shift", "a,b", "--out", str(out)],
                          "--shift 'a,b'")):
         with pytest.raises(SystemExit) as e:

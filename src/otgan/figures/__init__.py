@@ -22,11 +22,13 @@ class Figure:
     name: str
     summary: str
     make: Callable[[Path, bool], dict]
+    outputs: tuple[str, ...] = ()  # the files it writes in its folder
 
 
 FIGURES = {f.name: f for f in (
-    Figure("js-vs-w", js_vs_w.SUMMARY, js_vs_w.make),
-    Figure("clip-vs-gp", clip_vs_gp.SUMMARY, clip_vs_gp.make),
+    Figure("js-vs-w", js_vs_w.SUMMARY, js_vs_w.make, ("js-vs-w.png", "js-vs-w.json")),
+    Figure("clip-vs-gp", clip_vs_gp.SUMMARY, clip_vs_gp.make,
+           ("clip-vs-gp.png", "clip-vs-gp-gradients.png", "clip-vs-gp.json")),
 )}
 
 

@@ -155,6 +155,10 @@ def format_table(table: list[dict]) -> str:
     return "\n".join(lines)
 
 
+#: the files ``write_sweep`` writes in its folder
+SWEEP_FILES = ("sweep.json", "table.md", "heatmaps.png", "samples.png", "sweep.html")
+
+
 def write_sweep(result: dict, out: Path, dataset_name: str) -> Path:
     """sweep.json, table.md, heatmaps.png, samples.png and sweep.html in ``out``."""
     out.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,211 @@
+"""Nothing lost: otgan deletes and overwrites only what it wrote, one process trains in a folder,
+the checkpoint is the truth, and every refusal is one line with every file left as it was."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import torch
+
+import otgan
+from otgan.cli import main
+from otgan.errors import RunFolderError
+from otgan.rundir import CHECKPOINT, LOCK, MARKER, PREVIOUS, RunDir
+from tests.conftest import quick_config
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("safety") / "ring"
+    otgan.train(quick_config(steps=30, eval_every=10, checkpoint_every=10), out=out)
+    return out
+
+
+@pytest.fixture
+def copy(run_dir, tmp_path):
+    dst = tmp_path / "copy"
+    shutil.copytree(run_dir, dst)
+    return dst
+
+
+def snapshot(folder):
+    return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def cli_fails(args, capsys, needle):
+    """The command exits 2 with one line holding ``needle``."""
+    with pytest.raises(SystemExit) as e:
+        main(args)
+    err = capsys.readouterr().err.strip()
+    assert e.value.code == 2, err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert needle in err, err
+    return err
+
+
+def test_a_run_folder_carries_the_marker_and_the_lock_file(run_dir):
+    assert (run_dir / MARKER).is_file() and (run_dir / LOCK).is_file()
+    assert RunDir(run_dir).foreign_files() == []
+
+
+def test_overwrite_refuses_a_folder_that_only_looks_like_a_run(tmp_path, capsys):
+    p = tmp_path / "p"
+    (p / "src").mkdir(parents=True)
+    (p / "thesis.tex").write_text("precious")
+    (p / "config.json").write_text('{"name": "app"}')
+    before = snapshot(p)
+    cli_fails(["train", "--data", "ring", "--steps", "2", "--out", str(p), "--overwrite"], capsys,
+              "is not an otgan run")
+    assert snapshot(p) == before
+
+
+def test_overwrite_names_a_users_file_in_a_run_folder_and_deletes_nothing(copy, capsys):
+    (copy / "NOTES.md").write_text("my notes")
+    (copy / "snapshots" / "mine.txt").write_text("mine")
+    before = snapshot(copy)
+    err = cli_fails(["train", "--data", "ring", "--steps", "2", "--out", str(copy),
+                     "--overwrite"], capsys, "NOTES.md")
+    assert "mine.txt" in err
+    assert snapshot(copy) == before
+
+
+def test_overwrite_replaces_a_run_in_place_from_inside_it(copy, monkeypatch):
+    monkeypatch.chdir(copy)
+    otgan.train(quick_config(steps=4), out=".", overwrite=True)
+    cfg = json.loads((copy / "config.json").read_text())["config"]
+    assert cfg["steps"] == 4 and RunDir(copy).foreign_files() == []
+    assert [p.name for p in copy.glob("snapshots/step_*.npz")] == ["step_00000004.npz"]
+
+
+def test_a_second_process_is_refused_while_one_trains(copy):
+    holder = RunDir(copy)
+    holder.lock()
+    try:
+        with pytest.raises(RunFolderError, match=f"pid {os.getpid()}"):
+            otgan.train(quick_config(steps=2), out=copy, overwrite=True)
+        with pytest.raises(RunFolderError, match="another otgan process"):
+            otgan.resume(copy, {"steps": 40})
+    finally:
+        holder.unlock()
+    assert (copy / "config.json").is_file() and (copy / CHECKPOINT).is_file()
+
+
+def test_a_lock_held_by_a_killed_process_is_not_stale(copy):
+    code = textwrap.dedent(f"""
+        import sys, time
+        from otgan.rundir import RunDir
+        RunDir({str(copy)!r}).lock()
+        print("locked", flush=True)
+        time.sleep(60)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "locked"
+        with pytest.raises(RunFolderError, match=f"pid {proc.pid}"):
+            RunDir(copy).lock()
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    d = RunDir(copy)
+    d.lock()  # the kernel released the killed holder's lock
+    d.unlock()
+
+
+@pytest.mark.parametrize("key, value, shown", [("data", "moons", "'moons'"),
+                                               ("g_hidden", "8", "[8]"),
+                                               ("method", "sngan", "'sngan'")])
+def test_a_hand_edited_config_is_refused_not_followed(copy, capsys, key, value, shown):
+    record = json.loads((copy / "config.json").read_text())
+    record["config"][key] = value
+    (copy / "config.json").write_text(json.dumps(record))
+    before = snapshot(copy)
+    for args in (["train", "--resume", str(copy), "--steps", "40"],
+                 ["sample", str(copy), "--n", "5", "--out", str(copy.parent / "x.npy")]):
+        cli_fails(args, capsys, f"config.json says {key} = {shown} but the checkpoint")
+    assert snapshot(copy) == before
+
+
+def test_weights_that_do_not_fit_are_one_line(copy):
+    state = torch.load(copy / CHECKPOINT, weights_only=True)
+    state["state"]["generator"] = {"w": torch.zeros(3)}
+    torch.save(state, copy / CHECKPOINT)
+    (copy / PREVIOUS).unlink()
+    with pytest.raises(RunFolderError, match="does not fit these networks"):
+        otgan.load_run(copy)
+
+
+def test_nan_weights_are_refused_with_the_file_named(copy):
+    for name in (CHECKPOINT, PREVIOUS):
+        state = torch.load(copy / name, weights_only=True)
+        first = next(iter(state["state"]["generator"]))
+        state["state"]["generator"][first].view(-1)[0] = float("nan")
+        torch.save(state, copy / name)
+    with pytest.raises(RunFolderError, match=r"checkpoint.pt: holds NaN or infinite weights "
+                                             r"\(generator\."):
+        otgan.load_run(copy)
+
+
+def test_a_truncated_checkpoint_falls_back_to_the_previous_saying_so(copy, capsys):
+    data = (copy / CHECKPOINT).read_bytes()
+    (copy / CHECKPOINT).write_bytes(data[: len(data) // 2])
+    state = RunDir(copy).load_checkpoint()
+    assert state["state"]["step"] == 20
+    err = capsys.readouterr().err
+    assert "truncated or corrupt" in err and "checkpoint.prev.pt (step 20)" in err
+
+
+def test_random_bytes_are_not_a_checkpoint_in_plain_words(tmp_path):
+    (tmp_path / CHECKPOINT).write_bytes(os.urandom(4096))
+    with pytest.raises(RunFolderError) as e:
+        RunDir(tmp_path).load_checkpoint()
+    assert "corrupt, or another kind of file" in str(e.value)
+    assert "PyTorch 2.6" not in str(e.value)
+
+
+def test_every_evaluation_up_to_a_checkpoint_is_logged_before_it(tmp_path, monkeypatch):
+    """What a SIGKILL right after a checkpoint leaves: every record up to its step."""
+    seen = {}
+    save = RunDir.save_checkpoint
+
+    def spy(self, state):
+        step = state["state"]["step"]
+        seen[step] = [r["step"] for r in self.read_metrics() if r.get("eval")]
+        return save(self, state)
+
+    monkeypatch.setattr(RunDir, "save_checkpoint", spy)
+    otgan.train(quick_config(steps=40, eval_every=10, checkpoint_every=10, metrics="w1"),
+                out=tmp_path / "r")
+    assert seen[10] == [10] and seen[20] == [10, 20] and seen[30] == [10, 20, 30]
+
+
+def test_commands_do_not_write_over_a_runs_files_or_a_users(run_dir, tmp_path, capsys):
+    before = snapshot(run_dir)
+    cli_fails(["compare", str(run_dir), "--out", str(run_dir / "config.json"), "--overwrite"],
+              capsys, "belongs to the otgan run")
+    cli_fails(["sweep", "--grid", "lr=1e-3", "--steps", "2", "--out", str(run_dir)], capsys,
+              "is an otgan run folder")
+    cli_fails(["sample", str(run_dir), "--n", "3", "--out", str(run_dir / "eval.json")], capsys,
+              "must end in .npy")
+    mine = tmp_path / "mine.npy"
+    mine.write_bytes(b"precious")
+    cli_fails(["sample", str(run_dir), "--n", "3", "--out", str(mine)], capsys,
+              "exists; pass --overwrite")
+    page = tmp_path / "compare.html"
+    page.write_text("mine")
+    cli_fails(["compare", str(run_dir), "--out", str(page)], capsys, "exists; pass --overwrite")
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "table.md").write_text("mine")
+    cli_fails(["sweep", "--grid", "lr=1e-3", "--steps", "2", "--out", str(tmp_path / "s")],
+              capsys, "table.md: exists")
+    (tmp_path / "s" / "solution.json").write_text("mine")
+    cli_fails(["solve", "--targets", "ring", "--n-targets", "4", "--steps", "2", "--out",
+               str(tmp_path / "s")], capsys, "solution.json: exists")
+    assert mine.read_bytes() == b"precious" and page.read_text() == "mine"
+    assert (tmp_path / "s" / "table.md").read_text() == "mine"
+    assert (tmp_path / "s" / "solution.json").read_text() == "mine"
+    assert snapshot(run_dir) == before
