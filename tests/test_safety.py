@@ -209,3 +209,37 @@ def test_commands_do_not_write_over_a_runs_files_or_a_users(run_dir, tmp_path, c
     assert (tmp_path / "s" / "table.md").read_text() == "mine"
     assert (tmp_path / "s" / "solution.json").read_text() == "mine"
     assert snapshot(run_dir) == before
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["train", "--threads", "100000"], "threads must be between 0 and 1024"),
+    (["train", "--n-test", "1"], "n_test must be between 100"),
+    (["train", "--n-train", "10000000000"], "n_train must be between 1"),
+    (["train", "--seed", "100000000000000000000000"], "seed must be between 0"),
+    (["sweep", "--grid", "lr=1e-3", "--workers", "0"], "--workers must be >= 1"),
+    (["solve", "--targets", "ring", "--n-targets", "100000000"], "GiB of memory"),
+    (["solve", "--targets", "ring", "--gamma", "nan"], "--gamma and --scale must be finite"),
+])
+def test_bad_numbers_are_one_line_before_anything_is_written(args, needle, tmp_path, capsys):
+    out = tmp_path / "out"
+    cli_fails(args + ["--out", str(out)], capsys, needle)
+    assert not out.exists()
+
+
+def test_run_commands_refuse_degenerate_requests(run_dir, tmp_path, capsys):
+    before = snapshot(run_dir)
+    cli_fails(["eval", str(run_dir), "--metrics", ""], capsys, "name at least one metric")
+    cli_fails(["eval", str(run_dir), "--n", "1"], capsys, "--n must be >= 100")
+    cli_fails(["sample", str(run_dir), "--n", "100000000000", "--out", str(tmp_path / "x.npy")],
+              capsys, "GiB of memory")
+    assert snapshot(run_dir) == before
+
+
+def test_a_report_skips_lines_that_are_not_metrics_records(copy, capsys):
+    with open(copy / "metrics.jsonl", "a") as f:
+        f.write('[1, 2]\n"x"\n{"step": "abc"}\n{"step": 5, "eval": true, "w1": "zz"}\n')
+    with pytest.raises(SystemExit) as e:
+        main(["report", str(copy)])
+    assert e.value.code == 0
+    assert "skipped 3 line(s)" in capsys.readouterr().err
+    assert all(not isinstance(r.get("w1"), str) for r in RunDir(copy).read_metrics())

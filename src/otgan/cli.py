@@ -129,6 +129,7 @@ def sample(run_dir, n, out, seed, device, overwrite):
 
     from . import api
     from .fileio import atomic_write_bytes
+    from .runtime.memory import require_memory
 
     if n < 1:
         raise CommandFailed(f"--n must be >= 1, got {n}")
@@ -139,6 +140,7 @@ def sample(run_dir, n, out, seed, device, overwrite):
         raise CommandFailed(f"--out {out}: folder {target.parent} does not exist")
     check_outputs([target], overwrite)
     run = api.load_run(run_dir, device=device)
+    require_memory(8 * n * (int(np.prod(run.data_shape)) + 1024), f"--n {n}")
     x = run.sample(n, seed=seed).astype(np.float32)
     buf = io.BytesIO()
     np.save(buf, x)
@@ -165,10 +167,13 @@ def eval_(run_dir, n, metrics, device, as_json):
     from .metrics import check_names
     from .viz.report import EVAL
 
-    if n is not None and n < 2:
-        raise CommandFailed(f"--n must be >= 2, got {n}")
+    if n is not None and n < 100:
+        raise CommandFailed(f"--n must be >= 100 (exact W1 on fewer points measures the sample, "
+                            f"not the generator), got {n}")
     names = None if metrics is None else check_names(
         m.strip() for m in metrics.split(",") if m.strip())
+    if names is not None and not names:
+        raise CommandFailed("--metrics: name at least one metric (otgan eval --help)")
     run = api.load_run(run_dir, device=device)
     result = run.evaluate(names, n)
     result["eval_n"] = min(n or run.config.eval_n, run.dataset.test.shape[0])
@@ -339,6 +344,7 @@ def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gam
 
     from .data import load_dataset
     from .data.arrays import load_array_file, load_weights
+    from .runtime.memory import require_memory
     from .semidiscrete import solve as sd_solve
     from .semidiscrete.solver import make_sampler
     from .fileio import atomic_write_bytes, atomic_write_json
@@ -347,10 +353,12 @@ def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gam
                         ("--n-targets", n_targets, 1)):
         if v < lo:
             raise CommandFailed(f"{name} must be >= {lo}, got {v}")
-    if gamma <= 0 or (scale is not None and scale <= 0):
-        raise CommandFailed(f"--gamma and --scale must be > 0, got {gamma} and {scale}")
-    if threads < 0:
-        raise CommandFailed(f"--threads must be >= 0, got {threads}")
+    if not 0 < gamma < float("inf") or (scale is not None and not 0 < scale < float("inf")):
+        raise CommandFailed(f"--gamma and --scale must be finite and > 0, got {gamma} and "
+                            f"{scale}")
+    if not 0 <= threads <= 1024:
+        raise CommandFailed(f"--threads must be between 0 and 1024, got {threads}")
+    require_memory(8 * n_targets * (65536 + 16), f"--n-targets {n_targets}")
     if threads:
         torch.set_num_threads(threads)
     if eps < 0:
@@ -448,7 +456,7 @@ def sweep(data, method, preset, grids, sets, seeds, seed, steps, workers, config
     base = {"data": data, "method": method, "preset": preset, "seed": seed, **parse_sets(sets)}
     grid = parse_grid(grids)
     check_output_folder(out, SWEEP_FILES, overwrite)
-    result = run_sweep(base, grid, seeds, steps, workers or ideal_workers(),
+    result = run_sweep(base, grid, seeds, steps, ideal_workers() if workers is None else workers,
                        config_file=config_file)
     page = write_sweep(result, Path(out), data)
     click.echo(format_table(summarize(result)))

@@ -47,6 +47,10 @@ def _at_least(lo):
     return lambda v: None if v >= lo else f"must be >= {lo}"
 
 
+def _between(lo, hi):
+    return lambda v: None if lo <= v <= hi else f"must be between {lo} and {hi}"
+
+
 def _unit_interval_open_right(v):
     return None if 0 <= v < 1 else "must be in [0, 1)"
 
@@ -90,13 +94,14 @@ class TrainConfig:
                    "or a folder of images",
                    "str", group="data")
     n_train: int = _f(10000, "points in the training split (built-in toy data)", "int",
-                      _at_least(1), group="data")
+                      _between(1, 10**8), group="data")
+    # exact W1 on fewer than 100 held-out points measures the sample, not the generator
     n_test: int = _f(10000, "points in the held-out split (built-in toy data)", "int",
-                     _at_least(1), group="data")
+                     _between(100, 10**8), group="data")
     test_fraction: float = _f(0.2, "held-out fraction of a user data file", "float",
                               _open_unit_interval, group="data")
     data_seed: int = _f(0, "seed of the data draw and of the train/test split", "int",
-                        group="data")
+                        _between(0, 2**31 - 1), group="data")
     data_weights: str = _f("", "a .npy/.csv file of one non-negative weight per data point "
                            "(the data is then the weighted discrete measure: every point "
                            "trains, held-out points are draws from it)", "str", group="data")
@@ -174,13 +179,14 @@ class TrainConfig:
 
     # --- loop
     steps: int = _f(2000, "generator updates", "int", _at_least(1), group="run")
-    seed: int = _f(0, "seed of initialization, batches and latent draws", "int", group="run")
+    seed: int = _f(0, "seed of initialization, batches and latent draws", "int",
+                   _between(0, 2**31 - 1), group="run")
     device: str = _f("auto", "auto, cpu, cuda, cuda:N or mps", "str", _device, group="run")
     precision: str = _f("fp32", "forward passes in fp32, or bf16 autocast (the gradient penalty's "
                          "pass and the semi-discrete c-transform stay fp32)", "str",
                          choices=("fp32", "bf16"), group="run")
     threads: int = _f(1, "torch CPU threads (0: torch's default); 1 is fastest for small MLPs",
-                      "int", _nonneg, group="run")
+                      "int", _between(0, 1024), group="run")
     log_every: int = _f(50, "generator updates between lines of metrics.jsonl", "int",
                         _at_least(1), group="run")
     eval_every: int = _f(500, "generator updates between exact-W1 evaluations (0: only at the end)",

@@ -203,12 +203,19 @@ class RunDir:
         path = self.file(METRICS)
         if not path.is_file():
             return []
-        out = []
-        for line in path.read_text(encoding="utf-8").splitlines():
+        out, bad = [], 0
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
-                out.append(json.loads(line))
+                record = _metrics_record(json.loads(line))
             except json.JSONDecodeError:
-                continue  # a line torn by a crash
+                record = None  # a line torn by a crash, or edited by hand
+            if record is None:
+                bad += line.strip() != ""
+            else:
+                out.append(record)
+        if bad:
+            print(f"otgan: {path}: skipped {bad} line(s) that are not otgan metrics records",
+                  file=sys.stderr)
         return out
 
     def truncate_after(self, step: int) -> None:
@@ -255,6 +262,19 @@ class RunDir:
         if prev.is_file():
             return load_checkpoint_file(prev, map_location)
         raise RunFolderError(f"{self.path}: no checkpoint found")
+
+
+def _metrics_record(obj) -> dict | None:
+    """A metrics.jsonl record as otgan wrote it (a step and numbers), or None; values that are
+    not numbers are dropped (the per-metric timings, a dict of numbers, are kept)."""
+    if not isinstance(obj, dict) or type(obj.get("step")) is not int or obj["step"] < 0:
+        return None
+
+    def number(v):
+        return v is None or isinstance(v, (int, float))
+
+    return {k: v for k, v in obj.items()
+            if number(v) or isinstance(v, dict) and all(number(x) for x in v.values())}
 
 
 def check_outputs(paths, overwrite: bool = False, option: str = "--out") -> None:
