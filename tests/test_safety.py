@@ -243,3 +243,10 @@ def test_a_report_skips_lines_that_are_not_metrics_records(copy, capsys):
     assert e.value.code == 0
     assert "skipped 3 line(s)" in capsys.readouterr().err
     assert all(not isinstance(r.get("w1"), str) for r in RunDir(copy).read_metrics())
+
+
+def test_a_run_written_before_the_marker_can_still_be_replaced(copy):
+    (copy / MARKER).unlink()
+    otgan.train(quick_config(steps=3), out=copy, overwrite=True)
+    assert (copy / MARKER).is_file()
+    assert json.loads((copy / "config.json").read_text())["config"]["steps"] == 3

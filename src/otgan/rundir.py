@@ -75,7 +75,7 @@ class RunDir:
         if p.exists() and not p.is_dir():
             raise RunFolderError(f"--out {p}: exists and is not a folder")
         if p.is_dir() and any(p.iterdir()):
-            if not (p / MARKER).is_file():
+            if not (p / MARKER).is_file() and not folder._legacy_run():
                 raise RunFolderError(f"--out {p}: folder is not empty and is not an otgan run; "
                                      f"choose another folder")
             if not overwrite:
@@ -96,6 +96,16 @@ class RunDir:
         folder.lock()
         atomic_write_json(p / MARKER, {"otgan_run": FORMAT_VERSION})
         return folder
+
+    def _legacy_run(self) -> bool:
+        """A run written before the marker existed: an otgan config.json record, and nothing
+        but otgan's own file names."""
+        try:
+            record = json.loads(self.file(CONFIG).read_text())
+        except (OSError, ValueError):
+            return False
+        return (isinstance(record, dict) and {"format", "config", "versions"} <= set(record)
+                and self.file(CHECKPOINT).is_file() and not self.foreign_files())
 
     def foreign_files(self) -> list[Path]:
         """What the folder holds that otgan did not write (by name)."""
