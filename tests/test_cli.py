@@ -86,6 +86,20 @@ def test_train_help_lists_every_config_field(capsys):
         assert "--" + name.replace("_", "-") in out
 
 
+def test_train_help_shows_the_defaults_a_run_uses(capsys):
+    """A run of the default method uses its default preset's values: --help shows those."""
+    from otgan.config import TrainConfig
+    from otgan.methods import METHODS
+
+    _, out, _ = run_cli(["train", "--help"], capsys)
+    text = " ".join(out.split())
+    preset = METHODS[TrainConfig.method].presets["default"]
+    for name in ("gp_lambda", "lr_g", "batch_size"):
+        flag = "--" + name.replace("_", "-")
+        shown = text[text.index(flag):text.index(flag) + 300]
+        assert f"[default: {preset[name]} with {TrainConfig.method}'s default preset" in shown
+
+
 def test_presets_json(capsys):
     code, out, _ = run_cli(["presets", "--json"], capsys)
     table = json.loads(out)

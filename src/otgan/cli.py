@@ -24,16 +24,22 @@ class CommandFailed(OtganError):
 
 def _config_options(fn):
     """One option per config field, derived from the field's metadata."""
+    from .methods import METHODS
+
     defaults = TrainConfig()
+    # what a run uses: the field's default unless the method's preset sets it
+    preset = METHODS[defaults.method].presets["default"]
+    by_preset = {k for cls in METHODS.values() for p in cls.presets.values() for k in p}
     for name in reversed(list(FIELDS)):
         f = FIELDS[name]
         meta = f.metadata
         flag = "--" + name.replace("_", "-")
-        default = getattr(defaults, name)
-        shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
-        help_ = f"{meta['help']} [default: {shown}, or the method preset's]"
-        if meta["choices"]:
-            help_ = f"{meta['help']} ({'|'.join(meta['choices'])}) [default: {shown}]"
+        default = preset.get(name, getattr(defaults, name))
+        shown = ",".join(map(str, default)) if isinstance(default, (tuple, list)) else default
+        where = (f" with {defaults.method}'s default preset; other methods' presets: "
+                 f"otgan presets METHOD" if name in by_preset else "")
+        choices = f" ({'|'.join(meta['choices'])})" if meta["choices"] else ""
+        help_ = f"{meta['help']}{choices} [default: {shown}{where}]"
         if meta["kind"] == "bool":
             opt = click.option(f"{flag}/--no-{flag[2:]}", name, default=None, help=help_)
         else:
