@@ -250,3 +250,11 @@ def test_a_run_written_before_the_marker_can_still_be_replaced(copy):
     otgan.train(quick_config(steps=3), out=copy, overwrite=True)
     assert (copy / MARKER).is_file()
     assert json.loads((copy / "config.json").read_text())["config"]["steps"] == 3
+
+
+def test_a_data_cache_that_is_a_file_is_one_line(tmp_path, monkeypatch, capsys):
+    f = tmp_path / "afile"
+    f.write_text("mine")
+    monkeypatch.setenv("OTGAN_DATA", str(f))
+    cli_fails(["data", "fetch", "mnist"], capsys, "the data cache must be a folder")
+    assert f.read_text() == "mine"

