@@ -258,3 +258,17 @@ def test_a_data_cache_that_is_a_file_is_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("OTGAN_DATA", str(f))
     cli_fails(["data", "fetch", "mnist"], capsys, "the data cache must be a folder")
     assert f.read_text() == "mine"
+
+
+@pytest.mark.parametrize("array, needle", [
+    (lambda rng: rng.normal(size=(100, 2)) * 1e30, "rescale the data first"),
+    (lambda rng: rng.normal(size=(100, 2)) * 1e300, "rescale the data first"),
+    (lambda rng: rng.normal(size=(100, 2)) + 1j, "complex numbers"),
+])
+def test_data_that_cannot_be_trained_on_is_refused(array, needle, tmp_path, capsys):
+    import numpy as np
+
+    f = tmp_path / "x.npy"
+    np.save(f, array(np.random.default_rng(0)))
+    cli_fails(["train", "--data", str(f), "--steps", "2", "--out", str(tmp_path / "r")], capsys,
+              needle)

@@ -12,9 +12,16 @@ from ..errors import DataError
 SUFFIXES = (".npy", ".npz", ".csv")
 
 
+#: beyond this, squared distances (costs, penalties) leave float32's range (about 3e38)
+MAX_MAGNITUDE = 1e15
+
+
 def _check(x: np.ndarray, where: str, min_points: int = 2) -> np.ndarray:
     if x.dtype == object or not np.issubdtype(x.dtype, np.number):
         raise DataError(f"{where}: expected numbers, got dtype {x.dtype}")
+    if np.iscomplexobj(x):
+        raise DataError(f"{where}: complex numbers; otgan trains on real data (split the real "
+                        f"and imaginary parts into coordinates)")
     if x.ndim in (3, 4):
         return _images(x, where)
     if x.ndim != 2:
@@ -28,6 +35,10 @@ def _check(x: np.ndarray, where: str, min_points: int = 2) -> np.ndarray:
     if bad.any():
         row = int(np.argwhere(bad)[0][0])
         raise DataError(f"{where}: contains NaN or Inf (first at row {row})")
+    big = float(np.abs(x).max())
+    if big > MAX_MAGNITUDE:
+        raise DataError(f"{where}: values up to {big:.3g}; otgan trains in float32 on data of "
+                        f"magnitude at most {MAX_MAGNITUDE:.0e}: rescale the data first")
     return x.astype(np.float32)
 
 
