@@ -135,6 +135,7 @@ def sample(run_dir, n, out, seed, device, overwrite):
 
     from . import api
     from .fileio import atomic_write_bytes
+    from .rundir import check_outputs
     from .runtime.memory import require_memory
 
     if n < 1:
@@ -220,6 +221,7 @@ def report(run_dir):
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
 def compare(run_dirs, out, overwrite):
     """Put runs side by side in one page: table, critic plots, curves."""
+    from .rundir import check_outputs
     from .viz.report import write_compare
 
     if not Path(out).parent.exists():
@@ -298,6 +300,7 @@ def critic(real, fake, generator_run, shift, scale, noise, method, steps, seed, 
 def figure(name, out, quick, list_, overwrite):
     """Draw one of the course's figures from measurements: a PNG and the numbers it shows."""
     from .figures import FIGURES, make_figure
+    from .rundir import check_output_folder
 
     if list_ or name is None:
         for f in FIGURES.values():
@@ -350,6 +353,7 @@ def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gam
 
     from .data import load_dataset
     from .data.arrays import load_array_file, load_weights
+    from .rundir import check_output_folder
     from .runtime.memory import require_memory
     from .semidiscrete import solve as sd_solve
     from .semidiscrete.solver import make_sampler
@@ -455,6 +459,7 @@ def sweep(data, method, preset, grids, sets, seeds, seed, steps, workers, config
     """Train every grid combination times seeds as batched ensembles; table, heatmaps, page."""
     from pathlib import Path
 
+    from .rundir import check_output_folder
     from .sweep.grid import parse_grid, parse_sets
     from .sweep.runner import (SWEEP_FILES, format_table, ideal_workers, run_sweep, summarize,
                                write_sweep)
@@ -489,18 +494,6 @@ def fetch(name, source):
 
 
 SOLVE_FILES = ("solution.json", "solution.npz", "laguerre.png")
-
-
-def check_outputs(paths, overwrite: bool) -> None:
-    from .rundir import check_outputs as check
-
-    check(paths, overwrite)
-
-
-def check_output_folder(folder, names, overwrite: bool) -> None:
-    from .rundir import check_output_folder as check
-
-    check(folder, names, overwrite)
 
 
 def _one_line(msg: str) -> str:

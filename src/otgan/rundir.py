@@ -139,6 +139,7 @@ class RunDir:
                 entry.rmdir()
             elif entry.name not in (LOCK, MARKER):
                 entry.unlink()
+        # the marker goes last: a crash midway leaves a folder still known as otgan's
         (self.path / MARKER).unlink(missing_ok=True)
 
     def lock(self) -> None:
@@ -243,34 +244,37 @@ class RunDir:
             tmp.unlink(missing_ok=True)
 
     # -- checkpoints -----------------------------------------------------------------------
-    def save_checkpoint(self, state: dict) -> Path:
-        buf = io.BytesIO()
-        torch.save(state, buf)
+    def save_checkpoint(self, state: dict | bytes) -> Path:
+        """Write a checkpoint (a state dict, or one already serialized with ``torch.save``),
+        keeping the one it replaces as checkpoint.prev.pt."""
+        if isinstance(state, dict):
+            buf = io.BytesIO()
+            torch.save(state, buf)
+            state = buf.getvalue()
         path = self.file(CHECKPOINT)
         if path.exists():
             os.replace(path, self.file(PREVIOUS))
-        atomic_write_bytes(path, buf.getvalue())
+        atomic_write_bytes(path, state)
         return path
 
     def load_checkpoint(self, map_location="cpu") -> dict:
         """The last checkpoint; the previous one, saying so on stderr, when the last is
         missing, truncated or refused."""
-        last, prev = self.file(CHECKPOINT), self.file(PREVIOUS)
-        if last.is_file():
+        refused = []
+        for path in (self.file(CHECKPOINT), self.file(PREVIOUS)):
+            if not path.is_file():
+                continue
             try:
-                return load_checkpoint_file(last, map_location)
+                state = load_checkpoint_file(path, map_location)
             except RunFolderError as e:
-                if not prev.is_file():
-                    raise
-                try:
-                    state = load_checkpoint_file(prev, map_location)
-                except RunFolderError as e2:
-                    raise RunFolderError(f"{e}; and {e2}") from None
-                print(f"otgan: {e}; using {PREVIOUS} (step {state['state'].get('step', '?')})",
-                      file=sys.stderr)
-                return state
-        if prev.is_file():
-            return load_checkpoint_file(prev, map_location)
+                refused.append(str(e))
+                continue
+            if refused:
+                print(f"otgan: {refused[0]}; using {path.name} "
+                      f"(step {state['state'].get('step', '?')})", file=sys.stderr)
+            return state
+        if refused:
+            raise RunFolderError("; and ".join(refused))
         raise RunFolderError(f"{self.path}: no checkpoint found")
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
+import torch
+
 from .._version import __version__
 from ..rundir import CHECKPOINT, FORMAT_VERSION, RunDir
 
@@ -24,20 +28,29 @@ def checkpoint_dict(run) -> dict:
 class Checkpoints:
     """Saves ``run``'s checkpoints into its folder and remembers the step of the last one.
 
-    ``before()`` runs before each save: the training loop passes the evaluator's flush, so
-    that every record up to a checkpoint's step is in metrics.jsonl before the checkpoint
-    exists (a resume keeps the records up to its step and rewrites the rest)."""
+    The state is serialized when ``save`` is called; the write goes through ``defer(write)``:
+    the training loop passes the evaluator's ``then``, which writes the checkpoint once every
+    evaluation record up to its step is in metrics.jsonl (at once when none is pending), so a
+    resume after a kill finds every record up to its step and training never waits for an
+    evaluation running in the background."""
 
-    def __init__(self, run, last_step: int | None = None, before=None):
-        self.run, self.last_step, self.before = run, last_step, before
+    def __init__(self, run, last_step: int | None = None, defer=None):
+        self.run, self.last_step = run, last_step
+        self.defer = defer or (lambda write: write())
 
     def save(self, state=None) -> None:
         folder: RunDir | None = self.run.folder
-        if folder is not None:
-            if self.before is not None:
-                self.before()
-            folder.save_checkpoint(checkpoint_dict(self.run))
-            self.last_step = self.run.state.step if self.run.state is not None else None
+        if folder is None:
+            return
+        buf = io.BytesIO()
+        torch.save(checkpoint_dict(self.run), buf)
+        step = self.run.state.step if self.run.state is not None else None
+
+        def write():
+            folder.save_checkpoint(buf.getvalue())
+            self.last_step = step
+
+        self.defer(write)
 
     def describe_last(self) -> str:
         folder = self.run.folder

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import time
+from typing import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import torch
@@ -150,7 +151,8 @@ class Evaluator:
         self.bg_names = tuple(n for n in self.names if REGISTRY[n].background)
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="otgan-eval") if background \
             else None
-        self.pending: list[tuple[dict, Future]] = []
+        #: (record, its background future), or (action, None) queued with ``then``
+        self.pending: list[tuple[dict | Callable, Future | None]] = []
         self.latest: dict = {}
         self.seconds_sync = 0.0  # time the training loop waited for evaluation
 
@@ -175,10 +177,20 @@ class Evaluator:
         self.latest = record
         self.write(record)
 
+    def then(self, action) -> None:
+        """Run ``action()`` once every record pending now is written (at once if none is)."""
+        self.pending.append((action, None))
+        self.poll()
+
     def poll(self, wait: bool = False) -> None:
-        """Write every finished record (all of them with ``wait``), oldest first."""
-        while self.pending and (wait or self.pending[0][1].done()):
+        """Write every finished record (all of them with ``wait``), oldest first, and run the
+        actions queued behind them."""
+        while self.pending and (wait or self.pending[0][1] is None
+                                or self.pending[0][1].done()):
             record, fut = self.pending.pop(0)
+            if fut is None:  # an action queued with ``then``
+                record()
+                continue
             merge(record, fut.result())
             self._finish(record)
 

@@ -109,7 +109,7 @@ def _fit(run: Run, progress: bool, purge_after: int | None, last_checkpoint: int
     logger.history = run.history
     evaluator = Evaluator(lambda: eval_context(run), training_metrics(run), logger.write,
                           background=cfg.eval_background, snapshot=snapshot_writer(run, logger))
-    checkpoints = Checkpoints(run, last_checkpoint, before=lambda: evaluator.poll(wait=True))
+    checkpoints = Checkpoints(run, last_checkpoint, defer=evaluator.then)
     diag_gen = torch.Generator(device=run.device).manual_seed(cfg.seed + DIAG_STREAM)
     stop = StopRequest()
     hooks = Hooks(diagnose=lambda st, real, fake: gradient_norm_stats(st.critic, real, fake,
@@ -125,6 +125,7 @@ def _fit(run: Run, progress: bool, purge_after: int | None, last_checkpoint: int
             if stop.signum is not None and folder is not None:
                 checkpoints.save()
     except Diverged as e:
+        evaluator.poll(wait=True)  # checkpoints of good states queued behind evaluations
         raise Diverged(f"{e}; nothing was overwritten; {checkpoints.describe_last()}",
                        e.step) from None
     except OSError as e:

@@ -65,13 +65,14 @@ def _fmt(value, fmt: str) -> str:
         return html.escape(str(value))
 
 
-def run_summary(folder: RunDir) -> dict:
-    """Flat dict of what a run's summary table shows (latest evaluation wins)."""
+def run_summary(folder: RunDir, history: list[dict] | None = None) -> dict:
+    """Flat dict of what a run's summary table shows (latest evaluation wins); ``history``:
+    its metrics.jsonl records when the caller has read them already."""
     record = folder.read_config()
     cfg = record["config"]
     out = {"method": cfg["method"], "preset": cfg["preset"], "data": cfg["data"],
            "device": record.get("device"), "seed": cfg["seed"]}
-    history = folder.read_metrics()
+    history = folder.read_metrics() if history is None else history
     train, evals = split_history(history)
     if train:
         out.update(steps=train[-1]["step"], critic_steps=train[-1].get("critic_steps"),
@@ -147,8 +148,8 @@ def write_report(path) -> Path:
     """Write ``report.html`` into the run folder ``path``; returns its path."""
     folder = RunDir.open(path)
     record = folder.read_config()
-    summary = run_summary(folder)
     history = folder.read_metrics()
+    summary = run_summary(folder, history)
     snaps = load_snapshots(folder.path)
     method = summary["method"]
     estimated = estimates(record["config"])
@@ -201,7 +202,8 @@ def write_compare(paths, out) -> Path:
     """One page putting runs side by side: a table, aligned critic plots, overlaid curves."""
     folders = [RunDir.open(p) for p in paths]
     names = _short_names([f.path for f in folders])
-    summaries = [run_summary(f) for f in folders]
+    histories = [f.read_metrics() for f in folders]
+    summaries = [run_summary(f, h) for f, h in zip(folders, histories)]
     kinds = [estimates(f.read_config()["config"]) for f in folders]
     parts = [f"<h1>otgan: {len(folders)} runs compared</h1>", "<h2>Summary</h2>",
              _table(list(zip(names, summaries)))]
@@ -217,8 +219,8 @@ def write_compare(paths, out) -> Path:
         parts += ["<h2>Critics and samples (last evaluation)</h2>",
                   _img(figure_png(fig), "critics")]
     fig, axes = style.figure(3, size=3.8)
-    for f, name, kind in zip(folders, names, kinds):
-        plot_curves(f.read_metrics(), axes=axes, label=name, estimates=kind)
+    for history, name, kind in zip(histories, names, kinds):
+        plot_curves(history, axes=axes, label=name, estimates=kind)
     parts += ["<h2>Curves</h2>", _img(figure_png(fig), "curves")]
     page = _page("otgan comparison", parts)
     out = Path(out)
