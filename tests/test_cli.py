@@ -104,3 +104,18 @@ def test_presets_json(capsys):
     code, out, _ = run_cli(["presets", "--json"], capsys)
     table = json.loads(out)
     assert code == 0 and table["wgan-clip"]["paper"]["clip"] == 0.01
+
+
+@pytest.mark.parametrize("args", [["--help"], ["sample", "--help"], ["sweep", "--help"],
+                                  ["train", "--bogus"], ["train", "--steps", "-1"],
+                                  ["train", "--lr-g", "nan"], ["sample"]])
+def test_help_and_usage_errors_do_not_load_torch(args):
+    """`otgan --help` and usage errors answer without importing PyTorch (about 3 s here)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom otgan.cli import main\ntry:\n    main(%r)\nexcept SystemExit:\n"
+            "    pass\nprint('torch' in sys.modules, 'ot' in sys.modules)" % (args,))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60)
+    assert out.stdout.strip().splitlines()[-1] == "False False", out.stdout + out.stderr

@@ -107,3 +107,10 @@ def test_round_trip_through_a_dict():
     again = from_dict(json.loads(json.dumps(cfg.to_dict())))
     assert again == cfg
     assert again.g_hidden == (32, 16, 8)
+
+
+def test_latent_choices_are_the_implemented_latents():
+    from otgan.config import FIELDS
+    from otgan.nets.latent import LATENTS
+
+    assert tuple(FIELDS["latent"].metadata["choices"]) == LATENTS

@@ -22,29 +22,46 @@ class CommandFailed(OtganError):
     pass
 
 
-def _config_options(fn):
-    """One option per config field, derived from the field's metadata."""
+def _field_help(name: str) -> str:
+    """A config field's help with the value a run uses: the field's default unless the default
+    method's default preset sets it.  Built when help is shown: the presets live with the
+    methods, which load PyTorch, and parsing options should not wait for that."""
     from .methods import METHODS
 
     defaults = TrainConfig()
-    # what a run uses: the field's default unless the method's preset sets it
     preset = METHODS[defaults.method].presets["default"]
     by_preset = {k for cls in METHODS.values() for p in cls.presets.values() for k in p}
+    meta = FIELDS[name].metadata
+    default = preset.get(name, getattr(defaults, name))
+    shown = ",".join(map(str, default)) if isinstance(default, (tuple, list)) else default
+    where = (f" with {defaults.method}'s default preset; other methods' presets: "
+             f"otgan presets METHOD" if name in by_preset else "")
+    choices = f" ({'|'.join(meta['choices'])})" if meta["choices"] else ""
+    return f"{meta['help']}{choices} [default: {shown}{where}]"
+
+
+class _FieldOption(click.Option):
+    """An option for one config field, its help text computed on first display."""
+
+    @property
+    def help(self):
+        return _field_help(self.name)
+
+    @help.setter
+    def help(self, _value):
+        pass
+
+
+def _config_options(fn):
+    """One option per config field, derived from the field's metadata."""
     for name in reversed(list(FIELDS)):
-        f = FIELDS[name]
-        meta = f.metadata
+        meta = FIELDS[name].metadata
         flag = "--" + name.replace("_", "-")
-        default = preset.get(name, getattr(defaults, name))
-        shown = ",".join(map(str, default)) if isinstance(default, (tuple, list)) else default
-        where = (f" with {defaults.method}'s default preset; other methods' presets: "
-                 f"otgan presets METHOD" if name in by_preset else "")
-        choices = f" ({'|'.join(meta['choices'])})" if meta["choices"] else ""
-        help_ = f"{meta['help']}{choices} [default: {shown}{where}]"
         if meta["kind"] == "bool":
-            opt = click.option(f"{flag}/--no-{flag[2:]}", name, default=None, help=help_)
+            opt = click.option(f"{flag}/--no-{flag[2:]}", name, default=None, cls=_FieldOption)
         else:
             opt = click.option(flag, name, default=None, metavar=meta["kind"].upper(),
-                               help=help_)
+                               cls=_FieldOption)
         fn = opt(fn)
     return fn
 
@@ -75,9 +92,12 @@ def train(config_file, out, overwrite, resume_dir, progress, **values):
 
     Example: otgan train --data ring --method wgan-gp --steps 2000 --seed 0 --out runs/ring
     """
-    from . import api
+    from .config import resolve
 
     overrides = {k: v for k, v in values.items() if v is not None}
+    cfg = None if resume_dir is not None else resolve(overrides, config_file)
+    from . import api
+
     if progress is None:
         progress = sys.stderr.isatty()
     if resume_dir is not None:
@@ -88,7 +108,6 @@ def train(config_file, out, overwrite, resume_dir, progress, **values):
         if run.world.is_main:
             _report_done(run)
         return
-    cfg = api.make_config(None, config_file, overrides)
     if out is None:
         out = Path("runs") / f"{Path(cfg.data).stem}-{cfg.method}-s{cfg.seed}"
     run = api.train(cfg, out=out, overwrite=overwrite, progress=progress, verbose=True)

@@ -22,11 +22,13 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
-from .data import IMAGE_SETS
 from .errors import ConfigError
-from .methods import get_method_class, readers
-from .metrics import REGISTRY
-from .nets.latent import LATENTS
+
+# The method registry, the metric registry, the data sets and the networks load PyTorch; they
+# are imported where they are used, so that reading and checking a config (and `otgan --help`)
+# does not wait for it.
+#: latent distributions (nets/latent.py implements them; tests/test_config.py keeps both equal)
+LATENTS = ("gaussian", "uniform")
 
 try:  # Python >= 3.11
     import tomllib
@@ -71,6 +73,8 @@ def _device(v):
 def _metric_names(v):
     if v == "auto":
         return None
+    from .metrics import REGISTRY
+
     bad = [n for n in v.split(",") if n.strip() not in REGISTRY]
     return f"has unknown metric {bad[0]!r} (available: {', '.join(REGISTRY)})" if bad else None
 
@@ -353,17 +357,9 @@ def validate(cfg: TrainConfig, explicit: set[str] | None = None) -> TrainConfig:
     method does not read is an error, since it would silently have no effect.
     """
     for f in fields(cfg):
-        value = getattr(cfg, f.name)
-        value = coerce(f.name, value)
-        setattr(cfg, f.name, value)
-        meta = f.metadata
-        if meta["choices"] and value not in meta["choices"]:
-            raise ConfigError(f"{f.name}: must be one of {', '.join(meta['choices'])}, "
-                              f"got {value!r}")
-        if meta["check"] is not None:
-            msg = meta["check"](value)
-            if msg:
-                raise ConfigError(f"{f.name} {msg}, got {value!r}")
+        setattr(cfg, f.name, check_field(f.name, getattr(cfg, f.name)))
+    from .methods import get_method_class, readers
+
     cls = get_method_class(cfg.method)
     if cfg.preset not in cls.presets:
         raise ConfigError(f"preset: method {cfg.method} has presets "
@@ -383,6 +379,19 @@ def validate(cfg: TrainConfig, explicit: set[str] | None = None) -> TrainConfig:
     return cfg
 
 
+def check_field(name: str, value: Any) -> Any:
+    """``value`` converted to field ``name``'s kind and checked alone; raises ConfigError."""
+    value = coerce(name, value)
+    meta = FIELDS[name].metadata
+    if meta["choices"] and value not in meta["choices"]:
+        raise ConfigError(f"{name}: must be one of {', '.join(meta['choices'])}, got {value!r}")
+    if meta["check"] is not None:
+        msg = meta["check"](value)
+        if msg:
+            raise ConfigError(f"{name} {msg}, got {value!r}")
+    return value
+
+
 def critic_optimizer_kind(cfg: TrainConfig) -> str:
     """The critic's optimizer: ``cfg.d_optimizer``, or ``cfg.optimizer`` where it is "same"."""
     return cfg.optimizer if cfg.d_optimizer == "same" else cfg.d_optimizer
@@ -400,10 +409,14 @@ def resolve(overrides: Mapping[str, Any] | None = None, config_file: str | Path 
     """
     file_values = read_config_file(config_file) if config_file else {}
     user = {**file_values, **normalize_keys(overrides or {}, "option")}
+    for name, value in user.items():  # each value alone first: a bad one is named at once
+        check_field(name, value)
     if base is not None:
         start = base.to_dict() if isinstance(base, TrainConfig) else normalize_keys(
             base, "saved config")
         return validate(TrainConfig(**{**start, **user}), explicit=set(user))
+    from .methods import get_method_class
+
     method = user.get("method", TrainConfig.method)
     cls = get_method_class(method)
     preset_name = user.get("preset") or default_preset(cls, user.get("data", TrainConfig.data))
@@ -417,6 +430,8 @@ def resolve(overrides: Mapping[str, Any] | None = None, config_file: str | Path 
 def default_preset(method_class, data: str) -> str:
     """The preset used when none is named: the method's ``images`` preset on the built-in image
     sets where it has one, ``default`` otherwise."""
+    from .data import IMAGE_SETS
+
     return "images" if data in IMAGE_SETS and "images" in method_class.presets else "default"
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import ot
 
 from ..errors import OtganError
 from .registry import Row, for_images, for_none, for_points, register
@@ -20,6 +19,14 @@ from .registry import Row, for_images, for_none, for_points, register
 # the largest limit the C code accepts and raises if it is ever reached.
 MAX_ITER = 2_000_000_000
 _CODES = {0: "infeasible problem", 2: "unbounded problem", 3: "iteration limit reached"}
+
+
+def _pot():
+    """POT, imported on first use: it loads scikit-learn (about 1.5 s), which a command that
+    computes no distance should not pay."""
+    import ot
+
+    return ot
 
 
 class OTNotConverged(OtganError, RuntimeError):
@@ -56,12 +63,14 @@ def cost_matrix(xs: np.ndarray, ys: np.ndarray, p: int) -> np.ndarray:
         from scipy.spatial.distance import cdist
 
         return cdist(xs, ys, "euclidean" if p == 1 else "sqeuclidean")
+    ot = _pot()
     sq = np.maximum(ot.dist(xs, ys, metric="sqeuclidean"), 0.0)
     return np.sqrt(sq) if p == 1 else sq
 
 
 def emd2(a, b, M: np.ndarray, num_iter_max: int = MAX_ITER) -> float:
     """Exact OT cost <P*, M> for histograms a, b and cost matrix M; raises unless optimal."""
+    ot = _pot()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         cost, log = ot.emd2(a, b, M, numItermax=num_iter_max, log=True)
@@ -103,7 +112,7 @@ def sliced_wasserstein(x, y, a=None, b=None, *, n_projections: int = 256, p: int
     xs, ys = as_points(x), as_points(y)
     a = None if a is None else _weights(a, xs.shape[0])
     b = None if b is None else _weights(b, ys.shape[0])
-    return float(ot.sliced_wasserstein_distance(xs, ys, a, b, n_projections=n_projections, p=p,
+    return float(_pot().sliced_wasserstein_distance(xs, ys, a, b, n_projections=n_projections, p=p,
                                                 seed=seed))
 
 
