@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from matplotlib.image import imread
 
 from otgan.cli import main
 
@@ -35,6 +36,51 @@ def test_train_then_sample(tmp_path, capsys):
     a, b, c = np.load(f1), np.load(f2), np.load(f3)
     assert a.shape == (50, 2) and a.dtype == np.float32
     assert np.array_equal(a, b) and not np.array_equal(a, c)
+    # a .png of point data: a scatter plot of the generated points (orange) over held-out data
+    code, stdout, err = run_cli(["sample", str(out), "--n", "500", "--out",
+                                 str(tmp_path / "s.png")], capsys)
+    assert code == 0 and "scatter plot of 500 generated points" in stdout, err
+    rgb = imread(tmp_path / "s.png")[..., :3]
+    assert rgb.shape == (500, 500, 3)  # 5 inches at 100 dpi
+    r, g, bl = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    assert ((r - bl > 0.3) & (g < 0.85)).sum() > 100  # orange: generated
+    assert ((bl - r > 0.15) & (g < 0.85)).sum() > 100  # blue: held-out data
+
+
+@pytest.fixture(scope="module")
+def digits_run(tmp_path_factory):
+    """A tiny image run (no classifier metrics: only sliced W2 is evaluated)."""
+    import otgan
+
+    out = tmp_path_factory.mktemp("img") / "run"
+    otgan.train(data="digits", steps=2, batch_size=16, n_train=500, eval_every=0, log_every=1,
+                latent_dim=8, eval_n=100, metrics="sliced", out=out)
+    return out
+
+
+def test_sample_png_of_an_image_run_is_a_grid_of_the_generated_images(digits_run, tmp_path,
+                                                                       capsys):
+    png, npy = tmp_path / "g.png", tmp_path / "g.npy"
+    for f, said in ((png, "a grid of 16 generated images"), (npy, "16 x 1 x 8 x 8 float32")):
+        code, stdout, err = run_cli(["sample", str(digits_run), "--n", "16", "--out", str(f),
+                                     "--seed", "4"], capsys)
+        assert code == 0 and said in stdout, err
+    grid, x = imread(png), np.load(npy)
+    assert x.shape == (16, 1, 8, 8)
+    assert grid.shape == (4 * 9 + 1, 4 * 9 + 1)  # 4 x 4 digits of 8 x 8, 1-pixel white gaps
+    assert grid.std() > 0.05  # not a constant picture
+    for i in (0, 5, 15):  # each tile is that generated image, at one pixel per pixel
+        r, k = divmod(i, 4)
+        tile = grid[1 + 9 * r:9 + 9 * r, 1 + 9 * k:9 + 9 * k]
+        assert np.abs(tile - np.round((x[i, 0] + 1) / 2 * 255) / 255).max() <= 1 / 255 + 1e-6
+    assert (grid[0] == 1).all() and (grid[:, 9] == 1).all()  # the gaps
+    code, _, err = run_cli(["sample", str(digits_run), "--n", "5", "--out", str(png)], capsys)
+    assert code == 2 and "pass --overwrite" in err
+    code, _, err = run_cli(["sample", str(digits_run), "--n", "5", "--out", str(png),
+                            "--overwrite"], capsys)
+    assert code == 0, err
+    assert imread(png).shape == (2 * 9 + 1, 3 * 9 + 1)  # 5 images: 3 columns, 2 rows
+    assert not list(tmp_path.glob(".*"))  # atomic writes leave no temporary file
 
 
 def test_config_file_and_options(tmp_path, capsys):
@@ -57,6 +103,7 @@ def test_config_file_and_options(tmp_path, capsys):
     (["train", "--method", "wgan-gp", "--clip", "0.1"], "clip does not apply to method wgan-gp"),
     (["sample", "does/not/exist", "--n", "5", "--out", "x.npy"], "run folder not found"),
     (["sample", ".", "--n", "0", "--out", "x.npy"], "--n must be >= 1"),
+    (["sample", ".", "--n", "5", "--out", "x.txt"], "must end in .npy or .png"),
     (["frobnicate"], "No such command 'frobnicate'"),
     (["presets", "nope"], "unknown method 'nope'"),
     (["sweep", "--grid", "clp=0.1", "--out", "s"], "did you mean 'clip'"),

@@ -273,3 +273,34 @@ def test_data_that_cannot_be_trained_on_is_refused(array, needle, tmp_path, caps
     np.save(f, array(np.random.default_rng(0)))
     cli_fails(["train", "--data", str(f), "--steps", "2", "--out", str(tmp_path / "r")], capsys,
               needle)
+
+
+@pytest.mark.parametrize("args,sig,code", [
+    (["solve", "--targets", "ring", "--n-targets", "500", "--steps", "100000000"],
+     signal.SIGTERM, 143),
+    (["sweep", "--grid", "lr=1e-4,2e-4", "--seeds", "2", "--steps", "10000000"],
+     signal.SIGINT, 130)])
+def test_signals_stop_solve_and_sweep_with_their_workers(tmp_path, args, sig, code):
+    """Ctrl-C reaches the whole process group (sweep workers included), SIGTERM the command
+    alone: either way every process ends, with one line and no traceback."""
+    import time
+
+    err_file = tmp_path / "err"
+    with open(err_file, "w") as err:
+        p = subprocess.Popen([sys.executable, "-m", "otgan", *args, "--progress", "--out",
+                              str(tmp_path / "out")], stderr=err, start_new_session=True)
+    deadline = time.time() + 120
+    while "it/s" not in err_file.read_text() and time.time() < deadline:  # working
+        time.sleep(0.2)
+    if sig == signal.SIGINT:
+        os.killpg(p.pid, sig)
+    else:
+        p.send_signal(sig)
+    p.wait(timeout=60)
+    text = err_file.read_text()
+    last = text.replace("\r", "\n").strip().splitlines()[-1]
+    assert p.returncode == code and last.startswith("otgan: ") and "Traceback" not in text
+    time.sleep(0.5)
+    left = subprocess.run(["pgrep", "-s", str(p.pid)], capture_output=True, text=True).stdout
+    assert left == "", "processes of the command still running: " + left
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

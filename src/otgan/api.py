@@ -22,6 +22,7 @@ from torch import nn
 
 from .config import TrainConfig, from_dict, resolve
 from .rundir import RunDir
+from .runtime.progress import wanted
 from .training import fit as _fit
 from .training.build import restore
 from .training.run import Run
@@ -41,15 +42,16 @@ def make_config(config: TrainConfig | Mapping | None = None, config_file=None,
 def train(config: TrainConfig | Mapping | None = None, *, data=None, weights=None,
           generator: nn.Module = None,
           critic: nn.Module = None, out: str | Path | None = None, overwrite: bool = False,
-          config_file: str | Path | None = None, progress: bool = False, verbose: bool = False,
-          **overrides) -> Run:
+          config_file: str | Path | None = None, progress: bool | None = None,
+          verbose: bool = False, **overrides) -> Run:
     """Train a GAN; returns the ``Run``.  With ``out``, a run folder is written there.
 
     ``data`` may be a built-in name, a file path, a tensor/array (N, ...), a (train, test) pair
     or a ``Dataset``; ``weights`` (one per point of ``data``) make the data the weighted discrete
     measure sum_j w_j delta_{x_j} (every point trains; held-out points are draws from it);
     keyword ``overrides`` are config fields (``method="wgan-gp"``, ...).
-    ``progress`` shows a progress bar, ``verbose`` a line on stderr when training starts.
+    ``progress``: a progress bar [default: in a terminal or a notebook]; ``verbose``: a line on
+    stderr when training starts.
     """
     if isinstance(data, (str, Path)):
         overrides["data"] = str(data)
@@ -57,7 +59,7 @@ def train(config: TrainConfig | Mapping | None = None, *, data=None, weights=Non
         overrides.setdefault("data", "tensor")
     cfg = make_config(config, config_file, overrides)
     return _fit.train(cfg, data, weights=weights, generator=generator, critic=critic, out=out,
-                      overwrite=overwrite, progress=progress,
+                      overwrite=overwrite, progress=wanted(progress),
                       announce=_announce if verbose else None)
 
 
@@ -65,15 +67,21 @@ def _announce(run: Run) -> None:
     cfg = run.config
     ranks = f", {run.world.size} ranks" if run.world.active else ""
     where = f" -> {run.path}" if run.path is not None else ""
-    print(f"otgan: training {cfg.method} on {cfg.data} for {cfg.steps} generator updates "
-          f"(device {run.device}, seed {cfg.seed}{ranks}){where}", file=sys.stderr, flush=True)
+    what = (f"resuming from step {run.state.step} to {cfg.steps}" if run.state.step else
+            f"training {cfg.method} on {cfg.data} for {cfg.steps} generator updates")
+    print(f"otgan: {what} (device {run.device}, seed {cfg.seed}{ranks}){where}",
+          file=sys.stderr, flush=True)
 
 
-def resume(path: str | Path, overrides: Mapping[str, Any] | None = None, progress: bool = False,
-           generator: nn.Module = None, critic: nn.Module = None) -> Run:
+def resume(path: str | Path, overrides: Mapping[str, Any] | None = None,
+           progress: bool | None = None, generator: nn.Module = None, critic: nn.Module = None,
+           verbose: bool = False) -> Run:
     """Continue the run in ``path`` from its last checkpoint (more ``steps`` in ``overrides``);
-    on the CPU, bitwise the run that was never interrupted."""
-    return _fit.resume(path, overrides, progress=progress, generator=generator, critic=critic)
+    on the CPU, bitwise the run that was never interrupted.  ``progress``: a progress bar
+    [default: in a terminal or a notebook]; ``verbose``: a line on stderr when training starts.
+    """
+    return _fit.resume(path, overrides, progress=wanted(progress), generator=generator,
+                       critic=critic, announce=_announce if verbose else None)
 
 
 def load_run(path: str | Path, device: str = "cpu", generator: nn.Module = None,
@@ -95,7 +103,8 @@ def fit_critic(real, fake, method: str = "wgan-gp", steps: int = 2000, seed: int
     are config fields (``gp_lambda=10``, ``lr_d=1e-3``, ...).  Returns a dict with
     ``critic_gap`` (E D(real) - E D(fake)), ``w_estimate`` (the number otgan shows as W, for
     methods that estimate W1), ``js_estimate`` (JS methods), ``w1`` (exact), the Lipschitz
-    diagnostics, ``curve`` and ``critic`` (the trained module).  With ``out``: critic.json,
+    diagnostics, ``curve`` and ``critic`` (the trained module).  ``progress``: a progress bar
+    [default: in a terminal or a notebook].  With ``out``: critic.json,
     curve.png and, on 2D data, critic.png (level sets and gradient arrows) there.
     """
     from .rundir import check_output_folder
@@ -104,6 +113,7 @@ def fit_critic(real, fake, method: str = "wgan-gp", steps: int = 2000, seed: int
     if out is not None:
         out = Path(out)
         check_output_folder(out, ("critic.json", "curve.png", "critic.png"), overwrite)
+    options["progress"] = wanted(options.get("progress"))
     result = _fit_critic(real, fake, method, steps, seed, **options)
     if out is not None:
         write_folder(result, out)

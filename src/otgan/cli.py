@@ -40,6 +40,11 @@ def _field_help(name: str) -> str:
     return f"{meta['help']}{choices} [default: {shown}{where}]"
 
 
+_progress_option = click.option(
+    "--progress/--no-progress", default=None,
+    help="Show a progress bar [default: when stderr is a terminal].")
+
+
 class _FieldOption(click.Option):
     """An option for one config field, its help text computed on first display."""
 
@@ -84,8 +89,7 @@ def cli(ctx):
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None,
               help="Continue the run in this folder from its last checkpoint (raise --steps to "
                    "train further).")
-@click.option("--progress/--no-progress", default=None,
-              help="Show a progress bar [default: when stderr is a terminal].")
+@_progress_option
 @_config_options
 def train(config_file, out, overwrite, resume_dir, progress, **values):
     """Train a GAN and write a run folder (config, metrics.jsonl, checkpoint, report.html).
@@ -97,14 +101,14 @@ def train(config_file, out, overwrite, resume_dir, progress, **values):
     overrides = {k: v for k, v in values.items() if v is not None}
     cfg = None if resume_dir is not None else resolve(overrides, config_file)
     from . import api
+    from .runtime.progress import wanted
 
-    if progress is None:
-        progress = sys.stderr.isatty()
+    progress = wanted(progress)
     if resume_dir is not None:
         if out is not None or overwrite or config_file is not None:
             raise CommandFailed("--resume continues a run in place; it takes no --out, "
                                 "--overwrite or --config")
-        run = api.resume(resume_dir, overrides, progress=progress)
+        run = api.resume(resume_dir, overrides, progress=progress, verbose=True)
         if run.world.is_main:
             _report_done(run)
         return
@@ -141,13 +145,14 @@ def _report_done(run) -> None:
 @click.argument("run_dir", type=click.Path())
 @click.option("--n", "n", type=int, required=True, help="Number of points to generate.")
 @click.option("--out", type=click.Path(dir_okay=False), required=True,
-              help="Output .npy file (n x d float32).")
+              help="Output file: .npy (n x d float32 array) or .png (image runs: a square grid "
+                   "of the n images; point data: a scatter plot over held-out data).")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Latent seed; the same seed gives the same points.")
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda, cuda:N or auto.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
 def sample(run_dir, n, out, seed, device, overwrite):
-    """Write N generated points from a saved run to an .npy file."""
+    """Write N generated points from a saved run to an .npy array or a .png picture."""
     import io
 
     import numpy as np
@@ -160,22 +165,38 @@ def sample(run_dir, n, out, seed, device, overwrite):
     if n < 1:
         raise CommandFailed(f"--n must be >= 1, got {n}")
     target = Path(out)
-    if target.suffix != ".npy":
-        raise CommandFailed(f"--out {out}: the file name must end in .npy")
+    kind = target.suffix.lower()
+    if kind not in (".npy", ".png"):
+        raise CommandFailed(f"--out {out}: the file name must end in .npy or .png")
     if not target.parent.exists():
         raise CommandFailed(f"--out {out}: folder {target.parent} does not exist")
     check_outputs([target], overwrite)
     run = api.load_run(run_dir, device=device)
     require_memory(8 * n * (int(np.prod(run.data_shape)) + 1024), f"--n {n}")
     x = run.sample(n, seed=seed).astype(np.float32)
-    buf = io.BytesIO()
-    np.save(buf, x)
+    if kind == ".png":
+        from .viz.plots import samples_png
+
+        real = None
+        if x.ndim == 2:  # points: drawn over held-out data when it can still be loaded
+            try:
+                real = run.dataset.test[:n]
+            except OtganError:
+                pass
+        data = samples_png(x, real, title=f"{run.config.method} on {run.config.data}: {n} "
+                                          f"generated points, seed {seed}")
+        what = (f"a grid of {n} generated images" if x.ndim == 4
+                else f"a scatter plot of {n} generated points")
+    else:
+        buf = io.BytesIO()
+        np.save(buf, x)
+        data = buf.getvalue()
+        what = f"{x.shape[0]} x {' x '.join(map(str, x.shape[1:]))} float32 points"
     try:
-        atomic_write_bytes(target, buf.getvalue())
+        atomic_write_bytes(target, data)
     except OSError as e:
         raise CommandFailed(f"--out {out}: cannot write ({e.strerror or e})") from None
-    click.echo(f"wrote {x.shape[0]} x {' x '.join(map(str, x.shape[1:]))} float32 points to "
-               f"{target}")
+    click.echo(f"wrote {what} to {target}")
 
 
 @cli.command(name="eval", context_settings=CONTEXT)
@@ -239,7 +260,8 @@ def report(run_dir):
               show_default=True, help="HTML page to write.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
 def compare(run_dirs, out, overwrite):
-    """Put runs side by side in one page: table, critic plots, curves."""
+    """Put runs side by side in one page: every metric they computed, critic plots (2D runs) or
+    generated image grids (image runs), curves."""
     from .rundir import check_outputs
     from .viz.report import write_compare
 
@@ -270,8 +292,7 @@ def compare(run_dirs, out, overwrite):
 @click.option("--out", type=click.Path(file_okay=False), required=True,
               help="Folder for critic.json, curve.png and critic.png (2D).")
 @click.option("--overwrite", is_flag=True, help="Replace an earlier critic.json in --out.")
-@click.option("--progress/--no-progress", default=None,
-              help="Show a progress bar [default: when stderr is a terminal].")
+@_progress_option
 def critic(real, fake, generator_run, shift, scale, noise, method, steps, seed, sets, out,
            overwrite, progress):
     """Train a critic alone between two fixed distributions; what it estimates beside the exact
@@ -293,8 +314,9 @@ def critic(real, fake, generator_run, shift, scale, noise, method, steps, seed, 
         except ValueError:
             raise CommandFailed(f"--shift {shift!r}: expected numbers such as 0.5,0") from None
     fake_side = api.load_run(generator_run) if generator_run is not None else (fake or real)
-    if progress is None:
-        progress = sys.stderr.isatty()
+    from .runtime.progress import wanted
+
+    progress = wanted(progress)
     result = api.fit_critic(real, fake_side, method, steps, seed, out=out, overwrite=overwrite,
                             shift=t, scale=scale, noise=noise, progress=progress,
                             **parse_sets(sets))
@@ -362,8 +384,9 @@ def figure(name, out, quick, list_, overwrite):
 @click.option("--out", type=click.Path(file_okay=False), required=True,
               help="Folder for solution.json, solution.npz and laguerre.png (2D).")
 @click.option("--overwrite", is_flag=True, help="Replace an earlier solution in --out.")
+@_progress_option
 def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gamma, scale, threads,
-          eps, n_eval, seed, out, overwrite):
+          eps, n_eval, seed, out, overwrite, progress):
     """Semi-discrete OT from a continuous measure to weighted points, by averaged SGD."""
     import io
 
@@ -375,6 +398,7 @@ def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gam
     from .rundir import check_output_folder
     from .runtime.memory import require_memory
     from .semidiscrete import solve as sd_solve
+    from .runtime.progress import wanted
     from .semidiscrete.solver import make_sampler
     from .fileio import atomic_write_bytes, atomic_write_json
 
@@ -403,7 +427,7 @@ def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gam
     folder.mkdir(parents=True, exist_ok=True)
     res = sd_solve(lambda n: sampler(n).double(), y, w, cost=cost, steps=steps, batch=batch,
                    gamma=gamma, scale=scale, eps=eps, n_eval=n_eval,
-                   log_every=max(1, steps // 10))
+                   log_every=max(1, steps // 10), progress=wanted(progress))
     summary = {"source": source, "targets": targets_spec, "J": int(y.shape[0]), "cost": cost,
                "value": res.cost, "meaning": "W1" if cost == "euclidean" else "W2^2",
                "max_mass_error": res.max_mass_error, "steps": steps, "batch": batch,
@@ -473,12 +497,14 @@ def presets(method, as_json):
               help="Config file for the fixed fields.")
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="Output folder.")
 @click.option("--overwrite", is_flag=True, help="Replace an earlier sweep's files in --out.")
+@_progress_option
 def sweep(data, method, preset, grids, sets, seeds, seed, steps, workers, config_file, out,
-          overwrite):
+          overwrite, progress):
     """Train every grid combination times seeds as batched ensembles; table, heatmaps, page."""
     from pathlib import Path
 
     from .rundir import check_output_folder
+    from .runtime.progress import wanted
     from .sweep.grid import parse_grid, parse_sets
     from .sweep.runner import (SWEEP_FILES, format_table, ideal_workers, run_sweep, summarize,
                                write_sweep)
@@ -487,7 +513,7 @@ def sweep(data, method, preset, grids, sets, seeds, seed, steps, workers, config
     grid = parse_grid(grids)
     check_output_folder(out, SWEEP_FILES, overwrite)
     result = run_sweep(base, grid, seeds, steps, ideal_workers() if workers is None else workers,
-                       config_file=config_file)
+                       config_file=config_file, progress=wanted(progress))
     page = write_sweep(result, Path(out), data)
     click.echo(format_table(summarize(result)))
     click.echo(f"{len(result['members'])} runs of {steps} steps in {result['seconds']:.1f} s "
@@ -519,13 +545,42 @@ def _one_line(msg: str) -> str:
     return " ".join(str(msg).split())
 
 
+class _Terminated(Exception):
+    """SIGTERM outside training (training stops itself cleanly: training/signals.py)."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated()
+
+
+def _stop(code: int, message: str):
+    """Exit with ``code`` after a signal, at once: a background evaluation thread or a sweep
+    worker still running is not waited for (everything otgan keeps is already written)."""
+    import os
+    import threading
+
+    click.echo(f"otgan: {message}", err=True)
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate()
+           if t is not threading.main_thread()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 def main(argv=None) -> int:
     """Entry point: run the CLI and map errors to exit codes and one-line messages."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         rv = cli.main(args=argv, prog_name="otgan", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("otgan: interrupted", err=True)
-        sys.exit(130)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        _stop(130, "interrupted (SIGINT)")
+    except _Terminated:
+        _stop(143, "stopped by SIGTERM")
     except click.UsageError as e:
         click.echo(f"otgan: error: {_one_line(e.format_message())}", err=True)
         sys.exit(2)
@@ -534,12 +589,11 @@ def main(argv=None) -> int:
         sys.exit(2)
     except OtganError as e:
         code = getattr(e, "exit_code", 2)
+        if code > 128:  # a signal stopped training, which saved what it could
+            _stop(code, f"stopped: {_one_line(e)}")
         prefix = "error" if code == 2 else "stopped"
         click.echo(f"otgan: {prefix}: {_one_line(e)}", err=True)
         sys.exit(code)
-    except KeyboardInterrupt:
-        click.echo("otgan: interrupted", err=True)
-        sys.exit(130)
     sys.exit(rv if isinstance(rv, int) else 0)
 
 

@@ -128,6 +128,43 @@ def test_signals_save_a_checkpoint_and_exit_cleanly(tmp_path, sig, code):
     assert state["step"] > 0
 
 
+LONG_EVALS = textwrap.dedent("""
+    import sys
+    from otgan.cli import main
+    main(["train", "--data", "ring", "--steps", "100000", "--batch-size", "32",
+          "--n-train", "4000", "--n-test", "4000", "--eval-every", "1", "--eval-n", "4000",
+          "--metrics", "w1", "--no-progress", "--no-tensorboard", "--out", sys.argv[1],
+          *sys.argv[2:]])
+""")
+
+
+@pytest.mark.parametrize("extra,said", [
+    ([], "background metrics (w1) of the evaluation(s) at step(s)"),
+    (["--no-eval-background"], "was cut short (not recorded)")])
+def test_a_signal_does_not_wait_for_evaluations(tmp_path, extra, said):
+    """Exact W1 on 4000 points takes seconds per evaluation, one per update: SIGINT stops
+    without computing the queued (or running) ones, and the checkpoint is saved."""
+    out = tmp_path / "run"
+    p = subprocess.Popen([sys.executable, "-c", LONG_EVALS, str(out), *extra],
+                         stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (out / "checkpoint.pt").exists() and not (out / "metrics.jsonl").exists() \
+            and time.time() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 130 and "Traceback" not in err, err
+    assert said in err and "checkpoint saved at step" in err
+    step = RunDir(out).load_checkpoint()["state"]["step"]
+    evals = [r for r in RunDir(out).read_metrics() if r.get("eval")]
+    assert all(r["step"] <= step for r in evals)
+    if not extra:  # every queued evaluation is in the log, the unfinished ones without w1
+        cut = "evaluation at step %d was cut short" % step in err  # the one it was in
+        assert [r["step"] for r in evals] == list(range(1, step + (not cut)))
+        assert any("w1" not in r for r in evals)
+
+
 class NaNAfter(torch.nn.Module):
     """A critic that starts returning NaN after ``n`` forward passes."""
 

@@ -60,3 +60,68 @@ def test_semidiscrete_report_animates_the_laguerre_cells(tmp_path):
         assert gif.n_frames == 2  # one frame per evaluation
         w, h = gif.size
         assert w > 1.6 * h  # critic and cells side by side
+
+
+@pytest.fixture(scope="module")
+def digit_runs(shared_data_home, tmp_path_factory):
+    """Two tiny image runs on scikit-learn's digits, with the classifier metrics."""
+    root = tmp_path_factory.mktemp("img")
+    for name, method in (("gp", "wgan-gp"), ("clip", "wgan-clip")):
+        otgan.train(data="digits", method=method, steps=2, batch_size=16, eval_every=0,
+                    log_every=1, latent_dim=8, eval_n=200, out=root / name)
+    return root
+
+
+def _row(key):
+    from otgan.metrics import report_rows
+
+    return next(r for r in report_rows() if r.key == key)
+
+
+IMAGE_KEYS = ("fid", "kid", "precision", "recall", "classes_covered", "confidence")
+
+
+def test_image_run_report_shows_the_image_metrics_of_summary_json(digit_runs):
+    import html
+    import json
+
+    summary = json.loads((digit_runs / "gp" / "summary.json").read_text())
+    page = write_report(digit_runs / "gp").read_text()
+    table = page[page.index("<table>"):page.index("</table>")]
+    for key in IMAGE_KEYS:
+        row = _row(key)
+        assert isinstance(summary[key], (int, float)), key
+        cell = f'<th>{html.escape(row.label)}</th><td class="num">{row.fmt.format(summary[key])}<'
+        assert cell in table, key
+    assert "modes covered" not in table  # toy-only metrics are not listed as n/a
+    assert "Samples and critic" not in page  # an image run has no critic level sets
+
+
+def test_compare_of_image_runs_shows_their_grids_and_metrics(digit_runs, tmp_path):
+    import base64
+    import html
+    import json
+
+    from otgan.viz.snapshots import image_grids
+
+    out = write_compare([digit_runs / "gp", digit_runs / "clip"], tmp_path / "c.html")
+    page = out.read_text()
+    assert "Critics and samples" not in page  # no blank 2D panels
+    for name in ("gp", "clip"):
+        m = re.search(rf'<img alt="{name}: generated samples" src="data:image/png;base64,'
+                      rf'([^"]+)"', page)
+        assert m, name
+        last = image_grids(digit_runs / name)[-1][1]
+        assert base64.b64decode(m.group(1)) == last.read_bytes()
+    a, b = (json.loads((digit_runs / n / "summary.json").read_text()) for n in ("gp", "clip"))
+    for key in IMAGE_KEYS:
+        row = _row(key)
+        assert (f'<th>{html.escape(row.label)}</th><td class="num">{row.fmt.format(a[key])}</td>'
+                f'<td class="num">{row.fmt.format(b[key])}</td>') in page, key
+
+
+def test_compare_of_a_toy_and_an_image_run_draws_each_its_own_way(two_runs, digit_runs, tmp_path):
+    page = write_compare([two_runs / "clip", digit_runs / "gp"], tmp_path / "c.html").read_text()
+    assert "Critics and samples" in page and "Generated samples" in page
+    assert len(re.findall(r'<img alt="[^"]*: generated samples"', page)) == 1
+    assert 'alt="gp: generated samples"' in page  # the image run, not the toy one

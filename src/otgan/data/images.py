@@ -163,16 +163,16 @@ def _from_mirrors(src: ImageSource, quiet: bool) -> dict[str, np.ndarray]:
 
 def _download(url: str, quiet: bool) -> bytes:
     """The bytes at ``url``, with a progress bar on stderr."""
-    from tqdm.auto import tqdm
+    from ..runtime.progress import bar
 
     with urllib.request.urlopen(url, timeout=30) as r:
         total = int(r.headers.get("Content-Length") or 0) or None
         chunks = []
-        with tqdm(total=total, unit="B", unit_scale=True, desc=url.rsplit("/", 1)[-1],
-                  disable=quiet, leave=False) as bar:
+        with bar(total=total, unit="B", unit_scale=True, desc=url.rsplit("/", 1)[-1],
+                 enabled=not quiet) as shown:
             while chunk := r.read(1 << 16):
                 chunks.append(chunk)
-                bar.update(len(chunk))
+                shown.update(len(chunk))
     return b"".join(chunks)
 
 

@@ -31,6 +31,7 @@ from torch import nn
 from ..data.images import data_home
 from ..errors import ConfigError
 from ..fileio import atomic_write_bytes
+from ..runtime.progress import bar as progress_bar
 from .registry import Row, for_labelled_images, register
 
 FEATURES = 128
@@ -85,7 +86,8 @@ def train_classifier(train, labels, test, test_labels, epochs: int = 3, batch: i
         train.shape[0] / batch))
     for epoch in range(epochs):
         perm = torch.randperm(train.shape[0], generator=g)
-        for i in range(0, train.shape[0], batch):
+        for i in progress_bar(range(0, train.shape[0], batch), enabled=not quiet,
+                              desc=f"classifier epoch {epoch + 1}/{epochs}"):
             idx = perm[i:i + batch]
             x = _shift(train[idx], g)
             loss = F.cross_entropy(model(x), labels[idx])

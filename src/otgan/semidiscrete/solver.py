@@ -15,6 +15,7 @@ from typing import Callable
 
 import torch
 
+from ..runtime.progress import bar as progress_bar
 from .asgd import AveragedSGD
 from .critic import SemiDiscreteCritic
 from .step import cost_scale, dual_preconditioner
@@ -34,7 +35,7 @@ def solve(sample_mu: Callable[[int], torch.Tensor], targets: torch.Tensor,
           weights: torch.Tensor | None = None, *, cost: str = "sqeuclidean", steps: int = 2000,
           batch: int = 64, gamma: float = 1.0, scale: float | None = None, eps: float = 0.0,
           psi0: torch.Tensor | None = None, n_eval: int = 100_000, log_every: int = 0,
-          ) -> SemiDiscreteResult:
+          progress: bool = False) -> SemiDiscreteResult:
     """Maximize H(psi) by averaged SGD; ``sample_mu(n)`` returns n points of mu, shape (n, d).
 
     The step of target j is ``gamma * scale / max(nu_j, 1 / batch)`` (``step.py``), ``scale``
@@ -49,7 +50,7 @@ def solve(sample_mu: Callable[[int], torch.Tensor], targets: torch.Tensor,
     opt = AveragedSGD([crit.psi], [crit.psi_avg], gamma,
                       [dual_preconditioner(crit.nu, scale, batch)])
     history = []
-    for k in range(1, steps + 1):
+    for k in progress_bar(range(1, steps + 1), enabled=progress, desc="averaged SGD on psi"):
         x = sample_mu(batch).to(y)
         opt.zero_grad(set_to_none=True)
         loss = -crit.dual(x)

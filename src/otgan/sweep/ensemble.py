@@ -22,6 +22,7 @@ import dataclasses
 import torch
 
 from ..nets.latent import sample_latent
+from ..runtime.progress import bar as progress_bar
 from ..config import TrainConfig, critic_optimizer_kind
 from ..errors import ConfigError
 from ..methods import get_method_class, make_method
@@ -97,10 +98,10 @@ class Ensemble:
         return None if draws[0] is None else torch.stack(draws)
 
     # -- training -------------------------------------------------------------------------
-    def train(self, steps: int) -> None:
-        """``steps`` more generator updates for every member."""
+    def train(self, steps: int, progress: bool = False, desc: str = "") -> None:
+        """``steps`` more generator updates for every member (``progress``: a bar)."""
         cfg, B, method = self.cfg, self.cfg.batch_size, self.method
-        for _ in range(steps):
+        for _ in progress_bar(range(steps), enabled=progress, desc=desc):
             # The generator is fixed during the critic updates: draw their random numbers in a
             # single run's order, then generate every fake batch in one forward pass.
             draws = []

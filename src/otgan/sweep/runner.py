@@ -9,9 +9,9 @@ and 2000 held-out points, and mode coverage on the Gaussian mixtures.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +36,7 @@ def _group_key(cfg) -> tuple:
 
 def _train_members(job) -> list[dict]:
     """Worker: train ``members`` as ensembles, return their metrics and samples."""
-    members, steps, eval_n, config_file, worker = job
+    members, steps, eval_n, config_file, worker, progress = job
     torch.set_num_threads(1)
     cfgs = [resolve(dict(m["overrides"], steps=steps, eval_every=0), config_file)
             for m in members]
@@ -49,7 +49,7 @@ def _train_members(job) -> list[dict]:
         t0 = time.perf_counter()
         ens = Ensemble([cfgs[i] for i in idx], dataset)
         t1 = time.perf_counter()
-        ens.train(steps)
+        ens.train(steps, progress, desc=f"{len(idx)} runs batched")
         t2 = time.perf_counter()
         seconds, train_seconds = t2 - t0, t2 - t1
         real = dataset.test[:eval_n]
@@ -67,6 +67,13 @@ def _train_members(job) -> list[dict]:
     return results
 
 
+def _worker_signals() -> None:
+    """In a worker: Ctrl-C (sent to the whole process group) is the parent's to handle, and
+    SIGTERM (the parent stopping its workers) ends the worker without a Python handler."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _run_jobs(jobs: list) -> list:
     """Run the first job in this process while the others run in worker processes.
 
@@ -82,17 +89,19 @@ def _run_jobs(jobs: list) -> list:
     try:
         if len(jobs) == 1:
             return [_train_members(jobs[0])]
-        with ProcessPoolExecutor(len(jobs) - 1, mp_context=ctx) as pool:
-            futures = [pool.submit(_train_members, job) for job in jobs[1:]]
+        # leaving the block terminates the workers: at once after a signal or an error here
+        with ctx.Pool(len(jobs) - 1, initializer=_worker_signals) as pool:
+            pending = [pool.apply_async(_train_members, (job,)) for job in jobs[1:]]
             first = _train_members(jobs[0])
-            return [first] + [f.result() for f in futures]
+            return [first] + [r.get() for r in pending]
     finally:
         torch.set_num_threads(threads)
 
 
 def run_sweep(base: dict, grid: dict, seeds: int, steps: int, workers: int = 2,
-              eval_n: int = 2000, config_file=None) -> dict:
-    """Train every member; returns {"grid", "members": [...], "seconds"}."""
+              eval_n: int = 2000, config_file=None, progress: bool = False) -> dict:
+    """Train every member; returns {"grid", "members": [...], "seconds"}.  ``progress``: a bar
+    for the members trained in this process (the workers train as many, side by side)."""
     if seeds < 1 or steps < 1 or workers < 1:
         raise ConfigError("--seeds, --steps and --workers must be >= 1")
     members = expand(base, grid, seeds)
@@ -109,7 +118,8 @@ def run_sweep(base: dict, grid: dict, seeds: int, steps: int, workers: int = 2,
     plain = [dict(index=m.index, overrides=m.overrides) for m in members]
     chunks = [plain[w::workers] for w in range(workers)]  # every group split evenly
     chunks = [c for c in chunks if c]
-    jobs = [(c, steps, eval_n, config_file, w) for w, c in enumerate(chunks)]
+    jobs = [(c, steps, eval_n, config_file, w, progress and w == 0)
+            for w, c in enumerate(chunks)]
     t0 = time.perf_counter()
     parts = _run_jobs(jobs)
     seconds = time.perf_counter() - t0

@@ -29,6 +29,7 @@ from ..metrics.registry import w_estimate
 from ..nets import build_networks
 from ..nets.latent import sample_latent
 from ..runtime.device import resolve_device, set_threads
+from ..runtime.progress import bar as progress_bar
 from .datasets import dataset_for
 from .optim import make_optimizer
 from .sampler import BatchSampler
@@ -144,10 +145,7 @@ def fit_critic(real, fake, method: str = "wgan-gp", steps: int = 2000, seed: int
     real_test, fake_test = P.test[:n].to(device), Q.test[:n].to(device)
     curve = []
     t0 = time.perf_counter()
-    from tqdm.auto import tqdm
-
-    for step in tqdm(range(1, steps + 1), disable=not progress, desc=f"{method} critic",
-                     leave=False):
+    for step in progress_bar(range(1, steps + 1), enabled=progress, desc=f"{method} critic"):
         loss, _ = m.critic_loss(critic, reals.next() if m.draws_real else None, fakes.next())
         opt.zero_grad(set_to_none=True)
         loss.backward()

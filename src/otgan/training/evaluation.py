@@ -151,6 +151,10 @@ class Evaluator:
         self.bg_names = tuple(n for n in self.names if REGISTRY[n].background)
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="otgan-eval") if background \
             else None
+        # the metrics the loop waits for are computed on a thread of their own: while the main
+        # thread waits there, a signal reaches it at once (during a long C call such as exact
+        # OT or a convolution it would wait for the call to return)
+        self.fg = ThreadPoolExecutor(1, thread_name_prefix="otgan-eval-wait")
         #: (record, its background future), or (action, None) queued with ``then``
         self.pending: list[tuple[dict | Callable, Future | None]] = []
         self.latest: dict = {}
@@ -163,15 +167,17 @@ class Evaluator:
         if self.snapshot is not None:
             self.snapshot(state.step, ctx)
         if self.pool is None:
-            merge(record, compute(self.bg_names, ctx))
-            merge(record, compute(self.sync_names, ctx))
+            merge(record, self._wait(self.bg_names + self.sync_names, ctx))
             self._finish(record)
         else:
-            merge(record, compute(self.sync_names, ctx))
+            merge(record, self._wait(self.sync_names, ctx))
             self.pending.append((record, self.pool.submit(compute, self.bg_names, ctx)))
             self.poll()
         self.seconds_sync += time.perf_counter() - t0
         return self.latest
+
+    def _wait(self, names: tuple, ctx) -> dict:
+        return self.fg.submit(compute, names, ctx).result()
 
     def _finish(self, record: dict) -> None:
         self.latest = record
@@ -194,9 +200,33 @@ class Evaluator:
             merge(record, fut.result())
             self._finish(record)
 
+    def cut(self) -> list[int]:
+        """Stop now: write every pending record (with the background metrics that finished;
+        the others are cancelled and their records written without them), run the queued
+        actions, and leave the background thread without waiting for it.  Returns the steps
+        whose background metrics are missing."""
+        missing = []
+        for item, fut in self.pending:
+            if fut is None:
+                item()
+                continue
+            if fut.done():
+                merge(item, fut.result())
+            else:
+                fut.cancel()
+                missing.append(item["step"])
+            self._finish(item)
+        self.pending = []
+        for pool in (self.pool, self.fg):
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = self.fg = None
+        return missing
+
     def close(self) -> None:
         try:
             self.poll(wait=True)
         finally:
-            if self.pool is not None:
-                self.pool.shutdown(wait=True)
+            for pool in (self.fg, self.pool):
+                if pool is not None:
+                    pool.shutdown(wait=True)

@@ -35,7 +35,7 @@ from .evaluation import DIAG_STREAM, Evaluator, eval_context, training_metrics
 from .logger import MetricsLogger
 from .loop import Diverged, Hooks, train_loop
 from .run import Run
-from .signals import Interrupted, StopRequest, graceful_signals
+from .signals import Interrupted, StopNow, StopRequest, graceful_signals, signal_name
 
 
 def train(cfg: TrainConfig, data=None, *, weights=None, generator: nn.Module = None,
@@ -58,7 +58,8 @@ def train(cfg: TrainConfig, data=None, *, weights=None, generator: nn.Module = N
 
 
 def resume(path: str | Path, overrides: Mapping[str, Any] | None = None, progress: bool = False,
-           generator: nn.Module = None, critic: nn.Module = None) -> Run:
+           generator: nn.Module = None, critic: nn.Module = None,
+           announce: Callable[[Run], None] | None = None) -> Run:
     """Continue the run in ``path`` from its last checkpoint (optionally with more ``steps``).
 
     On the CPU the result is bitwise the run that was never interrupted: weights, optimizer
@@ -84,6 +85,8 @@ def resume(path: str | Path, overrides: Mapping[str, Any] | None = None, progres
             {"from_step": step, "at": _dt.datetime.now(_dt.timezone.utc).isoformat(
                 timespec="seconds"), "versions": versions(), "world_size": world.size})
         folder.write_config(record)
+        if announce is not None:
+            announce(run)
     return fit(run, progress=progress and world.is_main, purge_after=step + 1,
                last_checkpoint=step)
 
@@ -112,18 +115,37 @@ def _fit(run: Run, progress: bool, purge_after: int | None, last_checkpoint: int
     checkpoints = Checkpoints(run, last_checkpoint, defer=evaluator.then)
     diag_gen = torch.Generator(device=run.device).manual_seed(cfg.seed + DIAG_STREAM)
     stop = StopRequest()
+
+    def evaluate(st):
+        if world.active:  # the other ranks wait for this one: stop between updates, together
+            return evaluator(st)
+        with stop.interruptible():  # a signal cuts an evaluation short; the state is intact
+            return evaluator(st)
+
     hooks = Hooks(diagnose=lambda st, real, fake: gradient_norm_stats(st.critic, real, fake,
                                                                        generator=diag_gen),
-                  evaluate=evaluator if world.is_main else None,
+                  evaluate=evaluate if world.is_main else None,
                   write=logger.write,
                   checkpoint=checkpoints.save,
                   should_stop=lambda: world.any_(stop.signum is not None))
     t0 = time.perf_counter()
+    said: list[str] = []
     try:
         with graceful_signals(stop):
-            train_loop(state, run.method, cfg, hooks, progress=progress)
-            if stop.signum is not None and folder is not None:
-                checkpoints.save()
+            try:
+                train_loop(state, run.method, cfg, hooks, progress=progress)
+            except StopNow as e:
+                if e.hard:
+                    raise
+                said.append(f"the evaluation at step {state.step} was cut short (not recorded)")
+            if stop.signum is not None:
+                said += _stop_evaluations(evaluator)
+                if folder is not None:
+                    checkpoints.save()
+    except StopNow as e:  # a second signal: stop at once; every file written is whole
+        evaluator.cut()
+        raise Interrupted(f"second {signal_name(e.signum)}: stopped at once during step "
+                          f"{state.step}; {checkpoints.describe_last()}", e.signum) from None
     except Diverged as e:
         evaluator.poll(wait=True)  # checkpoints of good states queued behind evaluations
         raise Diverged(f"{e}; nothing was overwritten; {checkpoints.describe_last()}",
@@ -139,8 +161,8 @@ def _fit(run: Run, progress: bool, purge_after: int | None, last_checkpoint: int
     if stop.signum is not None:
         saved = (f"checkpoint saved at step {state.step}; continue with: otgan train --resume "
                  f"{folder.path}" if folder is not None else "no run folder, nothing saved")
-        raise Interrupted(f"{stop.name} received: stopped after step {state.step}; {saved}",
-                          stop.signum)
+        raise Interrupted("; ".join([f"{stop.name} received: stopped after step {state.step}",
+                                     *said, saved]), stop.signum)
     if folder is not None:
         try:
             checkpoints.save()
@@ -148,6 +170,17 @@ def _fit(run: Run, progress: bool, purge_after: int | None, last_checkpoint: int
         except OSError as e:
             raise _write_error(run, checkpoints, e) from None
     return run
+
+
+def _stop_evaluations(evaluator: Evaluator) -> list[str]:
+    """Write the pending evaluation records now, without the background metrics still being
+    computed; returns what that left out, in words."""
+    missing = evaluator.cut()
+    if not missing:
+        return []
+    steps = ", ".join(map(str, missing))
+    return [f"background metrics ({', '.join(evaluator.bg_names)}) of the evaluation(s) at "
+            f"step(s) {steps} not computed"]
 
 
 def _write_error(run: Run, checkpoints: Checkpoints, e: OSError) -> RunFolderError:

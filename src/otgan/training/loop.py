@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 import torch
-from tqdm.auto import tqdm
 
 from ..errors import OtganError
 from ..nets.latent import sample_latent
 from ..runtime.distributed import is_ddp
 from ..runtime.precision import autocast
+from ..runtime.progress import bar as progress_bar
 from .state import TrainState
 
 
@@ -98,8 +98,7 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
     means = _Mean()
     G.train()
     D.train()
-    bar = tqdm(total=cfg.steps, initial=state.step, disable=not progress, dynamic_ncols=True,
-               desc=cfg.method, leave=False)
+    bar = progress_bar(total=cfg.steps, initial=state.step, enabled=progress, desc=cfg.method)
     key = method.progress_key
     label = {"critic_gap": "gap"}.get(key, key.replace("_estimate", ""))
     postfix: dict[str, str] = {}

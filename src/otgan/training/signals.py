@@ -1,4 +1,13 @@
-"""SIGINT and SIGTERM during training: record the request, stop between two updates."""
+"""SIGINT and SIGTERM during training.
+
+The first signal is recorded and the loop stops between two updates (a generator update takes
+milliseconds to a fraction of a second), saving a checkpoint.  Inside a section marked
+``interruptible`` (an evaluation, which may train the image classifier or compute FID for many
+seconds) it stops at once: nothing there changes the training state, so the checkpoint of the
+last update is still saved.  A second signal stops at once wherever it lands (``StopNow`` with
+``hard``): nothing more is written, and what was written is intact (every file otgan writes is
+replaced atomically or appended line by line).
+"""
 
 from __future__ import annotations
 
@@ -17,24 +26,52 @@ class Interrupted(OtganError):
         self.exit_code = 128 + signum
 
 
+class StopNow(BaseException):
+    """Raised by the signal handler: inside an interruptible section (``hard`` False: the
+    training state is consistent) or at a second signal (``hard`` True: it may not be)."""
+
+    def __init__(self, signum: int, hard: bool):
+        super().__init__(signal_name(signum))
+        self.signum, self.hard = signum, hard
+
+
 class StopRequest:
-    """Signal handler that only records the request; the loop stops between updates."""
+    """Signal handler: records the first signal; raises ``StopNow`` where waiting would not do."""
 
     def __init__(self):
         self.signum: int | None = None
+        self._sections = 0
 
     def __call__(self, signum, frame):
-        if self.signum is None:
-            self.signum = signum
+        if self.signum is not None:
+            raise StopNow(signum, hard=True)
+        self.signum = signum
+        if self._sections:
+            raise StopNow(signum, hard=False)
+
+    @contextlib.contextmanager
+    def interruptible(self):
+        """A section the first signal may cut short (it must not change the training state)."""
+        if self.signum is not None:
+            raise StopNow(self.signum, hard=False)
+        self._sections += 1
+        try:
+            yield
+        finally:
+            self._sections -= 1
 
     @property
     def name(self) -> str:
-        return signal.Signals(self.signum).name
+        return signal_name(self.signum)
+
+
+def signal_name(signum: int) -> str:
+    return signal.Signals(signum).name
 
 
 @contextlib.contextmanager
 def graceful_signals(stop: StopRequest):
-    """SIGINT/SIGTERM set ``stop`` instead of killing the process (main thread only)."""
+    """SIGINT/SIGTERM go to ``stop`` instead of killing the process (main thread only)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return

@@ -5,7 +5,9 @@
   authors' toy figures, over data and samples;
 - ``plot_curves``: critic estimate and exact W1/W2, losses, gradient norms against steps;
 - ``animate``: samples and critic contours over training, as a GIF;
-- ``image_grid`` / ``plot_image_samples``: images in a grid, held-out data beside generated.
+- ``image_grid`` / ``plot_image_samples``: images in a grid, held-out data beside generated;
+- ``samples_png``: generated samples alone as PNG bytes (``otgan sample --out X.png``): an image
+  grid at one pixel per pixel, or a scatter plot of points over held-out data.
 """
 
 from __future__ import annotations
@@ -67,6 +69,39 @@ def image_grid(images, nrow: int = 8, pad: int = 1) -> np.ndarray:
         out[:, pad + r * (h + pad):pad + r * (h + pad) + h,
             pad + k * (w + pad):pad + k * (w + pad) + w] = x[i]
     return out[0] if c == 1 else out[:3].transpose(1, 2, 0)
+
+
+def grid_png(grid: np.ndarray) -> bytes:
+    """An ``image_grid`` array (values in [0, 1]) as PNG bytes, one pixel per array element."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray((np.clip(grid, 0, 1) * 255).round().astype(np.uint8)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def samples_png(fake, real=None, title: str | None = None) -> bytes:
+    """Generated samples as PNG bytes: images (N, C, H, W) in [-1, 1] as a square grid of
+    ceil(sqrt(N)) columns with 1-pixel white gaps; points (N, d) as a scatter plot (first two
+    coordinates) over ``real``, held-out data, when given."""
+    x = np.asarray(fake, np.float32)
+    if x.ndim == 4:
+        return grid_png(image_grid(x, nrow=math.ceil(math.sqrt(len(x)))))
+    f = as_points(x)
+    r = as_points(real) if real is not None and len(real) else None
+    if f.shape[1] == 1:  # 1-D data: on a line
+        f = np.c_[f, np.zeros(len(f))]
+        r = None if r is None else np.c_[r, np.zeros(len(r))]
+    fig, (ax,) = style.figure(size=5.0)
+    if r is not None:
+        scatter_samples(ax, r, f, title, extent=plot_extent(np.r_[r[:, :2], f[:, :2]]))
+    else:
+        ax.scatter(f[:, 0], f[:, 1], s=style.POINT_SIZE, c=style.FAKE, alpha=style.ALPHA,
+                   linewidths=0)
+        ax.set_aspect("equal")
+        if title:
+            ax.set_title(title, fontsize=9)
+    return figure_png(fig)
 
 
 def plot_image_samples(real, fake, path, title: str | None = None, n: int = 64) -> None:

@@ -16,7 +16,7 @@ from ..errors import OtganError
 from ..fileio import atomic_write_bytes
 from ..methods import METHODS, make_method
 from ..metrics import report_rows
-from ..rundir import RunDir
+from ..rundir import SAMPLES_PNG, RunDir
 from . import style
 from .plots import (animate, figure_png, plot_critic, plot_curves, plot_laguerre,
                     scatter_samples, split_history)
@@ -34,6 +34,7 @@ table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ddd;paddin
 text-align:left;vertical-align:top}th{background:#f4f4f4}td.num{text-align:right;
 font-variant-numeric:tabular-nums}img{max-width:100%}.row{display:flex;flex-wrap:wrap;gap:1em}
 .note{color:#666;font-size:.85em}pre{background:#f7f7f7;padding:.8em;overflow:auto;font-size:.8em}
+figure img{image-rendering:pixelated;min-width:240px}
 """
 
 # (key, label, format) of the summary table, in order; missing keys are skipped.  The metrics'
@@ -121,8 +122,19 @@ def _final_figure(folder: RunDir, estimated: str, snaps: list[dict]) -> bytes | 
         plot_critic(b, s, real, f"critic level sets and gradient, step {int(s['step'])}",
                     label=_critic_label(estimated))
         return figure_png(fig)
-    if folder.file("samples.png").is_file():
-        return folder.file("samples.png").read_bytes()
+    if folder.file(SAMPLES_PNG).is_file():
+        return folder.file(SAMPLES_PNG).read_bytes()
+    return None
+
+
+def _last_samples(folder: RunDir) -> bytes | None:
+    """PNG of a run's last generated samples without a critic snapshot: the image grid of its
+    last evaluation, else samples.png."""
+    grids = image_grids(folder.path)
+    if grids:
+        return grids[-1][1].read_bytes()
+    if folder.file(SAMPLES_PNG).is_file():
+        return folder.file(SAMPLES_PNG).read_bytes()
     return None
 
 
@@ -161,7 +173,8 @@ def write_report(path) -> Path:
              "<h2>Summary</h2>", _table([("this run", summary)])]
     final = _final_figure(folder, estimated, snaps)
     if final:
-        parts += ["<h2>Samples and critic</h2>", _img(final, "samples and critic")]
+        heading = "Samples and critic" if snaps else "Samples (held-out data beside generated)"
+        parts += [f"<h2>{heading}</h2>", _img(final, heading.lower())]
     if history:
         fig = plot_curves(history, estimates=estimated, floor=summary.get("w1_floor"))
         parts += ["<h2>Training curves</h2>", _img(figure_png(fig), "training curves")]
@@ -199,7 +212,8 @@ def _page(title: str, parts: list[str]) -> str:
 
 
 def write_compare(paths, out) -> Path:
-    """One page putting runs side by side: a table, aligned critic plots, overlaid curves."""
+    """One page putting runs side by side: a table (every metric the runs computed), aligned
+    critic plots (2D runs), generated image grids (image runs), overlaid curves."""
     folders = [RunDir.open(p) for p in paths]
     names = _short_names([f.path for f in folders])
     histories = [f.read_metrics() for f in folders]
@@ -208,16 +222,22 @@ def write_compare(paths, out) -> Path:
     parts = [f"<h1>otgan: {len(folders)} runs compared</h1>", "<h2>Summary</h2>",
              _table(list(zip(names, summaries)))]
     snaps = [load_snapshots(f.path) for f in folders]
-    if any(snaps):
-        fig, axes = style.figure(len(folders), size=3.8)
-        for ax, f, s, name, kind in zip(axes, folders, snaps, names, kinds):
-            if s:
-                plot_critic(ax, s[-1], _held_out(f, 500), f"{name}: step {int(s[-1]['step'])}",
-                            colorbar=False, label=_critic_label(kind))
-            else:
-                ax.set_axis_off()
+    critics = [(f, s, name, kind) for f, s, name, kind in zip(folders, snaps, names, kinds) if s]
+    if critics:  # 2D runs: critic level sets over samples, one panel per run
+        fig, axes = style.figure(len(critics), size=3.8)
+        for ax, (f, s, name, kind) in zip(axes, critics):
+            plot_critic(ax, s[-1], _held_out(f, 500), f"{name}: step {int(s[-1]['step'])}",
+                        colorbar=False, label=_critic_label(kind))
         parts += ["<h2>Critics and samples (last evaluation)</h2>",
                   _img(figure_png(fig), "critics")]
+    shown = [(name, _last_samples(f)) for f, s, name in zip(folders, snaps, names) if not s]
+    shown = [(name, png) for name, png in shown if png is not None]
+    if shown:  # image runs (and runs without critic snapshots): their last generated samples
+        parts += ["<h2>Generated samples (last evaluation)</h2>",
+                  '<div class="row">' + "".join(
+                      f"<figure>{_img(png, f'{name}: generated samples')}<figcaption>"
+                      f"{html.escape(name)}</figcaption></figure>" for name, png in shown)
+                  + "</div>"]
     fig, axes = style.figure(3, size=3.8)
     for history, name, kind in zip(histories, names, kinds):
         plot_curves(history, axes=axes, label=name, estimates=kind)

@@ -84,14 +84,10 @@ def load_snapshots(run_path: Path) -> list[dict]:
 
 def save_image_grid(run_path: Path, images: torch.Tensor, step: int) -> np.ndarray:
     """``snapshots/grid_XXXXXXXX.png``: generated images of one evaluation; returns the grid."""
-    from PIL import Image
-
-    from .plots import image_grid
+    from .plots import grid_png, image_grid
 
     grid = image_grid(images)
-    buf = io.BytesIO()
-    Image.fromarray((grid * 255).round().astype(np.uint8)).save(buf, format="PNG")
-    atomic_write_bytes(Path(run_path) / FOLDER / f"grid_{step:08d}.png", buf.getvalue())
+    atomic_write_bytes(Path(run_path) / FOLDER / f"grid_{step:08d}.png", grid_png(grid))
     return grid
 
 

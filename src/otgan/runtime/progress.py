@@ -1,0 +1,22 @@
+"""Progress bars: when to show them, and the bar itself (``tqdm.auto``: a widget in notebooks,
+text in terminals, on stderr)."""
+
+from __future__ import annotations
+
+import sys
+
+
+def wanted(progress: bool | None) -> bool:
+    """``progress`` where given; by default on in a terminal (stderr a tty) and in a notebook."""
+    if progress is not None:
+        return bool(progress)
+    return "ipykernel" in sys.modules or sys.stderr.isatty()
+
+
+def bar(iterable=None, *, total: int | None = None, enabled: bool = True, desc: str = "",
+        **kw):
+    """A tqdm bar (``enabled`` False: a silent one); it refreshes at most twice a second."""
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, total=total, disable=not enabled, desc=desc, dynamic_ncols=True,
+                mininterval=0.5, leave=False, **kw)
