@@ -26,6 +26,8 @@ def test_train_then_sample(tmp_path, capsys):
                                  "--out", str(out)] + SMALL, capsys)
     assert code == 0, err
     assert str(out) in stdout and "W1" in stdout
+    summary = json.loads((out / "summary.json").read_text())
+    assert f"exact W1 to held-out = {summary['w1']:.4f}" in stdout  # the run's own number
     record = json.loads((out / "config.json").read_text())
     assert record["seed"] == 3 and record["config"]["steps"] == 20
     f1, f2, f3 = tmp_path / "a.npy", tmp_path / "b.npy", tmp_path / "c.npy"
@@ -166,3 +168,16 @@ def test_help_and_usage_errors_do_not_load_torch(args):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60)
     assert out.stdout.strip().splitlines()[-1] == "False False", out.stdout + out.stderr
+
+
+def test_done_line_of_an_image_run_shows_its_image_metrics(shared_data_home, tmp_path, capsys):
+    out = tmp_path / "run"
+    code, stdout, err = run_cli(["train", "--data", "digits", "--steps", "2", "--batch-size",
+                                 "16", "--latent-dim", "8", "--eval-n", "200", "--eval-every",
+                                 "0", "--metrics", "fid,classes", "--no-progress", "--out",
+                                 str(out)], capsys)
+    assert code == 0, err
+    summary = json.loads((out / "summary.json").read_text())
+    done = next(line for line in stdout.splitlines() if line.startswith("done: "))
+    assert f"FID (otgan's classifier features) = {summary['fid']:.2f}" in done
+    assert f"classes covered by generated images = {summary['classes_covered']}" in done

@@ -120,20 +120,16 @@ def train(config_file, out, overwrite, resume_dir, progress, **values):
 
 
 def _report_done(run) -> None:
-    cfg, folder, dataset = run.config, run.folder, run.dataset
+    from .metrics.registry import headline_rows
+
+    cfg, folder = run.config, run.folder
     parts = [f"{cfg.steps} steps in {run.state.train_time:.1f} s"]
     final = next((r for r in reversed(run.history) if r.get("eval")), {})
-    n_eval = min(cfg.eval_n, dataset.test.shape[0])
-    if "w1" in final:
-        parts.append(f"exact W1 to held-out data = {final['w1']:.4f} ({n_eval} vs {n_eval} "
-                     f"points)")
-    for key, name in (("w_estimate", "critic estimate of W1"),
-                      ("w2sq_estimate", "critic estimate of W2^2"),
-                      ("js_estimate", "discriminator JS estimate"),
-                      ("lc_estimate", "discriminator Le Cam estimate")):
-        if final.get(key) is not None:
-            parts.append(f"{name} = {final[key]:.4f} (held-out)")
-            break
+    rows = [(r.key, r.label, r.fmt) for r in headline_rows()] + list(run.method.estimate_rows)
+    parts += [f"{label} = {fmt.format(final[key])}" for key, label, fmt in rows
+              if final.get(key) is not None]
+    if "n_eval" in final:
+        parts.append(f"on {final['n_eval']} held-out and {final['n_eval']} generated samples")
     click.echo("done: " + "; ".join(parts))
     written = sorted(p.name + ("/" if p.is_dir() else "") for p in folder.path.iterdir()
                      if not p.name.startswith("."))

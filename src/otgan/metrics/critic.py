@@ -42,10 +42,10 @@ def slope(D, ctx, dev) -> float:
 
 @register("critic", rows=(
         Row("critic_gap", "critic gap E D(real) - E D(fake) (held-out, training critic)"),
-        Row("w_estimate", "critic estimate of W1 (gap / slope on the data)"),
+        Row("w_estimate", "critic estimate of W1 (gap / slope on the data)", headline=True),
         Row("w_critic_slope", "slope of the estimating critic on the data", "{:.3f}"),
         Row("w_ratio", "critic estimate of W1 / exact W1", "{:.3f}"),
-        Row("w2sq_estimate", "critic estimate of W2^2 (semi-dual value)"),
+        Row("w2sq_estimate", "critic estimate of W2^2 (semi-dual value)", headline=True),
         Row("w2sq_ratio", "critic estimate of W2^2 / exact W2^2", "{:.3f}")))
 def _critic(ctx) -> dict:
     D = ctx.critic

@@ -229,14 +229,14 @@ def _embeddings(ctx):
 
 
 @register("fid", applies=for_labelled_images,
-          rows=(Row("fid", "FID (otgan's classifier features)", "{:.2f}"),))
+          rows=(Row("fid", "FID (otgan's classifier features)", "{:.2f}", headline=True),))
 def _fid(ctx) -> dict:
     f_fake, _, f_real, _ = _embeddings(ctx)
     return {"fid": frechet_distance(f_fake, f_real)}
 
 
 @register("kid", applies=for_labelled_images,
-          rows=(Row("kid", "KID (same features)", "{:.4f}"),
+          rows=(Row("kid", "KID (same features)", "{:.4f}", headline=True),
                 Row("kid_std", "KID standard deviation over subsets", "{:.4f}")))
 def _kid(ctx) -> dict:
     f_fake, _, f_real, _ = _embeddings(ctx)
@@ -245,15 +245,15 @@ def _kid(ctx) -> dict:
 
 
 @register("pr", applies=for_labelled_images,
-          rows=(Row("precision", "precision (k-NN manifold, k = 3)", "{:.3f}"),
-                Row("recall", "recall (k-NN manifold, k = 3)", "{:.3f}")))
+          rows=(Row("precision", "precision (k-NN manifold, k = 3)", "{:.3f}", headline=True),
+                Row("recall", "recall (k-NN manifold, k = 3)", "{:.3f}", headline=True)))
 def _pr(ctx) -> dict:
     f_fake, _, f_real, _ = _embeddings(ctx)
     return precision_recall(f_fake, f_real)
 
 
 @register("classes", applies=for_labelled_images,
-          rows=(Row("classes_covered", "classes covered by generated images", "{}"),
+          rows=(Row("classes_covered", "classes covered by generated images", "{}", headline=True),
                 Row("class_kl", "KL(class histogram || uniform)", "{:.3f}"),
                 Row("confidence", "confidence score exp(E KL(p(y|x) || p(y)))", "{:.2f}")))
 def _classes(ctx) -> dict:

@@ -33,7 +33,7 @@ def mode_coverage(samples, centres, sigma: float) -> dict:
 
 
 @register("modes", applies=for_mixtures,
-          rows=(Row("modes_covered", "modes covered", "{}"),
+          rows=(Row("modes_covered", "modes covered", "{}", headline=True),
                 Row("high_quality_pct", "high-quality samples (%)", "{:.1f}"),
                 Row("mode_kl", "KL(mode histogram || uniform)", "{:.3f}")))
 def _modes(ctx) -> dict:

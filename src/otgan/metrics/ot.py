@@ -127,7 +127,7 @@ def energy_distance(x, y) -> float:
 
 # ----------------------------------------------------------------------------- registered
 @register("w1", background=True,
-          rows=(Row("w1", "exact W1 to held-out"),
+          rows=(Row("w1", "exact W1 to held-out", headline=True),
                 Row("w1_floor", "W1 noise floor (held-out vs held-out)")))
 def _w1(ctx) -> dict:
     return {"w1": wasserstein1(ctx.fake, ctx.real)}
@@ -139,7 +139,7 @@ def _w2(ctx) -> dict:
 
 
 @register("sliced", default=for_images, background=True,
-          rows=(Row("sliced_w2", "sliced W2 to held-out (256 projections)"),))
+          rows=(Row("sliced_w2", "sliced W2 to held-out (256 projections)", headline=True),))
 def _sliced(ctx) -> dict:
     return {"sliced_w2": sliced_wasserstein(ctx.fake, ctx.real, n_projections=256, p=2)}
 

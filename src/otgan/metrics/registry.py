@@ -83,6 +83,8 @@ class Row:
     key: str
     label: str
     fmt: str = "{:.4f}"
+    #: shown in the line `otgan train` prints at the end, not only in the report
+    headline: bool = False
 
 
 @dataclass(frozen=True)
@@ -207,3 +209,8 @@ def merge(record: dict, part: dict) -> dict:
 def report_rows() -> list[Row]:
     """Every registered metric's rows, in registration order."""
     return [row for m in REGISTRY.values() for row in m.rows]
+
+
+def headline_rows() -> list[Row]:
+    """The rows a one-line summary of a run shows (``Row.headline``), in registration order."""
+    return [row for row in report_rows() if row.headline]
