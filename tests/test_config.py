@@ -114,3 +114,13 @@ def test_latent_choices_are_the_implemented_latents():
     from otgan.nets.latent import LATENTS
 
     assert tuple(FIELDS["latent"].metadata["choices"]) == LATENTS
+
+
+@pytest.mark.parametrize("key", ["out", "overwrite", "resume"])
+def test_command_options_in_a_config_file_are_named_as_such(tmp_path, key):
+    from otgan.config import read_config_file
+
+    f = tmp_path / "c.toml"
+    f.write_text(f'{key} = "x"\nsteps = 5\n')
+    with pytest.raises(ConfigError, match=f"'{key}' is not a training setting .* pass --{key}"):
+        read_config_file(f)

@@ -294,6 +294,10 @@ SYNONYMS = {"learning_rate": "lr", "lambda": "gp_lambda", "lam": "gp_lambda",
             "clip_value": "clip", "weight_clip": "clip"}
 
 
+#: options of the `otgan train` command that are not config fields (where the run goes, how)
+COMMAND_OPTIONS = ("out", "overwrite", "resume", "progress", "config")
+
+
 def closest_key(key: str, valid) -> str | None:
     """The valid key a misspelled ``key`` most likely meant, or None."""
     k = key.lower().replace("-", "_")
@@ -318,6 +322,9 @@ def normalize_keys(values: Mapping[str, Any], source: str) -> dict:
     out = {}
     for key, value in values.items():
         k = str(key).replace("-", "_")
+        if k in COMMAND_OPTIONS:
+            raise ConfigError(f"{source}: {key!r} is not a training setting but an option of the "
+                              f"command: pass --{k.replace('_', '-')} on the command line")
         if k not in FIELDS:
             err = unknown_key_error(str(key))
             raise ConfigError(f"{source}: {err}")

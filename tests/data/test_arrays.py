@@ -51,7 +51,7 @@ def test_bad_files(tmp_path):
     with pytest.raises(DataError, match="different numbers of columns"):
         load_dataset(str(tmp_path / "ragged.csv"))
     (tmp_path / "junk.npy").write_bytes(b"not numpy at all")
-    with pytest.raises(DataError, match="cannot read"):
+    with pytest.raises(DataError, match="junk.npy: not a numeric npy array"):
         load_dataset(str(tmp_path / "junk.npy"))
     (tmp_path / "x.txt").write_text("1,2\n")
     with pytest.raises(DataError, match="unsupported"):
@@ -61,8 +61,21 @@ def test_bad_files(tmp_path):
 def test_pickled_object_arrays_are_not_loaded(tmp_path):
     p = tmp_path / "obj.npy"
     np.save(p, np.array([{"a": 1}, {"b": 2}], dtype=object), allow_pickle=True)
-    with pytest.raises(DataError):
+    with pytest.raises(DataError, match="never loads") as e:
         load_dataset(str(p))
+    assert "allow_pickle" not in str(e.value)  # not numpy's advice to load it unsafely
+    (tmp_path / "bytes.npy").write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(DataError, match="bytes.npy: not a numeric npy array"):
+        load_dataset(str(tmp_path / "bytes.npy"))
+
+
+def test_a_dangling_or_looping_link_is_named(tmp_path):
+    (tmp_path / "a.npy").symlink_to(tmp_path / "b.npy")
+    (tmp_path / "b.npy").symlink_to(tmp_path / "a.npy")
+    (tmp_path / "c.npy").symlink_to(tmp_path / "gone.npy")
+    for name in ("a.npy", "c.npy"):
+        with pytest.raises(DataError, match="a symbolic link to nothing"):
+            load_dataset(str(tmp_path / name))
 
 
 def test_from_tensors():

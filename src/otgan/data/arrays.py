@@ -86,6 +86,8 @@ def load_array_file(path: str | Path, min_points: int = 2) -> dict[str, np.ndarr
     """Load a user file; returns {"all": X} or {"train": X, "test": Y} (npz with both keys)."""
     p = Path(path)
     if not p.exists():
+        if p.is_symlink():
+            raise DataError(f"{p}: a symbolic link to nothing (a missing file or a loop of links)")
         raise DataError(f"data file not found: {p}")
     if p.suffix.lower() not in SUFFIXES:
         raise DataError(f"{p}: unsupported data file type {p.suffix!r} (use .npy, .npz or .csv)")
@@ -98,6 +100,10 @@ def load_array_file(path: str | Path, min_points: int = 2) -> dict[str, np.ndarr
     except DataError:
         raise
     except (ValueError, OSError, EOFError) as e:
+        if "pickle" in str(e):  # numpy's advice would be to load it unsafely
+            raise DataError(f"{p}: not a numeric {p.suffix[1:]} array: corrupt, another kind of "
+                            f"file, or pickled Python objects, which otgan never loads (they "
+                            f"can run code)") from None
         raise DataError(f"{p}: cannot read as {p.suffix[1:]}: {e}") from None
     if isinstance(loaded, np.ndarray):
         return {"all": _check(loaded, str(p), min_points)}
