@@ -1,6 +1,7 @@
 """Nothing lost: otgan deletes and overwrites only what it wrote, one process trains in a folder,
 the checkpoint is the truth, and every refusal is one line with every file left as it was."""
 
+import contextlib
 import io
 import json
 import os
@@ -304,3 +305,68 @@ def test_signals_stop_solve_and_sweep_with_their_workers(tmp_path, args, sig, co
     left = subprocess.run(["pgrep", "-s", str(p.pid)], capture_output=True, text=True).stdout
     assert left == "", "processes of the command still running: " + left
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """A small disk of its own (tmpfs), for read-only and full-disk cases: root only."""
+    mounted = []
+
+    def mount(size: str):
+        where = tmp_path / f"disk{len(mounted)}"
+        where.mkdir()
+        if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}",
+                                                "tmpfs", str(where)],
+                                               capture_output=True).returncode != 0:
+            pytest.skip("needs root and mount (a tmpfs) to make a read-only or full disk")
+        mounted.append(where)
+        return where
+
+    yield mount
+    for where in mounted:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def test_a_read_only_disk_is_one_line(tmpfs, capsys):
+    disk = tmpfs("100m")
+    run = disk / "run"
+    otgan.train(quick_config(steps=5), out=run)
+    before = snapshot(run)
+    subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+    for args in (["eval", str(run)], ["report", str(run)],
+                 ["train", "--resume", str(run), "--steps", "10"],
+                 ["compare", str(run), "--out", str(disk / "c.html")],
+                 ["solve", "--targets", "ring", "--steps", "10", "--out", str(disk / "s")],
+                 ["sample", str(run), "--n", "5", "--out", str(disk / "x.npy")]):
+        cli_fails(args, capsys, "Read-only file system")
+    assert snapshot(run) == before
+
+
+FILL_RUN = textwrap.dedent("""
+    import sys
+    from otgan.cli import main
+    main(["train", "--data", "ring", "--steps", "100000", "--eval-every", "100",
+          "--no-progress", "--out", sys.argv[1]])
+""")
+
+
+def test_a_disk_that_fills_during_training_is_one_line(tmpfs):
+    """TensorBoard's writer thread, metrics.jsonl and the checkpoint all meet the full disk:
+    one line, exit 2, no traceback from any thread."""
+    import time
+
+    disk = tmpfs("80m")
+    run = disk / "run"
+    p = subprocess.Popen([sys.executable, "-c", FILL_RUN, str(run)], stderr=subprocess.PIPE,
+                         text=True)
+    deadline = time.time() + 120
+    while not (run / "metrics.jsonl").exists() and time.time() < deadline:
+        time.sleep(0.2)
+    free = shutil.disk_usage(disk).free
+    with open(disk / "filler", "wb") as f:  # fill the disk to the last byte
+        with contextlib.suppress(OSError):
+            f.write(b"\0" * free)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 2 and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1].startswith("otgan: error: cannot write to")
+    assert "No space left on device" in err

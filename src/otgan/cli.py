@@ -583,6 +583,10 @@ def main(argv=None) -> int:
     except click.ClickException as e:
         click.echo(f"otgan: error: {_one_line(e.format_message())}", err=True)
         sys.exit(2)
+    except OSError as e:  # the disk or the system refused (read-only, full, permissions, ...)
+        where = f"{e.filename}: " if e.filename else ""
+        click.echo(f"otgan: error: {where}{_one_line(e.strerror or e)}", err=True)
+        sys.exit(2)
     except OtganError as e:
         code = getattr(e, "exit_code", 2)
         if code > 128:  # a signal stopped training, which saved what it could

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import threading
 
 
 class MetricsLogger:
@@ -19,15 +20,19 @@ class MetricsLogger:
         if folder is not None and tensorboard:
             from torch.utils.tensorboard import SummaryWriter
 
+            before = set(threading.enumerate())
             # purge_step drops events a crashed segment wrote after the checkpoint it resumes
             self.tb = SummaryWriter(log_dir=str(folder.file("tensorboard")),
                                     purge_step=purge_step)
+            self._writer_error = _ThreadErrors(set(threading.enumerate()) - before)
 
     def write(self, record: dict) -> None:
+        """Append ``record``; raises OSError when the disk refused this or an earlier write."""
         self.history.append(record)
         if self.folder is not None:
             self.folder.append_metrics(record)
         if self.tb is not None:
+            self._writer_error.raise_any()
             prefix = "eval" if record.get("eval") else "train"
             step = record["step"]
             for key, value in record.items():
@@ -47,6 +52,35 @@ class MetricsLogger:
 
     def close(self) -> None:
         if self.tb is not None:
-            self.tb.flush()
-            self.tb.close()
-            self.tb = None
+            tb, self.tb = self.tb, None
+            try:
+                tb.flush()
+                tb.close()
+            finally:
+                self._writer_error.restore()
+            self._writer_error.raise_any()
+
+
+class _ThreadErrors:
+    """Catches an OSError (a full disk) raised in TensorBoard's writer thread, which would print
+    a traceback and die there, and raises it in the training thread at the next write."""
+
+    def __init__(self, threads: set):
+        self.threads, self.error = threads, None
+        self.previous = threading.excepthook
+        threading.excepthook = self._hook
+
+    def _hook(self, args) -> None:
+        if args.thread in self.threads and isinstance(args.exc_value, OSError):
+            self.error = args.exc_value
+        else:
+            self.previous(args)
+
+    def raise_any(self) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def restore(self) -> None:
+        if threading.excepthook == self._hook:
+            threading.excepthook = self.previous
