@@ -1,4 +1,4 @@
-"""Image datasets: MNIST, Fashion-MNIST, scikit-learn's 8x8 digits, user images; all offline.
+"""Image datasets: MNIST, Fashion-MNIST, scikit-learn's 8x8 digits, user images.
 
 Pixels are scaled to [-1, 1] (the generator ends in tanh), shape (N, C, H, W), float32.
 
