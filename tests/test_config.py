@@ -46,13 +46,13 @@ def test_image_sets_default_to_the_images_preset_where_the_method_has_one():
 @pytest.mark.parametrize("key,value,match", [
     ("lr_g", "-1", "lr_g must be > 0"),
     ("lr_d", "0", "lr_d must be > 0"),
-    ("n_critic", "0", "n_critic must be >= 1"),
+    ("n_critic", "0", "n_critic must be between 1 and 1000000"),
     ("batch_size", "2.5", "batch_size: expected an integer"),
     ("steps", "abc", "steps: expected an integer"),
     ("clip", "nan", "clip: must be a finite number"),
     ("ema", "1", r"ema must be in \[0, 1\)"),
     ("g_hidden", "128,x", "g_hidden: expected comma-separated integers"),
-    ("d_hidden", "0,4", "widths must be >= 1"),
+    ("d_hidden", "0,4", "widths must be between 1 and 16384"),
     ("device", "tpu", "device must be auto"),
     ("activation", "swish", "activation: must be one of"),
     ("method", "wgan", "unknown method 'wgan'"),
@@ -124,3 +124,16 @@ def test_command_options_in_a_config_file_are_named_as_such(tmp_path, key):
     f.write_text(f'{key} = "x"\nsteps = 5\n')
     with pytest.raises(ConfigError, match=f"'{key}' is not a training setting .* pass --{key}"):
         read_config_file(f)
+
+
+@pytest.mark.parametrize("key,value,needle", [
+    ("g_hidden", "99999999999", "widths must be between 1 and 16384"),
+    ("batch_size", 10**11, "batch_size must be between 1 and 16777216"),
+    ("latent_dim", 10**11, "latent_dim must be between 0 and 16384"),
+    ("eval_n", 10**11, "eval_n must be between 2 and 100000000"),
+    ("n_critic", 10**11, "n_critic must be between 1 and 1000000")])
+def test_sizes_no_memory_holds_are_refused_before_allocating(key, value, needle):
+    from otgan.config import resolve
+
+    with pytest.raises(ConfigError, match=needle):
+        resolve({key: value})

@@ -62,7 +62,13 @@ def _open_unit_interval(v):
 
 
 def _hidden(v):
-    return None if all(w >= 1 for w in v) else "widths must be >= 1"
+    ok = all(1 <= w <= MAX_WIDTH for w in v) and len(v) <= 64
+    return None if ok else f"widths must be between 1 and {MAX_WIDTH}, at most 64 layers"
+
+
+#: sizes beyond any network or batch that fits in memory (16384^2 weights are 1 GiB in fp32):
+#: refused at once instead of hanging in an allocation
+MAX_WIDTH = 16384
 
 
 def _device(v):
@@ -114,7 +120,7 @@ class TrainConfig:
 
     # --- networks
     latent_dim: int = _f(0, "dimension of the generator's input (0: 2 for points, 128 for "
-                            "images)", "int", _at_least(0), group="model")
+                            "images)", "int", _between(0, MAX_WIDTH), group="model")
     latent: str = _f("gaussian", "the generator's input distribution: gaussian N(0, I) or "
                      "uniform U[0, 1]^k", "str", choices=LATENTS, group="model")
     arch: str = _f("auto", "network pair: mlp, dcgan (images), auto (dcgan for images)", "str",
@@ -172,9 +178,9 @@ class TrainConfig:
     lr_d: float = _f(1e-4, "critic learning rate", "float", _positive, group="optim")
     beta1: float = _f(0.5, "Adam beta1", "float", _unit_interval_open_right, group="optim")
     beta2: float = _f(0.9, "Adam beta2", "float", _unit_interval_open_right, group="optim")
-    batch_size: int = _f(64, "batch size of real and of generated points", "int", _at_least(1),
-                         group="optim")
-    n_critic: int = _f(5, "critic updates per generator update", "int", _at_least(1),
+    batch_size: int = _f(64, "batch size of real and of generated points", "int",
+                         _between(1, 2**24), group="optim")
+    n_critic: int = _f(5, "critic updates per generator update", "int", _between(1, 10**6),
                        group="optim")
     critic_boost: bool = _f(False, "WGAN reference-code schedule: 100 critic updates for the first "
                             "25 generator updates and every 500th", "bool", group="optim")
@@ -196,7 +202,7 @@ class TrainConfig:
     eval_every: int = _f(500, "generator updates between exact-W1 evaluations (0: only at the end)",
                          "int", _nonneg, group="run")
     eval_n: int = _f(2000, "generated and held-out points used by each evaluation", "int",
-                     _at_least(2), group="run")
+                     _between(2, 10**8), group="run")
     eval_critic_steps: int = _f(100, "critic updates of a copy of the critic against the frozen "
                                 "generator before each evaluation reads its estimate of W (0: "
                                 "read the training critic)", "int", _nonneg, group="run")
