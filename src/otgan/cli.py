@@ -12,10 +12,11 @@ from pathlib import Path
 
 import click
 
-from .config import FIELDS, TrainConfig
+from .config import FIELDS, MAX_SEED, TrainConfig
 from .errors import OtganError
 
 CONTEXT = dict(help_option_names=["-h", "--help"], max_content_width=100)
+SEED = click.IntRange(0, MAX_SEED)
 
 
 class CommandFailed(OtganError):
@@ -143,7 +144,7 @@ def _report_done(run) -> None:
 @click.option("--out", type=click.Path(dir_okay=False), required=True,
               help="Output file: .npy (n x d float32 array) or .png (image runs: a square grid "
                    "of the n images; point data: a scatter plot over held-out data).")
-@click.option("--seed", type=int, default=0, show_default=True,
+@click.option("--seed", type=SEED, default=0, show_default=True,
               help="Latent seed; the same seed gives the same points.")
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda, cuda:N or auto.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
@@ -282,7 +283,7 @@ def compare(run_dirs, out, overwrite):
 @click.option("--method", default="wgan-gp", show_default=True,
               help="Whose critic or discriminator: any method (see `otgan presets`).")
 @click.option("--steps", type=int, default=2000, show_default=True, help="Critic updates.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--set", "sets", multiple=True,
               help="KEY=VALUE config field (repeatable): --set gp_lambda=10 --set lr_d=1e-3.")
 @click.option("--out", type=click.Path(file_okay=False), required=True,
@@ -301,6 +302,10 @@ def critic(real, fake, generator_run, shift, scale, noise, method, steps, seed, 
 
     if steps < 1:
         raise CommandFailed(f"--steps must be >= 1, got {steps}")
+    if not 0 < scale < float("inf"):
+        raise CommandFailed(f"--scale must be a finite number > 0, got {scale}")
+    if not 0 <= noise < float("inf"):
+        raise CommandFailed(f"--noise must be a finite number >= 0, got {noise}")
     if generator_run is not None and fake is not None:
         raise CommandFailed("pass --fake or --generator, not both")
     t = None
@@ -376,7 +381,7 @@ def figure(name, out, quick, list_, overwrite):
               help="Entropic smoothing (0: exact c-transform).")
 @click.option("--n-eval", type=int, default=1_000_000, show_default=True,
               help="Fresh samples for the final dual value and cell masses.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), required=True,
               help="Folder for solution.json, solution.npz and laguerre.png (2D).")
 @click.option("--overwrite", is_flag=True, help="Replace an earlier solution in --out.")
@@ -410,13 +415,16 @@ def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gam
     require_memory(8 * n_targets * (65536 + 16), f"--n-targets {n_targets}")
     if threads:
         torch.set_num_threads(threads)
-    if eps < 0:
-        raise CommandFailed(f"--eps must be >= 0, got {eps}")
+    if not 0 <= eps < float("inf"):
+        raise CommandFailed(f"--eps must be a finite number >= 0, got {eps}")
     if targets_spec.endswith(".npy"):
         y = torch.from_numpy(load_array_file(targets_spec)["all"]).double()
     else:
         y = load_dataset(targets_spec, n_train=n_targets, n_test=1, data_seed=seed).train.double()
     w = torch.from_numpy(load_weights(weights_file, y.shape[0])) if weights_file else None
+    d = y.shape[1]  # float64: a batch's costs to every target, the evaluation sample's points
+    require_memory(8 * batch * (y.shape[0] + d + 4), f"--batch {batch}")
+    require_memory(8 * n_eval * (d + 4), f"--n-eval {n_eval}")
     sampler = make_sampler(source, y.shape[1], seed)
     folder = Path(out)
     check_output_folder(folder, SOLVE_FILES, overwrite)
@@ -485,7 +493,7 @@ def presets(method, as_json):
 @click.option("--set", "sets", multiple=True,
               help="KEY=VALUE fixed for every run (repeatable); lr sets lr_g and lr_d.")
 @click.option("--seeds", default=1, show_default=True, help="Seeds per grid point.")
-@click.option("--seed", default=0, show_default=True, help="First seed.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="First seed.")
 @click.option("--steps", default=2000, show_default=True, help="Generator updates per run.")
 @click.option("--workers", default=None, type=int,
               help="Processes of one thread each [default: 2 where there are 2 cores].")

@@ -35,6 +35,9 @@ try:  # Python >= 3.11
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+#: seeds are 0 .. 2^31 - 1 everywhere (numpy's, torch's and every command's)
+MAX_SEED = 2**31 - 1
+
 
 # ----------------------------------------------------------------------------- checks
 def _positive(v):
@@ -111,7 +114,7 @@ class TrainConfig:
     test_fraction: float = _f(0.2, "held-out fraction of a user data file", "float",
                               _open_unit_interval, group="data")
     data_seed: int = _f(0, "seed of the data draw and of the train/test split", "int",
-                        _between(0, 2**31 - 1), group="data")
+                        _between(0, MAX_SEED), group="data")
     data_weights: str = _f("", "a .npy/.csv file of one non-negative weight per data point "
                            "(the data is then the weighted discrete measure: every point "
                            "trains, held-out points are draws from it)", "str", group="data")
@@ -190,7 +193,7 @@ class TrainConfig:
     # --- loop
     steps: int = _f(2000, "generator updates", "int", _at_least(1), group="run")
     seed: int = _f(0, "seed of initialization, batches and latent draws", "int",
-                   _between(0, 2**31 - 1), group="run")
+                   _between(0, MAX_SEED), group="run")
     device: str = _f("auto", "auto, cpu, cuda, cuda:N or mps", "str", _device, group="run")
     precision: str = _f("fp32", "forward passes in fp32, or bf16 autocast (the gradient penalty's "
                          "pass and the semi-discrete c-transform stay fp32)", "str",
@@ -257,7 +260,7 @@ def coerce(name: str, value: Any) -> Any:
             raise bad
         try:
             out = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON int of 400 digits
             raise bad from None
         if not math.isfinite(out):
             raise ConfigError(f"{name}: must be a finite number, got {value!r}")
@@ -341,9 +344,11 @@ def normalize_keys(values: Mapping[str, Any], source: str) -> dict:
 def read_config_file(path: str | Path) -> dict:
     """Read a flat TOML or JSON config file into validated field values."""
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise ConfigError(f"config file not found: {p}")
-    text = p.read_text(encoding="utf-8", errors="replace")
+    if not p.is_file():
+        raise ConfigError(f"config file {p}: is not a regular file")
+    text = p.read_text(encoding="utf-8-sig", errors="replace")  # -sig: a BOM is no error
     try:
         if p.suffix.lower() == ".json":
             raw = json.loads(text)
@@ -351,7 +356,7 @@ def read_config_file(path: str | Path) -> dict:
             raw = tomllib.loads(text)
         else:
             raise ConfigError(f"config file {p}: use a .toml or .json file")
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as e:
+    except (ValueError, tomllib.TOMLDecodeError) as e:  # ValueError: JSON, and ints > 4300 digits
         raise ConfigError(f"config file {p}: not valid {p.suffix[1:].upper()}: {e}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"config file {p}: expected a table of key = value pairs")

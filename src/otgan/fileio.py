@@ -29,7 +29,8 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     except BaseException as e:
         with contextlib.suppress(OSError):  # e.g. a read-only disk: the first error is the one
             tmp.unlink(missing_ok=True)
-        if isinstance(e, OSError) and e.filename == str(tmp):  # name the file, not its temporary
+        # name the file, not its temporary (a full disk's write error names no file at all)
+        if isinstance(e, OSError) and e.filename in (None, str(tmp)):
             raise OSError(e.errno, e.strerror, str(path)) from None
         raise
     fsync_dir(path.parent)

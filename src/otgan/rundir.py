@@ -28,6 +28,7 @@ import os
 import shutil
 import socket
 import sys
+import warnings
 from pathlib import Path
 
 import torch
@@ -78,10 +79,15 @@ class RunDir:
             if not (p / MARKER).is_file() and not folder._legacy_run():
                 raise RunFolderError(f"--out {p}: folder is not empty and is not an otgan run; "
                                      f"choose another folder")
+            holder = folder.held_by()
+            if holder is not None:
+                raise RunFolderError(f"--out {p}: another otgan process is training in this "
+                                     f"folder ({holder}); wait for it or stop it")
             if not overwrite:
                 raise RunFolderError(f"--out {p}: a run already exists there; pass --overwrite "
                                      f"to replace it or --resume to continue it")
             folder.remove_own_files()
+        folder._made = [d for d in (p, *p.parents) if not d.exists()]
         try:
             p.mkdir(parents=True, exist_ok=True)
             probe = p / f".write-test-{os.getpid()}"
@@ -165,6 +171,32 @@ class RunDir:
         os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
         self._lock_fd = fd
 
+    def held_by(self) -> str | None:
+        """Who holds the folder's lock ("pid N on HOST"), or None; the lock is not taken."""
+        try:
+            fd = os.open(self.file(LOCK), os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return None
+        except OSError:
+            return os.pread(fd, 200, 0).decode(errors="replace").strip() or "unknown"
+        finally:
+            os.close(fd)
+
+    def discard(self) -> None:
+        """Undo ``create`` when the run failed to start before writing anything: the marker,
+        the lock, and the folders ``create`` made, if nothing else is in them."""
+        self.unlock()
+        for name in (MARKER, LOCK):
+            self.file(name).unlink(missing_ok=True)
+        for d in getattr(self, "_made", []):
+            try:
+                d.rmdir()
+            except OSError:
+                break  # not empty: something else is there now
+
     def unlock(self) -> None:
         fd = getattr(self, "_lock_fd", None)
         if fd is not None:
@@ -193,12 +225,14 @@ class RunDir:
 
     def read_config(self) -> dict:
         try:
-            record = json.loads(self.file(CONFIG).read_text())
-        except (OSError, json.JSONDecodeError) as e:
+            record = json.loads(self.file(CONFIG).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:  # JSON and UTF-8 errors are ValueErrors
             raise RunFolderError(f"{self.path}: unreadable {CONFIG}: {e}") from None
-        if not isinstance(record, dict) or "config" not in record:
-            raise RunFolderError(f"{self.path}: {CONFIG} has no 'config' entry")
+        if not isinstance(record, dict) or not isinstance(record.get("config"), dict):
+            raise RunFolderError(f"{self.path}: {CONFIG} has no 'config' table")
         fmt = record.get("format", 0)
+        if type(fmt) is not int:
+            raise RunFolderError(f"{self.path}: {CONFIG} has format {fmt!r}, not a number")
         if fmt > FORMAT_VERSION:
             raise RunFolderError(f"{self.path}: written by a newer otgan (format {fmt}, this "
                                  f"version reads {FORMAT_VERSION}); upgrade otgan")
@@ -262,7 +296,10 @@ class RunDir:
         missing, truncated or refused."""
         refused = []
         for path in (self.file(CHECKPOINT), self.file(PREVIOUS)):
+            if not path.exists():
+                continue
             if not path.is_file():
+                refused.append(f"{path}: is not a file")
                 continue
             try:
                 state = load_checkpoint_file(path, map_location)
@@ -320,7 +357,9 @@ def check_output_folder(folder, names, overwrite: bool = False, option: str = "-
 def load_checkpoint_file(path: Path, map_location="cpu") -> dict:
     """Load a checkpoint without executing code from it (``weights_only=True``)."""
     try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
+        with warnings.catch_warnings():  # torch's remarks on odd pickles: the refusal says it
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:  # unpickling refusals and corrupt files alike
         text = str(e)
         if "Unsupported operand" in text or "invalid load key" in text:
@@ -334,7 +373,9 @@ def load_checkpoint_file(path: Path, map_location="cpu") -> dict:
         else:
             why = "not a PyTorch checkpoint"
         raise RunFolderError(f"{path}: refused or unreadable checkpoint ({why})") from None
-    if not isinstance(state, dict) or state.get("format") is None:
+    if not isinstance(state, dict) or type(state.get("format")) is not int \
+            or not isinstance(state.get("state"), dict) \
+            or type(state["state"].get("step", 0)) is not int:
         raise RunFolderError(f"{path}: not an otgan checkpoint")
     if state["format"] > FORMAT_VERSION:
         raise RunFolderError(f"{path}: written by a newer otgan (format {state['format']})")

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import math
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import DataError
+from ..runtime.memory import require_memory
 
 SUFFIXES = (".npy", ".npz", ".csv")
 
@@ -17,7 +20,9 @@ MAX_MAGNITUDE = 1e15
 
 
 def _check(x: np.ndarray, where: str, min_points: int = 2) -> np.ndarray:
-    if x.dtype == object or not np.issubdtype(x.dtype, np.number):
+    if not isinstance(x, np.ndarray):  # an npz member that is not an .npy array
+        raise DataError(f"{where}: not a numpy array (an .npz holds .npy arrays)")
+    if x.dtype == object or x.dtype.kind in "mM" or not np.issubdtype(x.dtype, np.number):
         raise DataError(f"{where}: expected numbers, got dtype {x.dtype}")
     if np.iscomplexobj(x):
         raise DataError(f"{where}: complex numbers; otgan trains on real data (split the real "
@@ -96,28 +101,60 @@ def load_array_file(path: str | Path, min_points: int = 2) -> dict[str, np.ndarr
     try:
         if p.suffix.lower() == ".csv":
             return {"all": _check(_read_csv(p), str(p), min_points)}
-        loaded = np.load(p, allow_pickle=False)
+        if p.suffix.lower() == ".npy":
+            _check_npy_size(p)
+        with open(p, "rb") as f:  # ours to close, whatever numpy raises
+            loaded = np.load(f, allow_pickle=False)
+            if isinstance(loaded, np.ndarray):
+                return {"all": _check(loaded, str(p), min_points)}
+            with loaded:
+                return _npz_arrays(loaded, p, min_points)
     except DataError:
         raise
-    except (ValueError, OSError, EOFError) as e:
+    except MemoryError:  # an npz member larger than memory (compressed, so not checked before)
+        raise DataError(f"{p}: its arrays do not fit in this machine's memory") from None
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
         if "pickle" in str(e):  # numpy's advice would be to load it unsafely
             raise DataError(f"{p}: not a numeric {p.suffix[1:]} array: corrupt, another kind of "
                             f"file, or pickled Python objects, which otgan never loads (they "
                             f"can run code)") from None
         raise DataError(f"{p}: cannot read as {p.suffix[1:]}: {e}") from None
-    if isinstance(loaded, np.ndarray):
-        return {"all": _check(loaded, str(p), min_points)}
-    with loaded:
-        keys = list(loaded.keys())
-        if "train" in keys and "test" in keys:
-            out = {k: _check(loaded[k], f"{p}[{k}]") for k in ("train", "test")}
-            if out["train"].shape[1:] != out["test"].shape[1:]:
-                raise DataError(f"{p}: train and test have different shapes "
-                                f"{out['train'].shape[1:]} and {out['test'].shape[1:]}")
-            return out
-        if len(keys) == 1:
-            return {"all": _check(loaded[keys[0]], f"{p}[{keys[0]}]", min_points)}
-        raise DataError(f"{p}: npz holds arrays {keys}; expected one array, or 'train' and 'test'")
+
+
+def _check_npy_size(p: Path) -> None:
+    """Refuse, before numpy allocates it, an .npy whose header declares more data than the file
+    holds (truncated, or crafted) or than memory holds."""
+    with open(p, "rb") as f:
+        if f.read(6) != b"\x93NUMPY":
+            return  # not an .npy: np.load takes it for a pickle, which is refused
+        f.seek(0)
+        version = np.lib.format.read_magic(f)
+        if version not in ((1, 0), (2, 0)):
+            return  # numpy reads (or refuses) the rest
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) \
+            else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read(f)
+        held = p.stat().st_size - f.tell()
+    if dtype.hasobject:
+        return  # refused by np.load as pickled objects
+    nbytes = math.prod(shape) * dtype.itemsize
+    if nbytes > held:
+        raise DataError(f"{p}: truncated or corrupt: its header declares shape {shape} of "
+                        f"{dtype} ({nbytes:,} bytes), the file holds {held:,}")
+    require_memory(nbytes * 2, f"{p}")  # the array and its float32 copy
+
+
+def _npz_arrays(loaded, p: Path, min_points: int) -> dict[str, np.ndarray]:
+    keys = list(loaded.keys())
+    if "train" in keys and "test" in keys:
+        out = {k: _check(loaded[k], f"{p}[{k}]") for k in ("train", "test")}
+        if out["train"].shape[1:] != out["test"].shape[1:]:
+            raise DataError(f"{p}: train and test have different shapes "
+                            f"{out['train'].shape[1:]} and {out['test'].shape[1:]}")
+        return out
+    if len(keys) == 1:
+        return {"all": _check(loaded[keys[0]], f"{p}[{keys[0]}]", min_points)}
+    raise DataError(f"{p}: npz holds arrays {keys}; expected one array, or 'train' and 'test'")
 
 
 def split(x: np.ndarray, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -269,8 +269,8 @@ def to_unit_range(x: np.ndarray, where: str) -> np.ndarray:
     x = np.asarray(x)
     if x.dtype == np.uint8:
         return x.astype(np.float32) / 127.5 - 1
-    x = x.astype(np.float32)
-    lo, hi = float(x.min()), float(x.max())
+    lo, hi = float(x.min()), float(x.max())  # before the cast: 1e300 is no float32
+    x = x.astype(np.float32) if -1e38 < lo and hi < 1e38 else x
     if lo >= 0 and hi <= 1:
         return 2 * x - 1
     if lo >= -1 and hi <= 1:
@@ -312,7 +312,7 @@ def load_image_folder(path: Path) -> np.ndarray:
             with Image.open(f) as im:
                 mode = "L" if im.mode in ("L", "1", "I;16", "I") else "RGB"
                 imgs.append(np.asarray(im.convert(mode)))
-        except OSError as e:
+        except (OSError, Image.DecompressionBombError) as e:
             raise DataError(f"{f}: unreadable image ({e})") from None
     shapes = {a.shape for a in imgs}
     if len(shapes) != 1:

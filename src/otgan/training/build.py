@@ -25,6 +25,7 @@ from ..nets import build_networks
 from ..rundir import FORMAT_VERSION, RunDir
 from ..runtime.device import resolve_device, set_threads
 from ..runtime.distributed import SINGLE, World, wrap
+from ..runtime.memory import require_memory
 from .datasets import dataset_for
 from .ema import make_ema
 from .optim import make_optimizer
@@ -62,6 +63,7 @@ def build_models(cfg: TrainConfig, data_shape: tuple, train_x: torch.Tensor | No
         if len(data_shape) not in (1, 3):
             raise DataError(f"data of shape {data_shape}: expected points (d,) or images "
                             f"(C, H, W)")
+        _require_network_memory(cfg, data_shape)
         generator, critic = build_networks(cfg, data_shape)
     critic = own_critic if own_critic is not None else critic
     if method.per_sample_critic:
@@ -72,6 +74,16 @@ def build_models(cfg: TrainConfig, data_shape: tuple, train_x: torch.Tensor | No
                               f"LayerNorm or no normalization")
     critic = method.prepare_critic(critic)
     return Models(method, generator, critic, make_ema(generator, cfg.ema))
+
+
+def _require_network_memory(cfg: TrainConfig, data_shape: tuple) -> None:
+    """Refuse networks the machine cannot hold before allocating them: built first on the
+    meta device (no memory, no random numbers), counted, then built for real."""
+    with torch.device("meta"):
+        g, c = build_networks(cfg, data_shape)
+    n = sum(p.numel() for net in (g, c) for p in net.parameters())
+    # float32 weights, gradients, two optimizer moments, and the generator's EMA copy
+    require_memory(4 * 5 * n, f"the networks ({n:,} parameters)")
 
 
 def _check_shapes(models: Models, latent_dim: int, data_shape: tuple, device) -> None:

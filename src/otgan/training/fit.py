@@ -50,7 +50,7 @@ def train(cfg: TrainConfig, data=None, *, weights=None, generator: nn.Module = N
         run = start_run(cfg, dataset, generator, critic, folder, world)
     except BaseException:
         if folder is not None:
-            folder.unlock()
+            folder.discard()  # nothing was written but the marker and the lock
         raise
     if announce is not None and world.is_main:
         announce(run)

@@ -1,0 +1,1136 @@
+"""Fuzzing the ``otgan`` command's robustness promises (cli.py's docstring, tests/test_safety.py):
+bad input is refused with exit code 2 and exactly one line naming the problem, never a
+traceback, and every file that existed before the command is byte for byte as it was.
+
+Each category feeds hostile input to the real command (``otgan.cli.main``, in process, or a
+fresh process where the input could exhaust memory): numeric options, config files, data files,
+run folders (edited config.json, foreign, NaN and truncated checkpoints), output locations
+(read-only, full) and a run folder locked by another process.  Values a command would accept are
+never run with a real budget: the strategies are filtered by predicates that mirror config.py's
+documented ranges, and every ``train`` gets a one-step budget in case one slips through.
+"""
+
+import contextlib
+import io
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import traceback
+import uuid
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import otgan
+from otgan.cli import main
+from otgan.config import COMMAND_OPTIONS, FIELDS
+from otgan.rundir import CHECKPOINT, LOCK, PREVIOUS
+from tests.conftest import quick_config
+
+try:  # Python >= 3.11
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def fuzz(n):
+    """Few examples, no deadline: the whole file runs in well under a minute on two cores."""
+    return settings(max_examples=n, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                           HealthCheck.function_scoped_fixture])
+
+
+# ----------------------------------------------------------------------------- helpers
+def snapshot(folder) -> dict:
+    """Every file under ``folder`` (relative path -> bytes; a symbolic link -> its target),
+    without following links (a link loop is a case here)."""
+    folder = Path(folder)
+    out = {}
+    for root, dirs, files in os.walk(folder):
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
+            p = Path(root, name)
+            rel = str(p.relative_to(folder))
+            if p.is_symlink():
+                out[rel] = ("link", os.readlink(p))
+            elif p.is_file():
+                out[rel] = p.read_bytes()
+    return out
+
+
+def differences(before: dict, after: dict, new_ok: bool = False) -> list[str]:
+    changed = [f"changed or removed: {k}" for k in before if after.get(k) != before[k]]
+    added = [] if new_ok else [f"new: {k}" for k in after if k not in before]
+    return sorted(changed + added)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
+def otgan_cli(args):
+    """Run ``otgan ARGS`` in this process as the console script would: exit code, stdout,
+    stderr.  Warnings print as they would in a terminal (not pytest's error filter); an
+    exception that escapes ``main`` is printed as the traceback a user would see, exit 1."""
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+            warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = _show_warning  # not into pytest's record of warnings
+        try:
+            main([str(a) for a in args])
+        except SystemExit as e:
+            code = 0 if e.code is None else e.code
+        except Exception:
+            traceback.print_exc(file=err)
+            code = 1
+    return code, out.getvalue(), err.getvalue()
+
+
+def one_line(code, out, err, *needles, status=2):
+    """The command exited ``status`` with one non-empty line holding every needle (a tuple
+    of needles: any of them) and no traceback; returns the line."""
+    text = out + err
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    assert "Traceback" not in text, text
+    assert code == status, f"exit {code}, expected {status}: {text}"
+    assert len(lines) == 1, f"expected one line, got {len(lines)}: {text}"
+    for needle in needles:
+        alternatives = (needle,) if isinstance(needle, str) else needle
+        assert any(a in lines[0] for a in alternatives), f"{alternatives} not in: {lines[0]}"
+    return lines[0]
+
+
+def refuses(args, *needles, keep=()):
+    """``otgan ARGS`` is refused (exit 2, one line with the needles) and leaves every file
+    under the folders ``keep`` as it was, adding none."""
+    before = [snapshot(k) for k in keep]
+    line = one_line(*otgan_cli(args), *needles)
+    for folder, b in zip(keep, before):
+        assert differences(b, snapshot(folder)) == [], (line, folder)
+    return line
+
+
+#: a one-step budget for every `otgan train` here, in case a value is accepted after all
+BUDGET = ["--steps", "1", "--n-train", "200", "--n-test", "100", "--eval-n", "100",
+          "--eval-every", "0", "--eval-critic-steps", "0", "--metrics", "w1",
+          "--no-tensorboard", "--no-eval-background", "--no-progress", "--device", "cpu"]
+
+
+def budget_without(key):
+    """BUDGET less the option for config field ``key`` (an option overrides the file)."""
+    out, args = [], list(BUDGET)
+    while args:
+        a = args.pop(0)
+        value = [args.pop(0)] if args and not args[0].startswith("--") else []
+        if a[2:].replace("-", "_") != key:
+            out += [a, *value]
+    return out
+
+
+def fresh(folder: Path) -> Path:
+    """A path inside ``folder`` that does not exist yet."""
+    return folder / f"out-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory):
+    """A module-wide folder holding a user's file that no command may touch."""
+    d = tmp_path_factory.mktemp("fuzz")
+    (d / "mine.txt").write_text("precious")
+    return d
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    """One real run (checkpoints at steps 10 and 20: checkpoint.prev.pt holds step 10)."""
+    out = tmp_path_factory.mktemp("fuzzrun") / "ring"
+    otgan.train(quick_config(steps=20, checkpoint_every=10, eval_n=300, metrics="w1",
+                             eval_critic_steps=5, eval_background=False, tensorboard=False),
+                out=out)
+    assert (out / CHECKPOINT).is_file() and (out / PREVIOUS).is_file()
+    return out
+
+
+@contextlib.contextmanager
+def run_copy(run_dir):
+    """A throw-away copy of the run (and a folder beside it), for one hypothesis example."""
+    with tempfile.TemporaryDirectory(dir=run_dir.parent.parent) as d:
+        dst = Path(d) / "run"
+        shutil.copytree(run_dir, dst)
+        yield dst
+
+
+@pytest.fixture
+def copy(run_dir, tmp_path):
+    dst = tmp_path / "copy"
+    shutil.copytree(run_dir, dst)
+    return dst
+
+
+def run_command(command, run, where):
+    """sample / eval / resume of ``run``, writing only into ``where`` (sample's --out)."""
+    return {"sample": ["sample", run, "--n", "5", "--out", where / "x.npy"],
+            "eval": ["eval", run, "--n", "100", "--metrics", "w1"],
+            "resume": ["train", "--resume", run, "--steps", "21"],
+            "report": ["report", run],
+            "compare": ["compare", run, "--out", where / "compare.html"]}[command]
+
+
+# ============================================================================= 1. options
+#: the widest hidden layer and the most layers config.py admits
+MAX_WIDTH, MAX_LAYERS = 16384, 64
+#: numeric options of `otgan train`: (kind, low, high, low open, high open), as config.py says
+TRAIN_NUMBERS = {
+    "--steps": ("int", 1, None, False, False),
+    "--batch-size": ("int", 1, 2**24, False, False),
+    "--n-critic": ("int", 1, 10**6, False, False),
+    "--seed": ("int", 0, 2**31 - 1, False, False),
+    "--data-seed": ("int", 0, 2**31 - 1, False, False),
+    "--threads": ("int", 0, 1024, False, False),
+    "--n-train": ("int", 1, 10**8, False, False),
+    "--n-test": ("int", 100, 10**8, False, False),
+    "--eval-n": ("int", 2, 10**8, False, False),
+    "--log-every": ("int", 1, None, False, False),
+    "--eval-every": ("int", 0, None, False, False),
+    "--checkpoint-every": ("int", 0, None, False, False),
+    "--eval-critic-steps": ("int", 0, None, False, False),
+    "--latent-dim": ("int", 0, MAX_WIDTH, False, False),
+    "--lr-g": ("float", 0, None, True, False),
+    "--lr-d": ("float", 0, None, True, False),
+    "--gp-lambda": ("float", 0, None, False, False),
+    "--beta1": ("float", 0, 1, False, True),
+    "--beta2": ("float", 0, 1, False, True),
+    "--ema": ("float", 0, 1, False, True),
+    "--test-fraction": ("float", 0, 1, True, True),
+}
+
+
+def as_number(kind, value):
+    """The number config.coerce makes of ``value`` (a CLI string, or a JSON value), or None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        if kind == "int":
+            if isinstance(value, float):
+                return int(value) if value.is_integer() else None
+            return int(value.strip()) if isinstance(value, str) else (
+                value if isinstance(value, int) else None)
+        if not isinstance(value, (int, float, str)):
+            return None
+        v = float(value)
+        return v if math.isfinite(v) else None
+    except (ValueError, OverflowError):
+        return None
+
+
+def accepted(option, value) -> bool:
+    """Whether config.py's documented range admits ``value`` for ``option``."""
+    kind, lo, hi, lo_open, hi_open = TRAIN_NUMBERS[option]
+    v = as_number(kind, value)
+    if v is None:
+        return False
+    above = v > lo if lo_open else v >= lo
+    below = hi is None or (v < hi if hi_open else v <= hi)
+    return above and below
+
+
+TRICKY = ["nan", "NaN", "-nan", "inf", "-inf", "Infinity", "1e30", "-1e30", "1e400", "1e-400",
+          "0", "-0", "-1", "0.0", "1.5", "2.0", "1e3", "0x10", "0b1", "1,000", "1 000", "", " ",
+          "\t", "--help", "-", "+", "1e", "e1", ".", "None", "true", "∞", "１２", "1" + "0" * 40,
+          "-" + "9" * 25, "9" * 5000]
+
+ARGUMENT_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+def values_for(option):
+    return st.one_of(st.sampled_from(TRICKY), st.integers().map(str),
+                     st.floats(allow_nan=True, allow_infinity=True).map(repr),
+                     ARGUMENT_TEXT).filter(lambda s: not accepted(option, s))
+
+
+@fuzz(300)
+@given(data=st.data())
+def test_bad_numbers_for_train_are_one_line_and_write_nothing(data, scratch):
+    option = data.draw(st.sampled_from(sorted(TRAIN_NUMBERS)), label="option")
+    value = data.draw(values_for(option), label="value")
+    out = fresh(scratch)
+    field = option[2:].replace("-", "_")
+    refuses(["train", "--data", "ring", *BUDGET, "--out", out, option, value], field,
+            keep=[scratch])
+    assert not out.exists()
+
+
+@fuzz(40)
+@given(data=st.data())
+def test_bad_widths_are_one_line(data, scratch):
+    option = data.draw(st.sampled_from(["--g-hidden", "--d-hidden"]))
+    parts = data.draw(st.one_of(
+        st.lists(st.one_of(st.integers(max_value=0).map(str), st.integers(MAX_WIDTH + 1).map(str),
+                           st.sampled_from(["x", "1.5", "nan", "1e3", "-"]),
+                           st.integers(1, 64).map(str)), min_size=0, max_size=4),
+        st.lists(st.just("1"), min_size=MAX_LAYERS + 1, max_size=MAX_LAYERS + 3)))
+    value = data.draw(st.sampled_from([",", ";", " , "])).join(parts)
+    widths = [p for p in value.replace(" ", "").split(",") if p]
+    assume(not widths or len(widths) > MAX_LAYERS
+           or any(as_number("int", p) is None or not 1 <= as_number("int", p) <= MAX_WIDTH
+                  for p in widths))
+    out = fresh(scratch)
+    refuses(["train", "--data", "ring", *BUDGET, "--out", out, option, value],
+            option[2:].replace("-", "_"), keep=[scratch])
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--batch", "3"], "--batch-size"),
+    (["--stepz", "3"], "--steps"),
+    (["--steps"], "--steps"),
+    (["--overwrite=yes"], "--overwrite"),
+])
+def test_misspelled_or_incomplete_options_are_one_line(args, needle, scratch):
+    out = fresh(scratch)
+    refuses(["train", "--data", "ring", "--no-progress", "--out", out, *args], needle,
+            keep=[scratch])
+    assert not out.exists()
+
+
+@fuzz(40)
+@given(data=st.data())
+def test_bad_counts_for_sample_and_eval_are_one_line(data, run_dir, scratch):
+    command = data.draw(st.sampled_from(["sample", "eval"]))
+    low = 1 if command == "sample" else 100
+    value = data.draw(st.one_of(st.integers(max_value=low - 1).map(str), st.sampled_from(TRICKY),
+                                ARGUMENT_TEXT).filter(
+        lambda s: as_number("int", s) is None or as_number("int", s) < low))
+    args = (["sample", run_dir, "--n", value, "--out", scratch / "x.npy"] if command == "sample"
+            else ["eval", run_dir, "--n", value, "--metrics", "w1"])
+    refuses(args, "--n", keep=[run_dir, scratch])
+    assert not (scratch / "x.npy").exists()
+
+
+@pytest.mark.parametrize("seed", [str(2**64), str(-(2**63) - 1), "1" + "0" * 30])
+def test_a_sample_seed_out_of_range_is_one_line(seed, run_dir, scratch):
+    refuses(["sample", run_dir, "--n", "3", "--seed", seed, "--out", scratch / "s.npy"],
+            "seed", keep=[run_dir, scratch])
+
+
+# ---------------------------------------------------------------- values that need memory
+MEMORY_DRIVER = textwrap.dedent(r"""
+    import json, os, resource, signal, sys, traceback
+    import torch  # loaded before the memory limit, like everything otgan imports
+    import otgan.api, otgan.cli, otgan.methods, otgan.training.fit  # noqa
+    from otgan.cli import main
+
+    cases = json.loads(sys.argv[1])
+    with open("/proc/self/statm") as f:
+        size = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    limit = size + 2 * 2**30  # what the process uses now and 2 GiB more
+    results = {}
+    for name, args in cases.items():
+        path = os.path.join(sys.argv[2], name + ".log")
+        sys.stdout.flush(); sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.dup2(fd, 1); os.dup2(fd, 2)
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+            signal.alarm(60)
+            code = 1
+            try:
+                main(args)
+            except SystemExit as e:
+                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+            except BaseException:
+                traceback.print_exc()
+            sys.stdout.flush(); sys.stderr.flush()
+            os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        with open(path, errors="replace") as f:
+            results[name] = [os.waitstatus_to_exitcode(status), f.read()]
+    print(json.dumps(results))
+""")
+
+TRAIN_RING = ["train", "--data", "ring", *BUDGET]
+SOLVE_RING = ["solve", "--targets", "ring", "--n-targets", "10", "--steps", "5", "--n-eval",
+              "100", "--no-progress"]
+MEMORY_CASES = {  # name: (command, needle in the line); {huge}: the .npy below, --out added
+    # the control: a plain bad width, refused by the same harness
+    "control": ([*TRAIN_RING, "--g-hidden", "0"], "g_hidden"),
+    "g_hidden": ([*TRAIN_RING, "--g-hidden", "99999999999"], ("g_hidden", "g-hidden")),
+    "batch_size": ([*TRAIN_RING, "--batch-size", "100000000000"], ("batch_size", "batch-size")),
+    "latent_dim": ([*TRAIN_RING, "--latent-dim", "100000000000"], ("latent_dim", "latent-dim")),
+    "eval_n": ([*TRAIN_RING, "--eval-n", "100000000000"], ("eval_n", "eval-n")),
+    # 64 layers of 16384: each width admitted, the generator alone ~64 GiB of weights (and
+    # Adam's two moments and the critic as much again): no machine here holds it
+    "widest_network": ([*TRAIN_RING, "--g-hidden", ",".join([str(MAX_WIDTH)] * MAX_LAYERS)],
+                       ("g_hidden", "g-hidden", "GiB")),
+    "npy_header": (["train", "--data", "{huge}", *BUDGET], "huge.npy"),
+    "solve_batch": ([*SOLVE_RING, "--batch", "100000000000"], "--batch"),
+    "solve_n_eval": ([*SOLVE_RING, "--n-eval", "100000000000000"], "--n-eval"),
+}
+#: memory the widest_network case needs at the least (a machine with more: skipped)
+WIDEST_BYTES = 4 * MAX_WIDTH**2 * (MAX_LAYERS - 1) * 3
+
+
+@pytest.fixture(scope="module")
+def memory_results(tmp_path_factory):
+    """Every MEMORY_CASES command, each in a process of its own under a memory limit (run in
+    one fresh interpreter that forks per case, so torch is imported once)."""
+    if not Path("/proc/self/statm").exists() or not hasattr(os, "fork"):
+        pytest.skip("needs Linux (/proc, fork) to cap a command's memory")
+    d = tmp_path_factory.mktemp("memory")
+    huge = d / "huge.npy"  # a header declaring 2 x 10^12 float64 (16 TB), then 64 bytes
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": "<f8", "fortran_order": False,
+                                               "shape": (10**12, 2)})
+    huge.write_bytes(buf.getvalue() + bytes(64))
+    cases = {name: [str(huge) if a == "{huge}" else a for a in args] + ["--out", str(d / name)]
+             for name, (args, _) in MEMORY_CASES.items()}
+    p = subprocess.run([sys.executable, "-c", MEMORY_DRIVER, json.dumps(cases), str(d)],
+                       capture_output=True, text=True, timeout=400, cwd=ROOT)
+    assert p.returncode == 0, p.stderr[-3000:]
+    results = json.loads(p.stdout.strip().splitlines()[-1])
+    return {name: (code, text, d / name) for name, (code, text) in results.items()}
+
+
+@pytest.mark.parametrize("name", list(MEMORY_CASES))
+def test_values_that_need_more_memory_than_there_is_are_one_line(name, memory_results):
+    from otgan.runtime.memory import available_bytes
+
+    if name == "widest_network" and (available_bytes() or 0) > WIDEST_BYTES:
+        pytest.skip("this machine could hold the widest network")
+    code, text, out = memory_results[name]
+    one_line(code, "", text, MEMORY_CASES[name][1])
+    assert not out.exists(), f"a refused run left {sorted(os.listdir(out))}"
+
+
+# ============================================================================= 2. config files
+def toml_parses(text: str) -> bool:
+    try:
+        tomllib.loads(text)
+        return True
+    except tomllib.TOMLDecodeError:
+        return False
+
+
+@fuzz(40)
+@given(text=st.one_of(ARGUMENT_TEXT, st.text(st.characters(blacklist_categories=("Cs",)),
+                                             max_size=80),
+                      st.sampled_from(["steps = ", "[a\nb = 1", "x = [1,", "a = 'b", "= 3",
+                                       "steps = 1\nsteps = 2", "[[x]]\n[x]", "a.b = 1\na = 2"])))
+def test_malformed_toml_is_one_line(text, scratch):
+    assume(not toml_parses(text))
+    f = scratch / "bad.toml"
+    f.write_text(text, encoding="utf-8")
+    out = fresh(scratch)
+    refuses(["train", "--config", f, *BUDGET, "--out", out], ("bad.toml",), "not valid TOML",
+            keep=[scratch])
+    assert not out.exists()
+
+
+@fuzz(30)
+@given(blob=st.binary(min_size=1, max_size=300), suffix=st.sampled_from([".toml", ".json"]))
+def test_random_bytes_as_a_config_file_are_one_line(blob, suffix, scratch):
+    text = blob.decode("utf-8", errors="replace")
+    if suffix == ".toml":
+        assume(not toml_parses(text))
+    else:
+        with contextlib.suppress(ValueError):
+            json.loads(text)
+            assume(False)
+    f = scratch / f"blob{suffix}"
+    f.write_bytes(blob)
+    out = fresh(scratch)
+    refuses(["train", "--config", f, *BUDGET, "--out", out], f"blob{suffix}", keep=[scratch])
+    assert not out.exists()
+
+
+JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70),
+                         st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8))
+JSON_VALUES = st.recursive(JSON_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=4), inner, max_size=3)),
+    max_leaves=6)
+#: settings that are valid in any run here (the fuzzed entry is the only bad one)
+GOOD = {"n_critic": 2, "lr_g": 1e-3, "activation": "tanh", "ema": 0.5, "log_every": 5}
+
+
+@fuzz(30)
+@given(value=JSON_VALUES.filter(lambda v: not isinstance(v, dict)))
+def test_a_json_config_that_is_not_a_table_is_one_line(value, scratch):
+    f = scratch / "top.json"
+    f.write_text(json.dumps(value))
+    out = fresh(scratch)
+    refuses(["train", "--config", f, *BUDGET, "--out", out], "top.json",
+            "expected a table", keep=[scratch])
+    assert not out.exists()
+
+
+@fuzz(120)
+@given(data=st.data())
+def test_a_json_config_with_one_bad_entry_is_one_line_naming_it(data, scratch):
+    """One bad entry among good ones: an unknown key, or a numeric field with a value of the
+    wrong type or out of range; the line names it, in whatever position it stands."""
+    good = data.draw(st.dictionaries(st.sampled_from(sorted(GOOD)), st.just(None), max_size=3))
+    good = {k: GOOD[k] for k in good}
+    if data.draw(st.booleans(), label="unknown key"):
+        key = data.draw(st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12).filter(
+            lambda k: k.replace("-", "_") not in FIELDS and k not in COMMAND_OPTIONS),
+            label="key")
+        value = data.draw(JSON_SCALARS)
+    else:
+        option = data.draw(st.sampled_from(sorted(TRAIN_NUMBERS)))
+        key = option[2:].replace("-", "_")
+        value = data.draw(JSON_VALUES.filter(lambda v: not accepted(option, v)), label="value")
+    good.pop(key, None)
+    entries = list(good.items())
+    entries.insert(data.draw(st.integers(0, len(entries))), (key, value))
+    f = scratch / "one.json"
+    f.write_text(json.dumps(dict(entries)))
+    out = fresh(scratch)
+    refuses(["train", "--config", f, *budget_without(key), "--out", out], key, keep=[scratch])
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name, text, needle", [
+    ("section.toml", "[train]\nsteps = 2\n", "section"),
+    ("tables.toml", "[[runs]]\nsteps = 2\n", "runs"),
+    ("when.toml", "data = 1979-05-27T07:32:00Z\n", "data"),
+    ("inline.toml", "g_hidden = {a = 1}\n", "g_hidden"),
+    ("mixed.toml", "g_hidden = [1, 'a']\n", "g_hidden"),
+    ("out.json", '{"out": "elsewhere"}', "--out"),
+    ("resume.toml", "resume = 'x'\n", "--resume"),
+    ("conf.yaml", "steps: 2\n", "conf.yaml"),
+    ("empty.json", "", "empty.json"),
+    ("nul.toml", "steps = 1\x00\n", "nul.toml"),
+])
+def test_config_files_of_the_wrong_shape_are_one_line(name, text, needle, scratch):
+    f = scratch / name
+    f.write_text(text, encoding="utf-8")
+    out = fresh(scratch)
+    refuses(["train", "--config", f, *BUDGET, "--out", out], needle, keep=[scratch])
+    assert not out.exists()
+
+
+def test_a_json_config_with_a_byte_order_mark_is_read(scratch):
+    """Editors on Windows start UTF-8 files with a BOM: it is no error."""
+    f = scratch / "bom.json"
+    f.write_text('\ufeff{"lr_g": 0.0005}', encoding="utf-8")
+    out = fresh(scratch)
+    code, text, err = otgan_cli(["train", "--config", f, *BUDGET, "--out", out])
+    assert code == 0, text + err
+    assert json.loads((out / "config.json").read_text())["config"]["lr_g"] == 0.0005
+
+
+@pytest.mark.parametrize("make", ["folder", "missing", "loop", "dangling", "fifo"])
+def test_a_config_path_that_is_no_file_is_one_line(make, tmp_path):
+    f = tmp_path / "cfg.toml"
+    if make == "folder":
+        f.mkdir()
+    elif make == "loop":
+        f.symlink_to(f.name)
+    elif make == "dangling":
+        f.symlink_to(tmp_path / "nowhere.toml")
+    elif make == "fifo":
+        os.mkfifo(f)
+    refuses(["train", "--config", f, *BUDGET, "--out", tmp_path / "out"], "cfg.toml",
+            keep=[tmp_path])
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_json_integer_too_large_for_a_float_is_one_line(scratch):
+    f = scratch / "bigint.json"
+    f.write_text('{"lr_g": 1' + "0" * 400 + "}")
+    refuses(["train", "--config", f, *BUDGET, "--out", fresh(scratch)], "lr_g", keep=[scratch])
+
+
+def test_a_json_integer_of_5000_digits_is_one_line(scratch):
+    f = scratch / "digits.json"
+    f.write_text('{"steps": 1' + "0" * 5000 + "}")
+    refuses(["train", "--config", f, *BUDGET, "--out", fresh(scratch)], "digits.json",
+            keep=[scratch])
+
+
+# ============================================================================= 3. data files
+def train_on(f, scratch, *needles, keep=None):
+    out = fresh(scratch)
+    line = refuses(["train", "--data", f, *BUDGET, "--out", out], *needles,
+                   keep=[scratch] if keep is None else keep)
+    assert not out.exists(), "a refused run left its --out folder"
+    return line
+
+
+POINT_SHAPES = hnp.array_shapes(min_dims=2, max_dims=2, min_side=2, max_side=12)
+
+
+@fuzz(25)
+@given(data=st.data())
+def test_points_with_nan_or_inf_are_one_line(data, scratch):
+    dtype = data.draw(st.sampled_from([np.float16, np.float32, np.float64]))
+    x = data.draw(hnp.arrays(dtype, POINT_SHAPES, elements=st.floats(-100, 100, width=16)))
+    where = data.draw(st.tuples(st.integers(0, x.shape[0] - 1), st.integers(0, x.shape[1] - 1)))
+    x[where] = data.draw(st.sampled_from([np.nan, np.inf, -np.inf]))
+    f = scratch / "nan.npy"
+    np.save(f, x)
+    train_on(f, scratch, "nan.npy", "NaN or Inf")
+
+
+@fuzz(20)
+@given(shape=st.one_of(hnp.array_shapes(min_dims=0, max_dims=1, min_side=0, max_side=6),
+                       hnp.array_shapes(min_dims=5, max_dims=6, min_side=1, max_side=3)),
+       dtype=st.sampled_from([np.float32, np.float64, np.int64, np.uint8]))
+def test_arrays_of_the_wrong_rank_are_one_line(shape, dtype, scratch):
+    f = scratch / "rank.npy"
+    np.save(f, np.zeros(shape, dtype))
+    train_on(f, scratch, "rank.npy", "shape")
+
+
+@fuzz(20)
+@given(shape=st.one_of(
+    st.tuples(st.integers(0, 1), st.integers(0, 5)),  # fewer than 2 points
+    st.tuples(st.integers(2, 5), st.just(0)),  # points of dimension 0
+    st.tuples(st.integers(0, 5), st.integers(0, 3), st.integers(0, 3)),  # images under 4 x 4
+    st.tuples(st.integers(0, 3), st.sampled_from([0, 2, 5]), st.integers(4, 6),
+              st.integers(5, 6))))  # channels neither 1, 3 nor 4 (nor last)
+def test_empty_or_degenerate_arrays_are_one_line(shape, scratch):
+    f = scratch / "small.npy"
+    np.save(f, np.zeros(shape, np.float32))
+    train_on(f, scratch, "small.npy")
+
+
+@fuzz(10)
+@given(x=hnp.arrays(st.sampled_from([np.complex64, np.complex128]), POINT_SHAPES,
+                    elements=st.complex_numbers(max_magnitude=10, allow_nan=False, width=64)))
+def test_complex_points_are_one_line(x, scratch):
+    f = scratch / "complex.npy"
+    np.save(f, x)
+    train_on(f, scratch, "complex.npy", "complex numbers")
+
+
+@pytest.mark.parametrize("array", [
+    np.ones((10, 2), bool), np.array([["a", "b"]] * 5), np.array([[b"a", b"b"]] * 5),
+    np.zeros(10, dtype=[("a", "f4"), ("b", "f4")]).reshape(5, 2),
+    np.array(["2020-01-01"] * 10, dtype="datetime64[D]").reshape(5, 2),
+    np.zeros((5, 2), dtype="V4"),
+], ids=["bool", "str", "bytes", "struct", "datetime", "void"])
+def test_arrays_of_things_that_are_not_numbers_are_one_line(array, scratch):
+    f = scratch / "kind.npy"
+    np.save(f, array)
+    train_on(f, scratch, "kind.npy", "expected numbers")
+
+
+def test_an_array_of_time_spans_is_one_line(scratch):
+    f = scratch / "spans.npy"
+    np.save(f, np.arange(20).astype("m8[s]").reshape(10, 2))
+    train_on(f, scratch, "spans.npy")
+
+
+def test_an_array_of_python_objects_is_not_unpickled(scratch):
+    f = scratch / "objects.npy"
+    np.save(f, np.array([[1, "a"], [None, 2.0]], dtype=object), allow_pickle=True)
+    train_on(f, scratch, "objects.npy", "pickle")
+
+
+@fuzz(30)
+@given(blob=st.binary(max_size=400), suffix=st.sampled_from([".npy", ".npz"]))
+def test_random_bytes_as_data_are_one_line(blob, suffix, scratch):
+    assume(not blob.startswith(b"\x93NUMPY"))  # a header and random numbers could be data
+    assume(not blob.startswith(b"PK"))  # zip archives: test_npz_archives_that_hold_no_arrays
+    f = scratch / f"bytes{suffix}"
+    f.write_bytes(blob)
+    train_on(f, scratch, f"bytes{suffix}")
+
+
+@fuzz(15)
+@given(text=st.text(st.characters(blacklist_categories=("Cs",)), max_size=200))
+def test_a_text_file_named_npy_is_one_line(text, scratch):
+    f = scratch / "text.npy"
+    f.write_text(text, encoding="utf-8")
+    train_on(f, scratch, "text.npy")
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("a,b\n", "no data rows"), ("1,2\n3\n", "columns"), ("1,2\nx,3\n", "line 2"),
+    ("1,2\nnan,3\n4,5\n", "NaN or Inf"), ("1,2\n", "at least 2 points"),
+    ("1e400,2\n1,2\n", "NaN or Inf"), ("\n\n\n", "empty"), ("1;2\n3;4\n", "non-numeric"),
+])
+def test_csv_files_that_are_not_points_are_one_line(text, needle, scratch):
+    f = scratch / "pts.csv"
+    f.write_text(text)
+    train_on(f, scratch, "pts.csv", needle)
+
+
+@pytest.mark.parametrize("make", ["loop", "dangling", "folder", "empty_file", "fifo", "npz_two",
+                                  "npz_shapes", "truncated", "no_suffix"])
+def test_data_paths_that_hold_no_points_are_one_line(make, tmp_path):
+    f = tmp_path / ("data.npz" if make.startswith("npz") else "data" if make == "no_suffix"
+                    else "data.npy")
+    x = np.random.default_rng(0).normal(size=(20, 2))
+    if make == "loop":
+        f.symlink_to(f.name)
+    elif make == "dangling":
+        f.symlink_to(tmp_path / "gone.npy")
+    elif make == "folder":
+        f.mkdir()
+    elif make == "empty_file":
+        f.write_bytes(b"")
+    elif make == "fifo":
+        os.mkfifo(f)
+    elif make == "npz_two":
+        np.savez(f, a=x, b=x)
+    elif make == "npz_shapes":
+        np.savez(f, train=x, test=x[:, :1])
+    elif make == "truncated":
+        buf = io.BytesIO()
+        np.save(buf, x)
+        f.write_bytes(buf.getvalue()[:150])
+    elif make == "no_suffix":
+        f.write_text("1,2\n3,4\n")
+    train_on(f, tmp_path, f.name)
+
+
+def _zip(f, members):
+    import zipfile
+
+    with zipfile.ZipFile(f, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+
+
+def _object_npy():
+    buf = io.BytesIO()
+    np.save(buf, np.array([1, "a"], dtype=object), allow_pickle=True)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("name, make", [
+    ("zipmagic.npy", lambda f: f.write_bytes(b"PK\x03\x04" + bytes(100))),
+    ("zipmagic.npz", lambda f: f.write_bytes(b"PK\x03\x04" + bytes(100))),
+    ("junk.npz", lambda f: _zip(f, {"x.npy": b"junk" * 20})),
+    ("text.npz", lambda f: _zip(f, {"notes.txt": "hello"})),
+    ("objects.npz", lambda f: _zip(f, {"x.npy": _object_npy()})),
+    ("empty.npz", lambda f: _zip(f, {})),
+], ids=["zipmagic.npy", "zipmagic.npz", "junk.npz", "text.npz", "objects.npz", "empty.npz"])
+def test_npz_archives_that_hold_no_arrays_are_one_line(name, make, tmp_path):
+    f = tmp_path / name
+    make(f)
+    train_on(f, tmp_path, name)
+
+
+def test_an_image_folder_of_junk_is_one_line(tmp_path):
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"{i}.png").write_bytes(os.urandom(200))
+    train_on(folder, tmp_path, "unreadable image")
+
+
+def _png(width, height):
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0,
+                                                              0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 8)) + chunk(b"IEND", b""))
+
+
+def test_an_image_folder_with_a_decompression_bomb_is_one_line(tmp_path):
+    folder = tmp_path / "bomb"
+    folder.mkdir()
+    for i in range(2):
+        (folder / f"{i}.png").write_bytes(_png(100_000, 100_000))
+    train_on(folder, tmp_path, "0.png")
+
+
+def test_images_too_small_for_the_networks_write_nothing(tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    for i in range(3):
+        Image.fromarray(np.full((1, 1), 60 * i, np.uint8)).save(folder / f"{i}.png")
+    train_on(folder, tmp_path, "1 x 1")
+
+
+def test_image_values_beyond_float32_are_one_line(scratch):
+    f = scratch / "bright.npy"
+    np.save(f, np.full((4, 8, 8), 1e300))
+    train_on(f, scratch, "bright.npy", "pixel values")
+
+
+# ============================================================================= 4. run folders
+#: numeric fields a run may not change, with values that are valid (and differ from the run's)
+EDITABLE = {
+    "n_train": st.integers(1, 10**8), "n_test": st.integers(100, 10**8),
+    "data_seed": st.integers(0, 2**31 - 1), "seed": st.integers(0, 2**31 - 1),
+    "batch_size": st.integers(1, 10**6), "n_critic": st.integers(1, 100),
+    "latent_dim": st.integers(0, 1000), "lr_g": st.floats(1e-8, 10), "lr_d": st.floats(1e-8, 10),
+    "gp_lambda": st.floats(0, 100), "beta2": st.floats(0, 0.999), "ema": st.floats(0, 0.999),
+    "test_fraction": st.floats(0.01, 0.99),
+    "g_hidden": st.lists(st.integers(1, 512), min_size=1, max_size=3),
+    "d_hidden": st.lists(st.integers(1, 512), min_size=1, max_size=3),
+    "activation": st.sampled_from(["elu", "tanh", "softplus", "silu", "gelu"]),
+    "optimizer": st.sampled_from(["rmsprop", "sgd"]),
+}
+#: values no numeric field accepts
+JUNK = st.sampled_from([None, "abc", -1, True, {"x": 1}, [], "nan"])
+
+
+def edit_config(run, key, value):
+    record = json.loads((run / "config.json").read_text())
+    record["config"][key] = value
+    (run / "config.json").write_text(json.dumps(record))
+
+
+@fuzz(50)
+@given(data=st.data())
+def test_a_hand_edited_config_json_is_refused_by_every_command(data, run_dir):
+    saved = json.loads((run_dir / "config.json").read_text())["config"]
+    key = data.draw(st.sampled_from(sorted(EDITABLE)), label="key")
+    value = data.draw(st.one_of(EDITABLE[key], JUNK).filter(lambda v: v != saved[key]),
+                      label="value")
+    command = data.draw(st.sampled_from(["sample", "eval", "resume"]), label="command")
+    with run_copy(run_dir) as run:
+        edit_config(run, key, value)
+        refuses(run_command(command, run, run.parent), "config.json", key,
+                keep=[run.parent])
+
+
+@pytest.mark.parametrize("key, value, shown", [("data", "moons", "'moons'"),
+                                               ("g_hidden", [8], "[8]"),
+                                               ("method", "sngan", "'sngan'")])
+def test_eval_refuses_a_hand_edited_config(key, value, shown, copy):
+    edit_config(copy, key, value)
+    refuses(["eval", copy, "--n", "100", "--metrics", "w1"],
+            f"config.json says {key} = {shown} but the checkpoint", keep=[copy.parent])
+    assert not (copy / "eval.json").exists()
+
+
+CONFIG_JSON_CASES = {  # name: an edit of config.json
+    "non_utf8": lambda p: p.write_bytes(b"\xff\xfe\xdd garbage \x80"),
+    "config_null": lambda p: p.write_text(json.dumps({**json.loads(p.read_text()),
+                                                      "config": None})),
+    "config_list": lambda p: p.write_text(json.dumps({**json.loads(p.read_text()),
+                                                      "config": [1]})),
+    "format_text": lambda p: p.write_text(json.dumps({**json.loads(p.read_text()),
+                                                      "format": "x"})),
+    "truncated": lambda p: p.write_bytes(p.read_bytes()[:200]),
+    "list": lambda p: p.write_text("[1, 2]"),
+    "empty": lambda p: p.write_bytes(b""),
+    "newer": lambda p: p.write_text(json.dumps({**json.loads(p.read_text()), "format": 99})),
+}
+
+
+@pytest.mark.parametrize("case, command", [
+    (case, command) for case in CONFIG_JSON_CASES
+    for command in ("sample", "eval", "resume", "report", "compare")])
+def test_a_broken_config_json_is_one_line(case, command, copy):
+    CONFIG_JSON_CASES[case](copy / "config.json")
+    refuses(run_command(command, copy, copy.parent), "config.json" if case != "newer"
+            else "newer otgan", keep=[copy.parent])
+
+
+def float_tensors(obj, name="", path=()):
+    """(name as rundir._non_finite spells it, path of keys) of every floating tensor."""
+    if isinstance(obj, torch.Tensor):
+        return [(name, path)] if obj.is_floating_point() else []
+    items = obj.items() if isinstance(obj, dict) else enumerate(obj) \
+        if isinstance(obj, (list, tuple)) else ()
+    out = []
+    for k, v in items:
+        out += float_tensors(v, f"{name}.{k}" if name else str(k), path + (k,))
+    return out
+
+
+def poison(file, path, index, value):
+    state = torch.load(file, weights_only=True)
+    t = state["state"]
+    for k in path:
+        t = t[k]
+    t.view(-1)[index % t.numel()] = value
+    torch.save(state, file)
+
+
+@fuzz(12)
+@given(data=st.data())
+def test_nan_weights_anywhere_in_a_checkpoint_are_named(data, run_dir):
+    """A NaN or Inf in any tensor of the last checkpoint: sample and eval fall back to the
+    previous one, saying so; in both checkpoints every command refuses, naming the tensor."""
+    tensors = float_tensors(torch.load(run_dir / CHECKPOINT, weights_only=True)["state"])
+    name, path = data.draw(st.sampled_from(tensors), label="tensor")
+    value = data.draw(st.sampled_from([math.nan, math.inf, -math.inf]))
+    index = data.draw(st.integers(0, 10**6))
+    both = data.draw(st.booleans(), label="both checkpoints")
+    command = data.draw(st.sampled_from(["sample", "eval", "resume"] if both
+                                        else ["sample", "eval"]), label="command")
+    with run_copy(run_dir) as run:
+        for f in (CHECKPOINT, PREVIOUS) if both else (CHECKPOINT,):
+            poison(run / f, path, index, value)
+        args = run_command(command, run, run.parent)
+        if both:
+            refuses(args, f"holds NaN or infinite weights ({name})", keep=[run.parent])
+            return
+        before = snapshot(run)
+        code, out, err = otgan_cli(args)
+        assert code == 0 and "Traceback" not in out + err, out + err
+        assert err.strip() == (f"otgan: {run / CHECKPOINT}: holds NaN or infinite weights "
+                               f"({name}); using {PREVIOUS} (step 10)"), err
+        assert differences(before, snapshot(run), new_ok=True) == []
+
+
+@fuzz(25)
+@given(blob=st.binary(max_size=2048), keep_previous=st.booleans(),
+       command=st.sampled_from(["sample", "eval", "resume"]))
+def test_a_foreign_checkpoint_is_one_line_or_the_previous_one(blob, keep_previous, command,
+                                                                run_dir):
+    assume(keep_previous is False or command != "resume")  # resuming would train
+    with run_copy(run_dir) as run:
+        (run / CHECKPOINT).write_bytes(blob)
+        if not keep_previous:
+            (run / PREVIOUS).unlink()
+            refuses(run_command(command, run, run.parent), f"{run / CHECKPOINT}: ",
+                    keep=[run.parent])
+            return
+        before = snapshot(run)
+        code, out, err = otgan_cli(run_command(command, run, run.parent))
+        assert code == 0 and "Traceback" not in out + err, out + err
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"otgan: {run / CHECKPOINT}: "), err
+        assert lines[0].endswith(f"; using {PREVIOUS} (step 10)"), err
+        assert differences(before, snapshot(run), new_ok=True) == []
+
+
+@fuzz(15)
+@given(data=st.data())
+def test_a_truncated_checkpoint_falls_back_to_the_previous_saying_so(data, run_dir):
+    size = (run_dir / CHECKPOINT).stat().st_size
+    keep = data.draw(st.integers(0, size - 1), label="bytes kept")
+    command = data.draw(st.sampled_from(["sample", "eval"]))
+    with run_copy(run_dir) as run:
+        (run / CHECKPOINT).write_bytes((run_dir / CHECKPOINT).read_bytes()[:keep])
+        before = snapshot(run)
+        code, out, err = otgan_cli(run_command(command, run, run.parent))
+        assert code == 0 and "Traceback" not in out + err, out + err
+        lines = err.strip().splitlines()
+        assert len(lines) == 1, err
+        assert lines[0].startswith(f"otgan: {run / CHECKPOINT}: refused or unreadable "
+                                   f"checkpoint ("), err
+        assert lines[0].endswith(f"); using {PREVIOUS} (step 10)"), err
+        assert differences(before, snapshot(run), new_ok=True) == []
+        if command == "sample":
+            assert np.load(run.parent / "x.npy").shape == (5, 2)
+
+
+def test_resume_from_a_truncated_checkpoint_continues_from_the_previous(copy):
+    data = (copy / CHECKPOINT).read_bytes()
+    (copy / CHECKPOINT).write_bytes(data[: len(data) // 3])
+    code, out, err = otgan_cli(["train", "--resume", copy, "--steps", "21"])
+    assert code == 0 and "Traceback" not in out + err, out + err
+    assert (f"otgan: {copy / CHECKPOINT}: refused or unreadable checkpoint (truncated or "
+            f"corrupt file); using {PREVIOUS} (step 10)") in err.splitlines()
+    assert "resuming from step 10 to 21" in err
+    state = torch.load(copy / CHECKPOINT, weights_only=True)
+    assert state["state"]["step"] == 21
+
+
+CHECKPOINT_CASES = {  # name: what checkpoint.pt holds
+    "format_text": lambda f: torch.save({"format": "x"}, f),
+    "no_state": lambda f: torch.save({"format": 1}, f),
+    "state_list": lambda f: torch.save({"format": 1, "state": [1]}, f),
+    "step_text": lambda f: torch.save({"format": 1, "state": {"step": "x"}}, f),
+    "list": lambda f: torch.save([1, 2], f),
+    "tensor": lambda f: torch.save(torch.zeros(3), f),
+    "newer": lambda f: torch.save({"format": 99, "state": {}}, f),
+}
+
+
+@pytest.mark.parametrize("case, command", [
+    (case, command) for case in CHECKPOINT_CASES for command in ("sample", "eval", "resume")])
+def test_a_checkpoint_of_the_wrong_shape_is_one_line(case, command, copy):
+    CHECKPOINT_CASES[case](copy / CHECKPOINT)
+    (copy / PREVIOUS).unlink()
+    refuses(run_command(command, copy, copy.parent), "checkpoint.pt", keep=[copy.parent])
+
+
+def test_a_checkpoint_that_is_a_folder_is_not_skipped_in_silence(copy):
+    (copy / CHECKPOINT).unlink()
+    (copy / CHECKPOINT).mkdir()
+    code, out, err = otgan_cli(run_command("sample", copy, copy.parent))
+    assert "Traceback" not in out + err
+    assert "checkpoint.pt" in err, (code, out, err)
+
+
+# ---------------------------------------------------------------- the other commands' numbers
+@pytest.mark.parametrize("options, needle", [
+    (["--steps", "0"], "--steps"), (["--batch", "-1"], "--batch"), (["--n-eval", "0"], "--n-eval"),
+    (["--n-targets", "0"], "--n-targets"), (["--gamma", "0"], "--gamma"),
+    (["--gamma", "inf"], "--gamma"), (["--gamma", "-1"], "--gamma"), (["--scale", "nan"], "--scale"),
+    (["--scale", "0"], "--scale"), (["--threads", "-1"], "--threads"),
+    (["--threads", "1025"], "--threads"), (["--eps", "-1"], "--eps"),
+    (["--steps", "1.5"], "--steps"), (["--cost", "manhattan"], "--cost"),
+    (["--eps", "nan"], "--eps"),
+    (["--eps", "inf"], "--eps"),
+    (["--seed", "-1"], "seed"),
+    (["--seed", str(10**20)], "seed"),
+])
+def test_bad_numbers_for_solve_are_one_line(options, needle, scratch):
+    out = fresh(scratch)
+    refuses([*SOLVE_RING, *options, "--out", out], needle, keep=[scratch])
+    assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.parametrize("options, needle", [
+    (["--steps", "0"], "--steps"), (["--shift", "a,b"], "--shift"), (["--seed", "-1"], "seed"),
+    (["--shift", "1,2,3"], "shift"), (["--method", "nope"], "nope"),
+    (["--noise", "-1"], "--noise"),
+    (["--noise", "nan"], "--noise"),
+])
+def test_bad_numbers_for_critic_are_one_line(options, needle, scratch):
+    out = fresh(scratch)
+    refuses(["critic", "--real", "ring", "--steps", "2", "--no-progress", *options,
+             "--out", out], needle, keep=[scratch])
+    assert not out.exists()
+
+
+# ============================================================================= 5. output places
+def _ignores_permissions(folder) -> bool:
+    """Whether this process writes into a read-only folder anyway (root, CAP_DAC_OVERRIDE)."""
+    probe = folder / ".probe"
+    try:
+        probe.write_bytes(b"")
+    except PermissionError:
+        return False
+    probe.unlink()
+    return True
+
+
+@pytest.mark.parametrize("command", ["train", "sample", "compare"])
+def test_a_read_only_output_folder_is_one_line(command, run_dir, tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    (ro / "mine.txt").write_text("mine")
+    ro.chmod(0o500)
+    try:
+        if _ignores_permissions(ro):
+            pytest.skip("this process ignores file permissions (root)")
+        args = {"train": ["train", "--data", "ring", *BUDGET, "--out", ro / "run"],
+                "sample": ["sample", run_dir, "--n", "5", "--out", ro / "x.npy"],
+                "compare": ["compare", run_dir, "--out", ro / "c.html"]}[command]
+        refuses(args, "Permission denied", keep=[ro, run_dir])
+        assert sorted(os.listdir(ro)) == ["mine.txt"]
+    finally:
+        ro.chmod(0o700)
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """A small disk of its own (tmpfs): root only, and only where mount works."""
+    mounted = []
+
+    def mount(size: str, read_only: bool = False, prepare=None):
+        where = tmp_path / f"disk{len(mounted)}"
+        where.mkdir()
+        if not IS_ROOT or subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
+                                          str(where)], capture_output=True).returncode != 0:
+            pytest.skip("needs root and mount (a tmpfs) for a read-only or full disk")
+        mounted.append(where)
+        if prepare is not None:
+            prepare(where)
+        if read_only:
+            subprocess.run(["mount", "-o", "remount,ro", str(where)], check=True)
+        return where
+
+    yield mount
+    for where in reversed(mounted):
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def _prepare(disk):
+    (disk / "mine.txt").write_text("precious")
+    (disk / "empty").mkdir()
+
+
+@pytest.mark.parametrize("out", ["run", "a/b/c", "empty", "."])
+def test_train_into_a_read_only_disk_is_one_line(out, tmpfs):
+    """What a read-only output folder is to root (who ignores permissions); test_safety covers
+    the other commands on a read-only disk."""
+    disk = tmpfs("1m", read_only=True, prepare=_prepare)
+    needle = "not an otgan run" if out == "." else "Read-only file system"
+    refuses(["train", "--data", "ring", *BUDGET, "--out", disk / out], needle, keep=[disk])
+    assert sorted(os.listdir(disk)) == ["empty", "mine.txt"]
+
+
+def test_train_onto_a_full_disk_is_one_line(tmpfs):
+    disk = tmpfs("64k", prepare=_prepare)
+    refuses(["train", "--data", "ring", *BUDGET, "--out", disk / "run"], "MiB free",
+            keep=[disk])
+
+
+def test_sample_onto_a_full_disk_is_one_line(tmpfs, run_dir):
+    disk = tmpfs("64k", prepare=_prepare)
+    refuses(["sample", run_dir, "--n", "20000", "--out", disk / "x.npy"], "x.npy",
+            "No space left on device", keep=[disk, run_dir])
+    assert sorted(os.listdir(disk)) == ["empty", "mine.txt"]
+
+
+def test_compare_onto_a_full_disk_names_the_file(tmpfs, run_dir):
+    disk = tmpfs("64k", prepare=_prepare)
+    refuses(["compare", run_dir, "--out", disk / "c.html"], "c.html", "No space left on device",
+            keep=[disk, run_dir])
+    assert sorted(os.listdir(disk)) == ["empty", "mine.txt"]
+
+
+# ============================================================================= 6. concurrency
+HOLDER = textwrap.dedent("""
+    import sys, time
+    from otgan.rundir import RunDir
+    RunDir(sys.argv[1]).lock()
+    print("locked", flush=True)
+    time.sleep(300)
+""")
+
+
+@pytest.fixture(scope="module")
+def locked_run(run_dir, tmp_path_factory):
+    """A copy of the run whose lock another process (alive, sleeping) holds."""
+    run = tmp_path_factory.mktemp("locked") / "run"
+    shutil.copytree(run_dir, run)
+    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(run)], stdout=subprocess.PIPE,
+                            text=True, cwd=ROOT)
+    try:
+        assert proc.stdout.readline().strip() == "locked"
+        yield run, proc.pid
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+
+@pytest.mark.parametrize("how", [
+    "overwrite", "resume",
+    ("plain"),
+])
+def test_a_second_train_on_a_locked_folder_names_the_holder(how, locked_run):
+    run, pid = locked_run
+    args = {"overwrite": ["train", "--data", "ring", *BUDGET, "--out", run, "--overwrite"],
+            "resume": ["train", "--resume", run, "--steps", "40", "--no-progress"],
+            "plain": ["train", "--data", "ring", *BUDGET, "--out", run]}[how]
+    assert (run / LOCK).read_text().startswith(f"pid {pid} ")
+    refuses(args, f"pid {pid}", keep=[run])
