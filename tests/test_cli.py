@@ -157,7 +157,8 @@ def test_presets_json(capsys):
 
 @pytest.mark.parametrize("args", [["--help"], ["sample", "--help"], ["sweep", "--help"],
                                   ["train", "--bogus"], ["train", "--steps", "-1"],
-                                  ["train", "--lr-g", "nan"], ["sample"]])
+                                  ["train", "--lr-g", "nan"], ["sample"],
+                                  ["train", "--method", "wgan-gpp"]])
 def test_help_and_usage_errors_do_not_load_torch(args):
     """`otgan --help` and usage errors answer without importing PyTorch (about 3 s here)."""
     import subprocess

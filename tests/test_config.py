@@ -55,7 +55,7 @@ def test_image_sets_default_to_the_images_preset_where_the_method_has_one():
     ("d_hidden", "0,4", "widths must be between 1 and 16384"),
     ("device", "tpu", "device must be auto"),
     ("activation", "swish", "activation: must be one of"),
-    ("method", "wgan", "unknown method 'wgan'"),
+    ("method", "wgan", "method must be one of gan, "),
     ("preset", "fast", "has presets default, paper, images"),
     ("critic_boost", "maybe", "critic_boost: expected true or false"),
 ])
@@ -114,6 +114,13 @@ def test_latent_choices_are_the_implemented_latents():
     from otgan.nets.latent import LATENTS
 
     assert tuple(FIELDS["latent"].metadata["choices"]) == LATENTS
+
+
+def test_method_names_are_the_registry():
+    from otgan.config import METHOD_NAMES
+    from otgan.methods import METHODS
+
+    assert METHOD_NAMES == tuple(METHODS)
 
 
 @pytest.mark.parametrize("key", ["out", "overwrite", "resume"])

@@ -204,7 +204,8 @@ def sample(run_dir, n, out, seed, device, overwrite):
               help="Comma-separated metrics [default: all that apply].")
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda, cuda:N or auto.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def eval_(run_dir, n, metrics, device, as_json):
+@_progress_option
+def eval_(run_dir, n, metrics, device, as_json, progress):
     """Evaluate a saved run against its held-out data; print a table, write eval.json."""
     from . import api
     from .fileio import atomic_write_json
@@ -219,7 +220,7 @@ def eval_(run_dir, n, metrics, device, as_json):
     if names is not None and not names:
         raise CommandFailed("--metrics: name at least one metric (otgan eval --help)")
     run = api.load_run(run_dir, device=device)
-    result = run.evaluate(names, n)
+    result = run.evaluate(names, n, progress=progress)
     result["eval_n"] = min(n or run.config.eval_n, run.dataset.test.shape[0])
     atomic_write_json(run.folder.file(EVAL), result)
     if as_json:

@@ -29,6 +29,10 @@ from .errors import ConfigError
 # does not wait for it.
 #: latent distributions (nets/latent.py implements them; tests/test_config.py keeps both equal)
 LATENTS = ("gaussian", "uniform")
+#: the method registry's names, in its order (methods/__init__.py; tests/test_config.py keeps
+#: both equal), so that a misspelt method is refused without loading PyTorch
+METHOD_NAMES = ("gan", "gan-ns", "lsgan", "wgan-clip", "wgan-gp", "wgan-lp", "sngan", "sd-wgan",
+                "bigan", "bigan-gp")
 
 try:  # Python >= 3.11
     import tomllib
@@ -88,6 +92,16 @@ def _metric_names(v):
     return f"has unknown metric {bad[0]!r} (available: {', '.join(REGISTRY)})" if bad else None
 
 
+def _known_method(name: str) -> str | None:
+    if name in METHOD_NAMES:
+        return None
+    import difflib
+
+    close = difflib.get_close_matches(name, METHOD_NAMES, n=1)
+    return (f"must be one of {', '.join(METHOD_NAMES)}"
+            + (f" (did you mean {close[0]!r}?)" if close else ""))
+
+
 def _f(default, help, kind, check=None, choices=None, group="run"):
     meta = dict(help=help, kind=kind, check=check, choices=choices, group=group)
     if isinstance(default, tuple):
@@ -141,13 +155,13 @@ class TrainConfig:
 
     # --- method
     method: str = _f("wgan-gp", "training objective and Lipschitz mechanism (see `otgan presets`)",
-                     "str", group="method")
+                     "str", _known_method, group="method")
     preset: str = _f("default", "named hyperparameter set of the method: default, paper, or images "
                      "(wgan-gp/wgan-lp; the default on mnist, fashion-mnist and digits)", "str",
                      group="method")
     clip: float = _f(0.01, "wgan-clip: critic weights are clamped to [-clip, clip]", "float",
                      _positive, group="method")
-    gp_lambda: float = _f(10.0, "wgan-gp/wgan-lp: weight of the gradient penalty", "float",
+    gp_lambda: float = _f(10.0, "wgan-gp/wgan-lp/bigan-gp: weight of the gradient penalty", "float",
                           _nonneg, group="method")
     sn_loss: str = _f("wasserstein", "sngan: critic loss", "str",
                       choices=("wasserstein", "hinge"), group="method")

@@ -158,12 +158,15 @@ def metric_names(traits: DataTraits, default_only: bool = False) -> tuple[str, .
                  if m.applies(traits) and (not default_only or m.default(traits)))
 
 
-def compute(names, ctx: EvalContext) -> dict:
+def compute(names, ctx: EvalContext, starting: Callable[[int, str], None] | None = None) -> dict:
     """Run the named metrics in order (each sees the earlier ones' values in ``ctx.cache``);
-    returns their values, the derived values, and ``metric_seconds`` {name: wall seconds}."""
+    returns their values, the derived values, and ``metric_seconds`` {name: wall seconds}.
+    ``starting(i, name)`` is called before the i-th metric (a progress bar's hook)."""
     out: dict = {}
     seconds: dict[str, float] = {}
-    for name in check_names(names):
+    for i, name in enumerate(check_names(names)):
+        if starting is not None:
+            starting(i, name)
         t0 = time.perf_counter()
         res = REGISTRY[name].fn(ctx)
         seconds[name] = round(time.perf_counter() - t0, 4)

@@ -29,6 +29,7 @@ from ..metrics.registry import identity
 from .optim import make_optimizer
 from .sampler import BatchSampler
 from ..nets.latent import sample_latent
+from ..runtime.progress import bar
 
 # An offset that gives the diagnostics (segments, interpolates) a random stream of their own.
 DIAG_STREAM = 2_000_003
@@ -122,9 +123,10 @@ def noise_floor(dataset, n: int) -> float | None:
     return wasserstein1(test[:n], test[n:2 * n])
 
 
-def evaluate(run, names=None, n: int | None = None) -> dict:
+def evaluate(run, names=None, n: int | None = None, progress: bool = False) -> dict:
     """Metrics of the run's generator and critic now (every metric that applies by default),
-    with the noise floor when there is enough held-out data."""
+    with the noise floor when there is enough held-out data; ``progress``: a bar naming the
+    metric being computed."""
     kind = traits(run)
     if names is None:
         names = metric_names(kind)
@@ -133,7 +135,13 @@ def evaluate(run, names=None, n: int | None = None) -> dict:
             raise ConfigError(f"metric {name!r} does not apply to this run's data (it applies "
                               f"to: {', '.join(metric_names(kind))})")
     ctx = eval_context(run, n)
-    out = compute(names, ctx)
+    names = check_names(names)
+    with bar(total=len(names), enabled=progress, desc="evaluating") as b:
+        def starting(i, name):
+            b.n = i
+            b.set_postfix_str(name)
+
+        out = compute(names, ctx, starting)
     floor = noise_floor(run.dataset, ctx.fake.shape[0])
     if floor is not None:
         out["w1_floor"] = floor

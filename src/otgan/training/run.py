@@ -18,6 +18,7 @@ from ..errors import ConfigError
 from ..methods import Method
 from ..rundir import RunDir
 from ..runtime.distributed import SINGLE, World
+from ..runtime.progress import wanted
 from . import evaluation
 from .datasets import dataset_for
 from .state import TrainState
@@ -112,10 +113,12 @@ class Run:
         """Generated and held-out points for metrics: fixed latent codes unless ``seed``."""
         return evaluation.eval_context(self, n, seed)
 
-    def evaluate(self, names=None, n: int | None = None) -> dict:
+    def evaluate(self, names=None, n: int | None = None, progress: bool | None = None) -> dict:
         """Metrics of the current generator and critic against held-out data (every metric that
-        applies by default), with the W1 noise floor of held-out data when there is enough."""
-        return evaluation.evaluate(self, names, n)
+        applies by default), with the W1 noise floor of held-out data when there is enough;
+        ``progress``: a bar naming the metric being computed (default: in a terminal or a
+        notebook)."""
+        return evaluation.evaluate(self, names, n, wanted(progress))
 
     def __repr__(self) -> str:
         where = f", path={str(self.path)!r}" if self.folder else ""
