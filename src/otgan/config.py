@@ -161,8 +161,8 @@ class TrainConfig:
                      group="method")
     clip: float = _f(0.01, "wgan-clip: critic weights are clamped to [-clip, clip]", "float",
                      _positive, group="method")
-    gp_lambda: float = _f(10.0, "wgan-gp/wgan-lp/bigan-gp: weight of the gradient penalty", "float",
-                          _nonneg, group="method")
+    gp_lambda: float = _f(10.0, "wgan-gp/wgan-lp/bigan-gp: weight of the gradient penalty",
+                          "float", _nonneg, group="method")
     sn_loss: str = _f("wasserstein", "sngan: critic loss", "str",
                       choices=("wasserstein", "hinge"), group="method")
     sd_cost: str = _f("euclidean", "sd-wgan: ground cost, euclidean (W1) or sqeuclidean (W2^2)",

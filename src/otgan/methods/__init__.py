@@ -7,6 +7,7 @@ Adding a method: its module here, one line in ``METHODS`` below, its config fiel
 from ..errors import ConfigError
 from ..runtime.distributed import SINGLE
 from .base import Method, Wasserstein
+from .bigan import BiGAN, BiGANGradientPenalty
 from .clipping import WeightClipping
 from .gan import GAN, NonSaturatingGAN
 from .lsgan import LeastSquaresGAN
@@ -17,7 +18,7 @@ from .spectral import SpectralNorm
 METHODS: dict[str, type[Method]] = {
     cls.name: cls
     for cls in (GAN, NonSaturatingGAN, LeastSquaresGAN, WeightClipping, GradientPenalty,
-                LipschitzPenalty, SpectralNorm, SemiDiscrete)
+                LipschitzPenalty, SpectralNorm, SemiDiscrete, BiGAN, BiGANGradientPenalty)
 }
 
 

@@ -1,8 +1,10 @@
 """The method seam: a GAN objective is a small object the training loop calls.
 
 The loop knows nothing of a method's name.  It calls, for each critic update,
-``critic_loss(critic, real, fake)`` then ``after_critic_step(critic)``, and for each generator
-update ``generator_loss(critic, fake)``; both losses return ``(loss, stats)``.
+``critic_inputs(generator, real, z)`` (the points the critic compares: data and G(z), or BiGAN's
+(x, z) pairs), ``critic_loss(critic, real, fake)`` then ``after_critic_step(critic)``, and for
+each generator update ``generator_loss(critic, fake, real)``; both losses return
+``(loss, stats)``.
 ``prepare_critic`` runs once, before the optimizer is built (spectral normalization wraps the
 layers there).
 
@@ -51,6 +53,12 @@ class Method:
     critic_from_data: ClassVar[bool] = False
     #: whether critic updates read a batch of data (False: ``critic_loss`` gets ``real=None``)
     draws_real: ClassVar[bool] = True
+    #: whether the generator is a (G, E) pair and the critic reads (x, z) pairs (BiGAN): the
+    #: networks are built so (``nets.build_networks``), and ``critic_inputs`` pairs the points
+    bidirectional: ClassVar[bool] = False
+    #: whether generator updates read a batch of data too (an encoder trained with G): then
+    #: ``generator_loss`` gets the real side of ``critic_inputs`` as ``real``
+    generator_draws_real: ClassVar[bool] = False
 
     @classmethod
     def check(cls, cfg) -> str | None:
@@ -108,12 +116,19 @@ class Method:
         from ``generator`` or the global stream; a batched ensemble draws them per member."""
         return None
 
+    def critic_inputs(self, generator, real, z):
+        """(real side, fake side) the critic compares, from a batch of data (None when the
+        method draws none) and latent codes: (real, G(z)) by default; BiGAN's pairs
+        ((x, E(x)), (G(z), z)).  Gradients flow where the caller allows them."""
+        return real, generator(z)
+
     def critic_loss(self, critic, real, fake, noise=None):
         """(loss to minimize, dict of detached statistics); ``noise``: ``critic_noise``'s draw."""
         raise NotImplementedError
 
-    def generator_loss(self, critic, fake):
-        """(loss to minimize, dict of detached statistics)."""
+    def generator_loss(self, critic, fake, real=None):
+        """(loss to minimize, dict of detached statistics); ``real``: the real side of
+        ``critic_inputs`` for methods that train an encoder with the generator, else None."""
         raise NotImplementedError
 
     def estimate(self, critic, s_real: torch.Tensor, s_fake: torch.Tensor) -> dict:
@@ -153,5 +168,5 @@ class Wasserstein(Method):
     def critic_loss(self, critic, real, fake, noise=None):
         return wasserstein_critic_loss(*self.split_scores(critic, real, fake))
 
-    def generator_loss(self, critic, fake):
+    def generator_loss(self, critic, fake, real=None):
         return -self.scores(critic, fake).mean(-1), {}

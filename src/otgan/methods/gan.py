@@ -51,7 +51,7 @@ class GAN(Method):
                  "js_estimate": (LOG4 - loss.detach()) / 2}
         return loss, stats
 
-    def generator_loss(self, critic, fake):
+    def generator_loss(self, critic, fake, real=None):
         logits = self.scores(critic, fake)
         if self.saturating:
             return -F.softplus(logits).mean(-1), {}

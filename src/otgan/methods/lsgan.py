@@ -60,7 +60,7 @@ class LeastSquaresGAN(Method):
                  "lc_estimate": self._le_cam(loss.detach())}
         return loss, stats
 
-    def generator_loss(self, critic, fake):
+    def generator_loss(self, critic, fake, real=None):
         return 0.5 * ((self.scores(critic, fake) - self.cfg.ls_c) ** 2).mean(-1), {}
 
     def estimate(self, critic, s_real, s_fake):

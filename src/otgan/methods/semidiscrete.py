@@ -87,7 +87,7 @@ class SemiDiscrete(Method):
         value = critic.dual(fake)  # H(psi~) on the batch; real data enter through sum nu psi
         return -value, {"dual": value.detach()}
 
-    def generator_loss(self, critic, fake):
+    def generator_loss(self, critic, fake, real=None):
         d_fake = critic(fake, averaged=True).mean()  # = -E[psi_avg^c(fake)]
         estimate = (critic.nu * critic.psi_avg).sum() - d_fake
         self._restart = self.cfg.sd_average == "step" and self.opt is not None

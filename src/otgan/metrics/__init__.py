@@ -15,11 +15,14 @@
 | pr        | k-NN (k = 3) manifold precision and recall in the same features |
 | classes   | classes covered by generated images, KL of their class histogram to uniform, and the
 |           | confidence score exp(E KL(p(y|x) || p(y))) |
+| reconstruction | runs with an encoder: MSE of G(E(x)) on held-out x against G(z), z random |
+| latent_classes | labelled images, with an encoder: G(E(x)) classified as x's label |
+| latent_knn | labelled images, with an encoder: 1-NN class accuracy of E(x) features |
 
 Importing a family module registers its metrics; the order below is the order of the table.
 """
 
-from . import ot, critic, lipschitz, modes, images, partition  # noqa: F401  (registration order)
+from . import ot, critic, lipschitz, modes, images, partition, latent  # noqa: F401  (order)
 from .lipschitz import (gradient_norm_stats, input_gradient_norms, layer_spectral_norms,
                         lipschitz_segments)
 from .modes import mode_coverage

@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 
 from .gradients import input_gradient_norms
-from .registry import Row, eval_mode, register, w_estimate
+from .registry import Row, eval_mode, for_point_critics, register, w_estimate
 
 
 def critic_gap(s_real: torch.Tensor, s_fake: torch.Tensor) -> dict:
@@ -40,7 +40,7 @@ def slope(D, ctx, dev) -> float:
         return float(input_gradient_norms(f, x).double().mean())
 
 
-@register("critic", rows=(
+@register("critic", applies=for_point_critics, rows=(
         Row("critic_gap", "critic gap E D(real) - E D(fake) (held-out, training critic)"),
         Row("w_estimate", "critic estimate of W1 (gap / slope on the data)", headline=True),
         Row("w_critic_slope", "slope of the estimating critic on the data", "{:.3f}"),

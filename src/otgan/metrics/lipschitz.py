@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from .gradients import input_gradient_norms
-from .registry import Row, eval_mode, for_points, identity, register
+from .registry import Row, eval_mode, for_point_critics, for_points, identity, register
 
 
 def _alpha(n: int, like: torch.Tensor, generator=None) -> torch.Tensor:
@@ -100,7 +100,11 @@ class _Composed(nn.Module):
         return self.critic(self.encode(x))
 
 
-@register("lipschitz", default=for_points,
+def _points_with_point_critics(t) -> bool:
+    return for_points(t) and for_point_critics(t)
+
+
+@register("lipschitz", applies=for_point_critics, default=_points_with_point_critics,
           rows=(Row("lip_mean", "Lipschitz: mean ||grad D|| on segments", "{:.3f}"),
                 Row("lip_max", "Lipschitz: max ||grad D|| on segments", "{:.3f}"),
                 Row("lip_frac_above_1", "fraction of segment points with ||grad D|| > 1",

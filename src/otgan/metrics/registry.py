@@ -39,12 +39,16 @@ def eval_mode(module: torch.nn.Module):
 class DataTraits:
     """What a metric may need from the data: images (C, H, W), known mixture modes, labels,
     and whether the critic is a dual vector over the training points (a partition of space into
-    their cells)."""
+    their cells), reads (x, z) pairs, or has an encoder beside the generator."""
 
     image: bool = False
     modes: bool = False
     labels: bool = False
     dual: bool = False
+    #: the critic reads (x, z) pairs (BiGAN): metrics that score points with it do not apply
+    joint: bool = False
+    #: the generator has an encoder E: x -> z (the latent metrics, ``latent.py``)
+    encoder: bool = False
 
 
 # predicates on DataTraits, for ``applies`` and ``default``
@@ -74,6 +78,18 @@ def for_labelled_images(t: DataTraits) -> bool:
 
 def for_dual_critics(t: DataTraits) -> bool:
     return t.dual
+
+
+def for_point_critics(t: DataTraits) -> bool:
+    return not t.joint
+
+
+def for_encoders(t: DataTraits) -> bool:
+    return t.encoder
+
+
+def for_labelled_image_encoders(t: DataTraits) -> bool:
+    return t.encoder and t.image and t.labels
 
 
 @dataclass(frozen=True)
@@ -140,6 +156,16 @@ class EvalContext:
     generator: torch.Generator | None = None
     #: images only: the dataset's classifier (metrics.images.Classifier), loaded on first use
     classifier: Callable[[], torch.nn.Module | None] | None = None
+    #: data coordinates -> latent codes: the run's encoder (None: the run has none)
+    to_latent: Callable[[torch.Tensor], torch.Tensor] | None = None
+    #: latent codes -> data coordinates: the sampling generator
+    from_latent: Callable[[torch.Tensor], torch.Tensor] | None = None
+    #: n codes drawn from the latent law with the evaluation seed
+    prior: Callable[[int], torch.Tensor] | None = None
+    #: class labels of ``real``, when the data has them
+    real_labels: torch.Tensor | None = None
+    #: () -> (training points, their labels): references for nearest-neighbour metrics
+    train_labelled: Callable[[], tuple] | None = None
     #: every value computed so far in this context (metrics may read earlier ones)
     cache: dict = field(default_factory=dict)
 

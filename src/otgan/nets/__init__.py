@@ -1,4 +1,5 @@
-"""Generator and critic networks: MLPs for points and images, the DCGAN pair for images."""
+"""Generator and critic networks: MLPs for points and images, the DCGAN pair for images; for
+BiGAN, encoders and critics of (x, z) pairs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from torch import nn
 
 from ..errors import ConfigError
 from .conv import DCGANCritic, DCGANGenerator
+from .encoder import Bidirectional, DCGANEncoder, MLPEncoder, has_encoder
+from .joint import DCGANJointCritic, MLPJointCritic, joint, split_joint
 from .mlp import MLP, MLPCritic, MLPGenerator
 
 #: latent dimension when ``latent_dim = 0`` (auto): the lab's 2 for points, the
@@ -21,8 +24,11 @@ def resolve_arch(cfg, data_shape: tuple) -> str:
     return "dcgan" if len(data_shape) == 3 else "mlp"
 
 
-def build_networks(cfg, data_shape: tuple):
-    """The generator and critic named by ``cfg`` for data of shape ``data_shape``."""
+def build_networks(cfg, data_shape: tuple, bidirectional: bool = False):
+    """The generator and critic named by ``cfg`` for data of shape ``data_shape``.
+
+    ``bidirectional`` (BiGAN): the generator is a ``Bidirectional`` (G, E) pair with the
+    encoder matching G, and the critic reads (x, z) pairs (``nets/joint.py``)."""
     images = len(data_shape) == 3
     latent = cfg.latent_dim or AUTO_LATENT["images" if images else "points"]
     arch = resolve_arch(cfg, data_shape)
@@ -31,18 +37,28 @@ def build_networks(cfg, data_shape: tuple):
             raise ConfigError(f"arch dcgan needs images (N, C, H, W); the data has shape "
                               f"{data_shape}")
         try:
-            return (DCGANGenerator(latent, data_shape, norm=cfg.g_norm),
-                    DCGANCritic(data_shape, norm=cfg.d_norm))
+            g = DCGANGenerator(latent, data_shape, norm=cfg.g_norm)
+            if bidirectional:
+                return (Bidirectional(g, DCGANEncoder(data_shape, latent)),
+                        DCGANJointCritic(data_shape, latent))
+            return g, DCGANCritic(data_shape, norm=cfg.d_norm)
         except ValueError as e:
             raise ConfigError(f"arch dcgan: {e}") from None
     if cfg.g_norm != "none" or cfg.d_norm != "none":
         raise ConfigError("g_norm/d_norm apply to arch dcgan; the MLP pair has no normalization")
     dim = math.prod(data_shape)
     g = MLPGenerator(latent, dim, cfg.g_hidden, cfg.activation)
-    d = MLPCritic(dim, cfg.d_hidden, cfg.activation)
+    if bidirectional:
+        d = MLPJointCritic(data_shape, latent, cfg.d_hidden, cfg.activation)
+    else:
+        d = MLPCritic(dim, cfg.d_hidden, cfg.activation)
     if images:  # flatten the critic's input, shape the generator's output
         g = _Shaped(g, nn.Unflatten(1, data_shape), tanh=True)
-        d = _Shaped(d, nn.Flatten(), first=True)
+        if not bidirectional:  # the joint critic reads flat rows already
+            d = _Shaped(d, nn.Flatten(), first=True)
+    if bidirectional:
+        e = MLPEncoder(dim, latent, tuple(reversed(cfg.g_hidden)), cfg.activation)
+        return Bidirectional(g, e), d
     return g, d
 
 
@@ -64,4 +80,6 @@ class _Shaped(nn.Module):
 
 
 __all__ = ["MLP", "MLPCritic", "MLPGenerator", "DCGANGenerator", "DCGANCritic",
-           "build_networks", "resolve_arch", "AUTO_LATENT"]
+           "Bidirectional", "MLPEncoder", "DCGANEncoder", "MLPJointCritic", "DCGANJointCritic",
+           "joint", "split_joint", "has_encoder", "build_networks", "resolve_arch",
+           "AUTO_LATENT"]

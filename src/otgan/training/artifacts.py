@@ -19,7 +19,9 @@ def snapshot_writer(run, logger):
     """``snapshot(step, ctx)`` for the evaluator: critic level sets (2D data) or an image grid
     of the fixed latent codes (images), saved under snapshots/; None without a folder."""
     folder, image = run.folder, len(run.data_shape) == 3
-    if folder is None or not (image or run.data_shape == (2,)):
+    # a critic of (x, z) pairs (BiGAN) has no level sets in the data plane
+    planar = run.data_shape == (2,) and not run.method.bidirectional
+    if folder is None or not (image or planar):
         return None
     snaps = folder.path / "snapshots"
     snaps.mkdir(exist_ok=True)

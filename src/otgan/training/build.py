@@ -21,7 +21,7 @@ from ..data import Dataset
 from ..data.normalize import Normalizer
 from ..errors import ConfigError, DataError, RunFolderError
 from ..methods import make_method
-from ..nets import build_networks
+from ..nets import build_networks, has_encoder
 from ..rundir import FORMAT_VERSION, RunDir
 from ..runtime.device import resolve_device, set_threads
 from ..runtime.distributed import SINGLE, World, wrap
@@ -63,8 +63,13 @@ def build_models(cfg: TrainConfig, data_shape: tuple, train_x: torch.Tensor | No
         if len(data_shape) not in (1, 3):
             raise DataError(f"data of shape {data_shape}: expected points (d,) or images "
                             f"(C, H, W)")
-        _require_network_memory(cfg, data_shape)
-        generator, critic = build_networks(cfg, data_shape)
+        _require_network_memory(cfg, data_shape, method.bidirectional)
+        generator, critic = build_networks(cfg, data_shape, method.bidirectional)
+    elif method.bidirectional and not has_encoder(generator):
+        raise ConfigError(f"method {cfg.method} trains an encoder with the generator: pass a "
+                          f"module with forward(z, x=None) -> G(z) or (G(z), E(x)) and "
+                          f"encode(x) (otgan.nets.Bidirectional(G, E)), and a critic of flat "
+                          f"(x, z) rows")
     critic = own_critic if own_critic is not None else critic
     if method.per_sample_critic:
         bn = [m for m in critic.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
@@ -76,11 +81,12 @@ def build_models(cfg: TrainConfig, data_shape: tuple, train_x: torch.Tensor | No
     return Models(method, generator, critic, make_ema(generator, cfg.ema))
 
 
-def _require_network_memory(cfg: TrainConfig, data_shape: tuple) -> None:
+def _require_network_memory(cfg: TrainConfig, data_shape: tuple,
+                            bidirectional: bool = False) -> None:
     """Refuse networks the machine cannot hold before allocating them: built first on the
     meta device (no memory, no random numbers), counted, then built for real."""
     with torch.device("meta"):
-        g, c = build_networks(cfg, data_shape)
+        g, c = build_networks(cfg, data_shape, bidirectional)
     n = sum(p.numel() for net in (g, c) for p in net.parameters())
     # float32 weights, gradients, two optimizer moments, and the generator's EMA copy
     require_memory(4 * 5 * n, f"the networks ({n:,} parameters)")
@@ -96,6 +102,9 @@ def _check_shapes(models: Models, latent_dim: int, data_shape: tuple, device) ->
         if tuple(out.shape[1:]) != tuple(data_shape):
             raise DataError(f"generator outputs shape {tuple(out.shape[1:])} but the data has "
                             f"shape {tuple(data_shape)}")
+        if models.method.bidirectional:  # the critic reads (x, z) pairs
+            _, out = models.method.critic_inputs(models.generator, None, torch.zeros(
+                2, latent_dim, device=device))
         score = models.critic(out)
         if score.numel() != 2:
             raise DataError(f"critic must return one score per sample, got shape "

@@ -27,7 +27,9 @@ from ..metrics import wasserstein1
 from ..metrics.images import load_classifier
 from ..metrics.registry import identity
 from .optim import make_optimizer
+from . import latent
 from .sampler import BatchSampler
+from ..nets import has_encoder
 from ..nets.latent import sample_latent
 from ..runtime.progress import bar
 
@@ -38,7 +40,9 @@ DIAG_STREAM = 2_000_003
 def traits(run) -> DataTraits:
     ds = run.dataset
     return DataTraits(image=len(run.data_shape) == 3, modes=ds.modes is not None,
-                      labels=ds.train_labels is not None, dual=run.method.critic_from_data)
+                      labels=ds.train_labels is not None, dual=run.method.critic_from_data,
+                      joint=run.method.bidirectional,
+                      encoder=has_encoder(run.sampling_generator))
 
 
 def training_metrics(run) -> tuple[str, ...]:
@@ -83,8 +87,8 @@ def estimating_critic(run, steps: int, seed: int):
                 with torch.no_grad():
                     z = sample_latent(cfg.latent, (cfg.batch_size, run.latent_dim),
                                       generator=gen, device=run.device)
-                    fake = G(z)
-                loss, _ = method.critic_loss(critic, real.next(), fake)
+                    x, fake = method.critic_inputs(G, real.next(), z)
+                loss, _ = method.critic_loss(critic, x, fake)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
@@ -112,7 +116,13 @@ def eval_context(run, n: int | None = None, seed: int | None = None) -> EvalCont
         modes=ds.modes,
         mode_sigma=ds.mode_sigma, sample=lambda k: run.generate(run.latents(k, seed + 1)).cpu(),
         generator=torch.Generator(device=run.device).manual_seed(seed),
-        classifier=(lambda: classifier(run)) if image else None)
+        classifier=(lambda: classifier(run)) if image else None,
+        to_latent=(lambda x: latent.codes(run, x, "encoder"))
+        if has_encoder(run.sampling_generator) else None,
+        from_latent=lambda z: run.generate(z).cpu(),
+        prior=lambda k: run.latents(k, seed + 3),
+        real_labels=None if ds.test_labels is None else ds.test_labels[:n],
+        train_labelled=lambda: (ds.train, ds.train_labels))
 
 
 def noise_floor(dataset, n: int) -> float | None:

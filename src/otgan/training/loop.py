@@ -1,8 +1,9 @@
 """One training loop for every method.
 
 Each generator update is preceded by ``n_critic`` critic updates.  The loop knows a method only
-through ``critic_loss``, ``after_critic_step`` and ``generator_loss``, and a run folder only
-through the ``Hooks`` it is given: logging, evaluation and checkpoints live elsewhere.
+through ``critic_inputs`` (what the critic compares: data and generated points, or BiGAN's
+(x, z) pairs), ``critic_loss``, ``after_critic_step`` and ``generator_loss``, and a run folder
+only through the ``Hooks`` it is given: logging, evaluation and checkpoints live elsewhere.
 """
 
 from __future__ import annotations
@@ -110,7 +111,8 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
             for _ in range(critic_updates(cfg, state.step)):
                 real = state.sampler.next() if method.draws_real else None
                 with torch.no_grad(), amp:
-                    fake = G(world.shard(latent(z_shape))).to(dtype)
+                    real, fake = method.critic_inputs(G, real, world.shard(latent(z_shape)))
+                    fake = fake.to(dtype)
                 with amp:
                     loss_d, stats = method.critic_loss(D_train, real, fake)
                 state.opt_d.zero_grad(set_to_none=True)
@@ -124,9 +126,11 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
                 state.critic_steps += 1
 
             D.requires_grad_(False)
+            real_g = state.sampler.next() if method.generator_draws_real else None
             with amp:
-                loss_g, g_stats = method.generator_loss(
-                    D, G_train(world.shard(latent(z_shape))))
+                real_g, fake_g = method.critic_inputs(G_train, real_g,
+                                                      world.shard(latent(z_shape)))
+                loss_g, g_stats = method.generator_loss(D, fake_g, real_g)
             state.opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             if sync_g:

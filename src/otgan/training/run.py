@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..nets import has_encoder
 from ..nets.latent import sample_latent
 from ..config import TrainConfig
 from ..data import Dataset
@@ -19,7 +20,7 @@ from ..methods import Method
 from ..rundir import RunDir
 from ..runtime.distributed import SINGLE, World
 from ..runtime.progress import wanted
-from . import evaluation
+from . import evaluation, latent
 from .datasets import dataset_for
 from .state import TrainState
 
@@ -107,6 +108,28 @@ class Run:
         if n < 1:
             raise ConfigError(f"n must be >= 1, got {n}")
         return self.generate(self.latents(n, seed)).float().cpu().numpy()
+
+    # -- the latent space ------------------------------------------------------------------
+    @property
+    def has_encoder(self) -> bool:
+        """Whether the run trained an encoder E: x -> z (bigan, bigan-gp)."""
+        return has_encoder(self.sampling_generator)
+
+    def encode(self, x, how: str = "auto", steps: int = latent.STEPS,
+               lr: float = latent.LR) -> np.ndarray:
+        """Latent codes (n, latent_dim), float32 numpy, of points ``x`` (data coordinates,
+        (n, *data_shape)): E(x) with an encoder; otherwise (or ``how="optimize"``) latent
+        inversion by optimization, argmin_z ||G(z) - x||^2 (Adam, ``steps`` updates from
+        learning rate ``lr`` decayed to 0)."""
+        x = torch.as_tensor(np.asarray(x, dtype=np.float32))
+        if tuple(x.shape[1:]) != self.data_shape:
+            raise ConfigError(f"x has shape {tuple(x.shape)}; this run's points have shape "
+                              f"(n, {', '.join(map(str, self.data_shape))})")
+        return latent.codes(self, x, how, steps, lr).float().numpy()
+
+    def reconstruct(self, x, how: str = "auto", **kw) -> np.ndarray:
+        """G(code(x)) in data coordinates (``encode``'s codes), float32 numpy."""
+        return self.generate(torch.as_tensor(self.encode(x, how, **kw))).float().cpu().numpy()
 
     # -- evaluation ------------------------------------------------------------------------
     def eval_context(self, n: int | None = None, seed: int | None = None):

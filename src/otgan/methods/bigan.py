@@ -1,0 +1,104 @@
+"""BiGAN (Donahue, Kraehenbuehl, Darrell, ICLR 2017): a generator G, an encoder E and a
+discriminator D of (x, z) pairs; and its Wasserstein variant with a gradient penalty on pairs.
+
+The discriminator separates the data pairs (x, E(x)), x ~ data, from the generated pairs
+(G(z), z), z ~ p(z); G and E are trained together to fool it.  At the optimum the two joint laws
+agree, so E inverts G on the data (E = G^-1 almost everywhere).  Pairs are flat rows
+[x, z] (``nets/joint.py``), so the losses are those of points:
+
+  * ``bigan``: D's logit l, D maximizes E log sigma(l(x, E(x))) + E log(1 - sigma(l(G(z), z)))
+    (the GAN's loss, ``gan.discriminator_loss``); G and E minimize the non-saturating form with
+    the labels swapped, E softplus(l(x, E(x))) + E softplus(-l(G(z), z)) (the reference code's);
+    the logged ``js_estimate`` is the JS divergence of the two joint laws, as for the GAN;
+  * ``bigan-gp``: a critic of pairs, max E D(x, E(x)) - E D(G(z), z) - lambda E (||grad D|| - 1)^2
+    with the gradient over both parts at interpolates of pairs (WGAN-GP in the joint space),
+    G and E minimizing E D(x, E(x)) - E D(G(z), z), the joint W1's dual gap.
+
+Both draw a batch of data at each generator update too (E is trained there).
+"""
+
+from __future__ import annotations
+
+import torch.nn.functional as F
+
+from ..nets.joint import joint
+from .base import Method
+from .gan import LOG4, discriminator_loss
+from .penalty import GradientPenalty
+
+# Measured on the five toy sets and on digits (docs/methods.md, docs/defaults.md).
+_DEFAULT = dict(optimizer="adam", lr_g=5e-4, lr_d=5e-4, beta1=0.5, beta2=0.999,
+                batch_size=256, n_critic=1, ema=0.99)
+# The BiGAN paper's settings (Adam 2e-4, beta1 0.5, batch 128, one D step per G/E step).
+_PAPER = dict(optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999,
+              batch_size=128, n_critic=1, ema=0.0)
+# Images (digits, MNIST): the MLP pair, latent 32, as wgan-gp's images preset.
+_IMAGES = dict(_DEFAULT, lr_g=2e-4, lr_d=2e-4, batch_size=128, arch="mlp", latent_dim=32,
+               g_hidden=(256, 512), d_hidden=(512, 256))
+# The Wasserstein variant: wgan-gp's measured toy values in the joint space.
+_GP_DEFAULT = dict(optimizer="adam", lr_g=1e-3, lr_d=1e-3, beta1=0.5, beta2=0.9,
+                   gp_lambda=1.0, batch_size=256, n_critic=2, ema=0.99)
+_GP_PAPER = dict(optimizer="adam", lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9, gp_lambda=10.0,
+                 batch_size=64, n_critic=5, ema=0.0)
+_GP_IMAGES = dict(_GP_DEFAULT, lr_g=2e-4, lr_d=2e-4, gp_lambda=10.0, batch_size=128,
+                  arch="mlp", latent_dim=32, g_hidden=(256, 512), d_hidden=(512, 256))
+
+
+def pairs(generator, real, z):
+    """((x, E(x)), (G(z), z)) as joint rows, from one call of the (G, E) pair (no data:
+    (None, (G(z), z)))."""
+    if real is None:
+        return None, joint(generator(z), z)
+    fake, code = generator(z, real)
+    return joint(real, code), joint(fake, z)
+
+
+class BiGAN(Method):
+    name = "bigan"
+    summary = ("BiGAN: generator, encoder and a discriminator of (x, z) pairs, binary "
+               "cross-entropy")
+    presets = {"default": _DEFAULT, "paper": _PAPER, "images": _IMAGES}
+    estimates = "JS"
+    progress_key = "js_estimate"
+    estimate_rows = (("js_estimate", "discriminator JS estimate (log 2 = 0.693)", "{:.4f}"),)
+    batchable = False  # the critic reads pairs from an encoder: no stacked ensemble
+    bidirectional = True
+    generator_draws_real = True
+
+    def critic_inputs(self, generator, real, z):
+        return pairs(generator, real, z)
+
+    def critic_loss(self, critic, real, fake, noise=None):
+        l_real, l_fake = self.split_scores(critic, real, fake)
+        loss = discriminator_loss(l_real, l_fake)
+        stats = {"d_real": l_real.mean(-1).detach(), "d_fake": l_fake.mean(-1).detach(),
+                 "js_estimate": (LOG4 - loss.detach()) / 2}
+        return loss, stats
+
+    def generator_loss(self, critic, fake, real=None):
+        loss = F.softplus(-self.scores(critic, fake)).mean(-1)
+        if real is not None:  # the encoder's side: make (x, E(x)) look generated
+            loss = loss + F.softplus(self.scores(critic, real)).mean(-1)
+        return loss, {}
+
+    def estimate(self, critic, s_real, s_fake):
+        return {"js_estimate": float((LOG4 - discriminator_loss(s_real, s_fake)) / 2)}
+
+
+class BiGANGradientPenalty(GradientPenalty):
+    name = "bigan-gp"
+    summary = ("BiGAN with a Wasserstein critic of (x, z) pairs and a gradient penalty on "
+               "both parts")
+    presets = {"default": _GP_DEFAULT, "paper": _GP_PAPER, "images": _GP_IMAGES}
+    batchable = False
+    bidirectional = True
+    generator_draws_real = True
+
+    def critic_inputs(self, generator, real, z):
+        return pairs(generator, real, z)
+
+    def generator_loss(self, critic, fake, real=None):
+        loss = -self.scores(critic, fake).mean(-1)
+        if real is not None:
+            loss = loss + self.scores(critic, real).mean(-1)
+        return loss, {}

@@ -1,0 +1,66 @@
+"""A run's latent space: codes of data points (``Run.encode``) and their reconstructions.
+
+Codes come from the run's encoder E when it has one (BiGAN), or from latent inversion by
+optimization, argmin_z ||G(z) - x||^2 (``nets/inversion.py``: Adam, ``STEPS`` updates), for
+every other run, so that the two can be compared on the same data.  Both read and return data
+coordinates: the run's normalizer is applied on the way in and undone on the way out.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..errors import ConfigError
+from ..metrics.latent import reconstruction_error
+from ..nets import has_encoder
+from ..nets.inversion import LR, STEPS, invert
+
+__all__ = ["HOW", "LR", "STEPS", "codes", "reconstruct", "reconstruction_errors", "resolve_how"]
+
+#: how codes are found: the encoder where there is one, else optimization (auto); or either
+HOW = ("auto", "encoder", "optimize")
+
+
+def resolve_how(run, how: str = "auto") -> str:
+    """``encoder`` or ``optimize`` for this run; refuses an encoder the run does not have."""
+    if how not in HOW:
+        raise ConfigError(f"inversion must be one of {', '.join(HOW)}, got {how!r}")
+    own = has_encoder(run.sampling_generator)
+    if how == "encoder" and not own:
+        raise ConfigError(f"method {run.config.method} has no encoder (bigan and bigan-gp "
+                          f"train one); use inversion by optimization")
+    return "optimize" if how == "optimize" or not own else "encoder"
+
+
+def codes(run, x: torch.Tensor, how: str = "auto", steps: int = STEPS, lr: float = LR,
+          chunk: int = 4096) -> torch.Tensor:
+    """Latent codes (n, latent_dim), on the CPU, of points ``x`` in data coordinates."""
+    how = resolve_how(run, how)
+    G = run.sampling_generator
+    x = x.to(torch.float32)
+    if how == "optimize":
+        parts = [invert(G, run.normalizer.encode(x[i:i + chunk]).to(run.device),
+                        run.latent_dim, steps=steps, lr=lr, latent=run.config.latent).cpu()
+                 for i in range(0, x.shape[0], chunk)]
+    else:
+        was = G.training
+        G.eval()
+        try:
+            with torch.no_grad():
+                parts = [G.encode(run.normalizer.encode(x[i:i + chunk]).to(run.device)).cpu()
+                         for i in range(0, x.shape[0], chunk)]
+        finally:
+            G.train(was)
+    return torch.cat(parts) if parts else torch.zeros(0, run.latent_dim)
+
+
+def reconstruct(run, x: torch.Tensor, how: str = "auto", **kw) -> torch.Tensor:
+    """G(code(x)) in data coordinates, on the CPU."""
+    return run.generate(codes(run, x, how, **kw)).cpu()
+
+
+def reconstruction_errors(run, x: torch.Tensor, seed: int, how: str = "auto", **kw) -> dict:
+    """Mean squared error per coordinate of G(code(x)) against x, and of G(z), z a draw of the
+    latent law, against x (the trivial baseline: a generator that ignores x), with their ratio."""
+    return reconstruction_error(x, reconstruct(run, x, how, **kw),
+                                run.generate(run.latents(x.shape[0], seed)).cpu())
