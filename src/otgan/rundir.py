@@ -41,11 +41,15 @@ METRICS = "metrics.jsonl"
 CHECKPOINT = "checkpoint.pt"
 PREVIOUS = "checkpoint.prev.pt"
 SAMPLES_PNG = "samples.png"
+#: the latent figures of a run with an encoder (BiGAN)
+RECONSTRUCTION_PNG = "reconstruction.png"
+INTERPOLATION_PNG = "interpolation.png"
 MARKER = ".otgan-run"
 LOCK = ".otgan-lock"
 #: every file otgan writes at the top of a run folder (what --overwrite may remove)
 RUN_FILES = frozenset({CONFIG, METRICS, CHECKPOINT, PREVIOUS, SAMPLES_PNG, MARKER, LOCK,
-                       "summary.json", "report.html", "eval.json", "training.gif"})
+                       "summary.json", "report.html", "eval.json", "training.gif",
+                       RECONSTRUCTION_PNG, INTERPOLATION_PNG})
 #: folders otgan writes in a run folder, with the names of the files it writes there
 RUN_FOLDERS = {"snapshots": ("step_*.npz", "heldout.npy"),
                "tensorboard": ("events.out.tfevents.*",)}

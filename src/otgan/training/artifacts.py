@@ -1,5 +1,6 @@
 """What a run folder holds besides its log and checkpoints: critic snapshots during training,
-then summary.json, samples.png and report.html."""
+then summary.json, samples.png, the latent figures of a run with an encoder (reconstruction.png,
+interpolation.png) and report.html."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ..fileio import atomic_write_json
-from ..rundir import SAMPLES_PNG
+import torch
+
+from ..fileio import atomic_write_bytes, atomic_write_json
+from ..rundir import INTERPOLATION_PNG, RECONSTRUCTION_PNG, SAMPLES_PNG
+from ..viz.latent import interpolation_grid, reconstruction_lines, reconstruction_rows
 from ..viz.plots import plot_extent, plot_image_samples, plot_samples
 from ..viz.report import write_report
 from ..viz.snapshots import critic_snapshot, save_image_grid, save_snapshot
+from . import latent
 from .evaluation import noise_floor
 
 
@@ -72,8 +77,34 @@ def plot_run_samples(run) -> Path:
     return path
 
 
+def latent_figures(run) -> list[Path]:
+    """reconstruction.png (and interpolation.png for images) of a run with an encoder, from
+    held-out data: x beside G(E(x)), and G along latent segments between encoded pairs."""
+    test = run.dataset.test
+    image = len(run.data_shape) == 3
+    n, pairs, steps = (64, 8, 10) if image else (min(200, test.shape[0]), 8, 50)
+    x = test[:n]
+    recon = latent.reconstruct(run, x, "encoder")
+    a, b = test[n:n + pairs], test[n + pairs:n + 2 * pairs]
+    za, zb = (latent.codes(run, v, "encoder") for v in (a, b))
+    t = torch.linspace(0, 1, steps)[None, :, None]
+    path = run.generate(torch.lerp(za[:, None], zb[:, None], t).flatten(0, 1)).cpu()
+    path = path.reshape(a.shape[0], steps, *run.data_shape)
+    out = [run.folder.file(RECONSTRUCTION_PNG)]
+    if image:
+        atomic_write_bytes(out[0], reconstruction_rows(x, recon))
+        out.append(run.folder.file(INTERPOLATION_PNG))
+        atomic_write_bytes(out[1], interpolation_grid(a, path, b))
+    else:
+        atomic_write_bytes(out[0], reconstruction_lines(test[:2000], x, recon, path,
+                                                        f"{run.config.method}"))
+    return out
+
+
 def finish(run, evaluator, wall: float) -> None:
     """The last files of a run that trained to its end."""
     write_summary(run, evaluator, wall)
     plot_run_samples(run)
+    if run.has_encoder and (len(run.data_shape) == 3 or run.data_shape == (2,)):
+        latent_figures(run)
     write_report(run.folder.path)

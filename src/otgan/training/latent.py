@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import torch
 
-from ..errors import ConfigError
+from ..data import BUILTIN, load_dataset
+from ..data.arrays import load_array_file
+from ..errors import ConfigError, DataError
 from ..metrics.latent import reconstruction_error
 from ..nets import has_encoder
 from ..nets.inversion import LR, STEPS, invert
 
-__all__ = ["HOW", "LR", "STEPS", "codes", "reconstruct", "reconstruction_errors", "resolve_how"]
+__all__ = ["HOW", "LR", "STEPS", "codes", "points", "reconstruct", "reconstruction_error",
+           "reconstruction_errors", "resolve_how"]
 
 #: how codes are found: the encoder where there is one, else optimization (auto); or either
 HOW = ("auto", "encoder", "optimize")
@@ -64,3 +67,20 @@ def reconstruction_errors(run, x: torch.Tensor, seed: int, how: str = "auto", **
     latent law, against x (the trivial baseline: a generator that ignores x), with their ratio."""
     return reconstruction_error(x, reconstruct(run, x, how, **kw),
                                 run.generate(run.latents(x.shape[0], seed)).cpu())
+
+
+def points(run, spec: str) -> torch.Tensor:
+    """Points to encode, in data coordinates: a built-in set's held-out split (drawn as the
+    run's config draws it) or a user file's points in file order (an .npz with train and test
+    arrays: its test array); refused unless their shape is the run's."""
+    cfg = run.config
+    if spec in BUILTIN:
+        x = load_dataset(spec, n_train=cfg.n_train, n_test=cfg.n_test,
+                         data_seed=cfg.data_seed).test
+    else:
+        arrays = load_array_file(spec, min_points=1)
+        x = torch.from_numpy(arrays.get("all", arrays.get("test")).astype("float32"))
+    if tuple(x.shape[1:]) != run.data_shape:
+        raise DataError(f"{spec}: points of shape {tuple(x.shape[1:])}; this run's points have "
+                        f"shape {run.data_shape}")
+    return x.float()

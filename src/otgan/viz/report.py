@@ -16,7 +16,7 @@ from ..errors import OtganError
 from ..fileio import atomic_write_bytes
 from ..methods import METHODS, make_method
 from ..metrics import report_rows
-from ..rundir import SAMPLES_PNG, RunDir
+from ..rundir import INTERPOLATION_PNG, RECONSTRUCTION_PNG, SAMPLES_PNG, RunDir
 from . import style
 from .plots import (animate, figure_png, plot_critic, plot_curves, plot_laguerre,
                     scatter_samples, split_history)
@@ -185,6 +185,7 @@ def write_report(path) -> Path:
         plot_laguerre(ax, s["cells"], tuple(s["extent"]), targets, s["fake"],
                       title=f"Laguerre cells of the averaged dual, step {int(s['step'])}")
         parts += ["<h2>Laguerre cells</h2>", _img(figure_png(fig), "Laguerre cells")]
+    parts += _latent_section(folder)
     grids = image_grids(folder.path)
     if grids:  # image data: the fixed latent batch at a few evaluations
         shown = grids if len(grids) <= 6 else [grids[int(i * (len(grids) - 1) / 5)]
@@ -204,6 +205,22 @@ def write_report(path) -> Path:
     out = folder.file(REPORT)
     atomic_write_bytes(out, page.encode())
     return out
+
+
+def _latent_section(folder: RunDir) -> list[str]:
+    """A run with an encoder: held-out x beside G(E(x)), and latent interpolations."""
+    shown = [(name, caption) for name, caption in (
+        (RECONSTRUCTION_PNG, "held-out x and G(E(x)): rows of x, each followed by its "
+                             "reconstructions (2D: segments x -> G(E(x)), latent "
+                             "interpolations between pairs)"),
+        (INTERPOLATION_PNG, "latent interpolation between encoded held-out pairs a, b: "
+                            "a, G((1 - t) E(a) + t E(b)) for t from 0 to 1, b"))
+        if folder.file(name).is_file()]
+    if not shown:
+        return []
+    return ["<h2>Latent space: reconstructions and interpolations</h2>"] + [
+        f"<figure>{_img(folder.file(name).read_bytes(), name)}<figcaption>"
+        f"{html.escape(caption)}</figcaption></figure>" for name, caption in shown]
 
 
 def _page(title: str, parts: list[str]) -> str:
