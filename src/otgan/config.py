@@ -161,7 +161,7 @@ class TrainConfig:
                      group="method")
     clip: float = _f(0.01, "wgan-clip: critic weights are clamped to [-clip, clip]", "float",
                      _positive, group="method")
-    gp_lambda: float = _f(10.0, "wgan-gp/wgan-lp/bigan-gp: weight of the gradient penalty",
+    gp_lambda: float = _f(10.0, "gradient penalty weight (wgan-gp, wgan-lp, bigan-gp)",
                           "float", _nonneg, group="method")
     sn_loss: str = _f("wasserstein", "sngan: critic loss", "str",
                       choices=("wasserstein", "hinge"), group="method")
