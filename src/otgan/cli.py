@@ -211,7 +211,7 @@ def sample(run_dir, n, out, seed, device, overwrite):
                    "auto: the encoder where the run has one.")
 @click.option("--steps", type=click.IntRange(1, 10**6), default=500, show_default=True,
               help="Adam updates of the inversion by optimization.")
-@click.option("--lr", type=click.FloatRange(0, 10, min_open=True), default=0.05,
+@click.option("--lr", type=click.FloatRange(0, 10, min_open=True), default=0.1,
               show_default=True, help="Initial Adam learning rate (decayed linearly to 0).")
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda, cuda:N or auto.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")

@@ -17,7 +17,7 @@ from torch import nn
 
 #: Adam updates per code, and the initial learning rate
 STEPS = 500
-LR = 0.05
+LR = 0.1
 
 
 def invert(generator: nn.Module, x: torch.Tensor, latent_dim: int, *, steps: int = STEPS,
