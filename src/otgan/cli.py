@@ -19,6 +19,23 @@ CONTEXT = dict(help_option_names=["-h", "--help"], max_content_width=100)
 SEED = click.IntRange(0, MAX_SEED)
 
 
+class _RunFolder(click.ParamType):
+    """A run folder's path, checked to be one (before PyTorch is loaded)."""
+    name = "run_dir"
+
+    def convert(self, value, param, ctx):
+        from .rundir import RunDir
+
+        try:
+            RunDir.open(value)
+        except OtganError as e:
+            self.fail(str(e), param, ctx)
+        return value
+
+
+RUN = _RunFolder()
+
+
 class CommandFailed(OtganError):
     pass
 
@@ -87,7 +104,7 @@ def cli(ctx):
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Run folder to write [default: runs/<data>-<method>-s<seed>].")
 @click.option("--overwrite", is_flag=True, help="Replace an existing otgan run in --out.")
-@click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None,
+@click.option("--resume", "resume_dir", type=RUN, default=None,
               help="Continue the run in this folder from its last checkpoint (raise --steps to "
                    "train further).")
 @_progress_option
@@ -97,9 +114,11 @@ def train(config_file, out, overwrite, resume_dir, progress, **values):
 
     Example: otgan train --data ring --method wgan-gp --steps 2000 --seed 0 --out runs/ring
     """
-    from .config import resolve
+    from .config import missing_data, resolve
 
     overrides = {k: v for k, v in values.items() if v is not None}
+    if "data" in overrides and missing_data(overrides["data"]):  # before resolve loads PyTorch
+        raise CommandFailed(missing_data(overrides["data"]))
     cfg = None if resume_dir is not None else resolve(overrides, config_file)
     from . import api
     from .runtime.progress import wanted
@@ -139,7 +158,7 @@ def _report_done(run) -> None:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("run_dir", type=click.Path())
+@click.argument("run_dir", type=RUN)
 @click.option("--n", "n", type=int, required=True, help="Number of points to generate.")
 @click.option("--out", type=click.Path(dir_okay=False), required=True,
               help="Output file: .npy (n x d float32 array) or .png (image runs: a square grid "
@@ -253,7 +272,7 @@ def encode(run_dir, data, out, n, inversion, steps, lr, device, overwrite):
 
 
 @cli.command(name="eval", context_settings=CONTEXT)
-@click.argument("run_dir", type=click.Path())
+@click.argument("run_dir", type=RUN)
 @click.option("--n", "n", type=int, default=None,
               help="Generated and held-out points [default: the run's eval_n].")
 @click.option("--metrics", default=None,
@@ -300,7 +319,7 @@ def _num(v) -> str:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("run_dir", type=click.Path())
+@click.argument("run_dir", type=RUN)
 def report(run_dir):
     """(Re)write a run folder's self-contained report.html."""
     from .viz.report import write_report
@@ -309,7 +328,7 @@ def report(run_dir):
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("run_dirs", nargs=-1, required=True, type=click.Path())
+@click.argument("run_dirs", nargs=-1, required=True, type=RUN)
 @click.option("--out", type=click.Path(dir_okay=False), default="compare.html",
               show_default=True, help="HTML page to write.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
@@ -446,6 +465,10 @@ def figure(name, out, quick, list_, overwrite):
 def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gamma, scale, threads,
           eps, n_eval, seed, out, overwrite, progress):
     """Semi-discrete OT from a continuous measure to weighted points, by averaged SGD."""
+    from .config import missing_data
+
+    if not targets_spec.endswith(".npy") and missing_data(targets_spec):
+        raise CommandFailed(f"--targets: {missing_data(targets_spec)}")
     import io
 
     import numpy as np

@@ -17,6 +17,7 @@ import dataclasses
 import difflib
 import json
 import math
+import os
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -29,6 +30,9 @@ from .errors import ConfigError
 # does not wait for it.
 #: latent distributions (nets/latent.py implements them; tests/test_config.py keeps both equal)
 LATENTS = ("gaussian", "uniform")
+#: the built-in data sets (data/__init__.py's BUILTIN; tests/test_config.py keeps both equal)
+DATA_NAMES = ("ring", "8gaussians", "25gaussians", "swissroll", "moons", "mnist", "fashion-mnist",
+              "digits")
 #: the method registry's names, in its order (methods/__init__.py; tests/test_config.py keeps
 #: both equal), so that a misspelt method is refused without loading PyTorch
 METHOD_NAMES = ("gan", "gan-ns", "lsgan", "wgan-clip", "wgan-gp", "wgan-lp", "sngan", "sd-wgan",
@@ -90,6 +94,21 @@ def _metric_names(v):
 
     bad = [n for n in v.split(",") if n.strip() not in REGISTRY]
     return f"has unknown metric {bad[0]!r} (available: {', '.join(REGISTRY)})" if bad else None
+
+
+def missing_data(spec: str) -> str | None:
+    """Why ``spec`` names no data (neither a built-in set nor an existing path), one line, or
+    None; a check the commands make before loading PyTorch."""
+    if spec in DATA_NAMES or Path(spec).exists() or Path(spec).is_symlink():
+        return None
+    if Path(spec).suffix or "/" in spec or os.sep in spec:
+        return f"data file not found: {spec}"
+    import difflib
+
+    close = difflib.get_close_matches(spec, DATA_NAMES, n=1)
+    return (f"data: {spec!r} is neither a built-in dataset ({', '.join(DATA_NAMES)}) nor an existing "
+            f".npy/.npz/.csv file or image folder" + (f"; did you mean {close[0]!r}?" if close
+                                                       else ""))
 
 
 def _known_method(name: str) -> str | None:

@@ -31,8 +31,6 @@ import sys
 import warnings
 from pathlib import Path
 
-import torch
-
 from .errors import RunFolderError
 from .fileio import TMP_MARK, atomic_write_bytes, atomic_write_json
 
@@ -286,6 +284,8 @@ class RunDir:
         """Write a checkpoint (a state dict, or one already serialized with ``torch.save``),
         keeping the one it replaces as checkpoint.prev.pt."""
         if isinstance(state, dict):
+            import torch
+
             buf = io.BytesIO()
             torch.save(state, buf)
             state = buf.getvalue()
@@ -360,6 +360,8 @@ def check_output_folder(folder, names, overwrite: bool = False, option: str = "-
 
 def load_checkpoint_file(path: Path, map_location="cpu") -> dict:
     """Load a checkpoint without executing code from it (``weights_only=True``)."""
+    import torch  # here: opening a run folder (and `otgan sample --help`) does not load it
+
     try:
         with warnings.catch_warnings():  # torch's remarks on odd pickles: the refusal says it
             warnings.simplefilter("ignore")
@@ -391,6 +393,8 @@ def load_checkpoint_file(path: Path, map_location="cpu") -> dict:
 
 def _non_finite(obj, name: str = "") -> str | None:
     """The name of the first floating tensor in ``obj`` with a NaN or Inf, or None."""
+    import torch
+
     if isinstance(obj, torch.Tensor):
         return name if obj.is_floating_point() and not bool(torch.isfinite(obj).all()) else None
     items = obj.items() if isinstance(obj, dict) else enumerate(obj) \

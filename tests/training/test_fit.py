@@ -81,7 +81,8 @@ WRITER = textwrap.dedent("""
     i = 0
     while True:
         i += 1
-        d.save_checkpoint({"format": 1, "i": i, "payload": torch.full((4_000_000,), float(i))})
+        d.save_checkpoint({"format": 1, "state": {"step": i},
+                           "payload": torch.full((4_000_000,), float(i))})
         print(i, flush=True)
 """)
 
@@ -98,8 +99,9 @@ def test_sigkill_during_saves_never_leaves_a_corrupt_checkpoint(tmp_path):
         p.kill()
         p.wait()
         state = RunDir(folder).load_checkpoint()
-        assert state["i"] >= 1
-        assert torch.all(state["payload"] == float(state["i"]))  # complete, not torn
+        i = state["state"]["step"]
+        assert i >= 1
+        assert torch.all(state["payload"] == float(i))  # complete, not torn
 
 
 SIGNAL_RUN = textwrap.dedent("""
