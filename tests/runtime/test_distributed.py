@@ -71,7 +71,8 @@ def _one_process_matches(cfg, out):
     return run
 
 
-@pytest.mark.parametrize("method", ["wgan-gp", "sd-wgan", "sngan"])
+# one method in the default suite (test-slow: the others)
+@pytest.mark.parametrize("method", ["wgan-gp", pytest.param("sd-wgan", marks=pytest.mark.slow), pytest.param("sngan", marks=pytest.mark.slow)])
 def test_two_ranks_match_one_process(method, tmp_path):
     out = tmp_path / "ddp.pt"
     mp.start_processes(_train_worker, args=(2, _free_port(), method, str(tmp_path / "run"),
@@ -100,7 +101,7 @@ def _resume_worker(rank, world, port, folder, steps, out):
         dist.destroy_process_group()
 
 
-@pytest.mark.parametrize("method", ["wgan-gp", "sd-wgan"])
+@pytest.mark.parametrize("method", [pytest.param("wgan-gp", marks=pytest.mark.slow), "sd-wgan"])
 def test_two_ranks_resume_a_one_process_run(method, tmp_path):
     # STEPS updates in one process with a run folder, then 2 gloo ranks continue it to
     # 2 * STEPS: the same weights as 2 * STEPS updates in one process (the ranks replay the

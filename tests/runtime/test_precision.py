@@ -97,7 +97,7 @@ def test_semidiscrete_critic_computes_in_fp32_under_bf16(monkeypatch):
     assert torch.equal(value, ref)
 
 
-@pytest.mark.parametrize("method", ["wgan-gp", "sd-wgan"])
+@pytest.mark.parametrize("method", ["wgan-gp", pytest.param("sd-wgan", marks=pytest.mark.slow)])
 def test_bf16_run_lowers_w1_as_fp32_does(method):
     # as tests/training/test_loop.py's short runs, once in fp32 and once under bf16 autocast:
     # both must learn.  How close the two end is not asserted on one seed of an unconverged

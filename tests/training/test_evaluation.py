@@ -47,7 +47,7 @@ def test_unknown_metric_is_a_config_error():
         quick_config(metrics="w1,fidd")
 
 
-@pytest.mark.parametrize("data", ["ring", "8gaussians"])
+@pytest.mark.parametrize("data", ["ring", pytest.param("8gaussians", marks=pytest.mark.slow)])
 def test_the_w_estimate_tracks_exact_w1_during_training(data):
     """The default preset's estimate of W1 at each evaluation (a copy of the critic refined
     against the frozen generator, gap / slope) against exact W1: rank correlation >= 0.8 over
