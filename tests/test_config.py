@@ -116,6 +116,13 @@ def test_latent_choices_are_the_implemented_latents():
     assert tuple(FIELDS["latent"].metadata["choices"]) == LATENTS
 
 
+def test_data_names_are_the_builtin_sets():
+    from otgan.config import DATA_NAMES
+    from otgan.data import BUILTIN
+
+    assert DATA_NAMES == BUILTIN
+
+
 def test_method_names_are_the_registry():
     from otgan.config import METHOD_NAMES
     from otgan.methods import METHODS
