@@ -165,6 +165,7 @@ def test_presets_json(capsys):
                                   ["train", "--method", "wgan-gpp"], ["train", "--data", "rnig"],
                                   ["sample", "nowhere", "--n", "3", "--out", "x.npy"],
                                   ["train", "--resume", "nowhere"],
+                                  ["train", "--metrics", "w1,nope"],
                                   ["solve", "--targets", "nope", "--out", "x"]])
 def test_help_and_usage_errors_do_not_load_torch(args):
     """`otgan --help` and usage errors answer without importing PyTorch (about 3 s here)."""

@@ -123,6 +123,13 @@ def test_data_names_are_the_builtin_sets():
     assert DATA_NAMES == BUILTIN
 
 
+def test_metric_names_are_the_registry():
+    from otgan.config import METRIC_NAMES
+    from otgan.metrics import REGISTRY
+
+    assert METRIC_NAMES == tuple(REGISTRY)
+
+
 def test_method_names_are_the_registry():
     from otgan.config import METHOD_NAMES
     from otgan.methods import METHODS

@@ -33,6 +33,9 @@ LATENTS = ("gaussian", "uniform")
 #: the built-in data sets (data/__init__.py's BUILTIN; tests/test_config.py keeps both equal)
 DATA_NAMES = ("ring", "8gaussians", "25gaussians", "swissroll", "moons", "mnist", "fashion-mnist",
               "digits")
+#: the metric registry's names, in its order (metrics/; tests/test_config.py keeps both equal)
+METRIC_NAMES = ("w1", "w2", "sliced", "energy", "critic", "lipschitz", "modes", "fid", "kid",
+                "pr", "classes", "partition", "reconstruction", "latent_classes", "latent_knn")
 #: the method registry's names, in its order (methods/__init__.py; tests/test_config.py keeps
 #: both equal), so that a misspelt method is refused without loading PyTorch
 METHOD_NAMES = ("gan", "gan-ns", "lsgan", "wgan-clip", "wgan-gp", "wgan-lp", "sngan", "sd-wgan",
@@ -90,10 +93,8 @@ def _device(v):
 def _metric_names(v):
     if v == "auto":
         return None
-    from .metrics import REGISTRY
-
-    bad = [n for n in v.split(",") if n.strip() not in REGISTRY]
-    return f"has unknown metric {bad[0]!r} (available: {', '.join(REGISTRY)})" if bad else None
+    bad = [n for n in v.split(",") if n.strip() not in METRIC_NAMES]
+    return f"has unknown metric {bad[0]!r} (available: {', '.join(METRIC_NAMES)})" if bad else None
 
 
 def missing_data(spec: str) -> str | None:
