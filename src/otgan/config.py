@@ -164,8 +164,9 @@ class TrainConfig:
                    choices=("auto", "mlp", "dcgan"), group="model")
     g_norm: str = _f("none", "dcgan generator normalization", "str",
                      choices=("none", "batchnorm"), group="model")
-    d_norm: str = _f("none", "dcgan critic normalization (never BatchNorm: it breaks gradient "
-                     "penalties)", "str", choices=("none", "layernorm"), group="model")
+    d_norm: str = _f("none", "dcgan critic normalization (batchnorm: not with a gradient "
+                     "penalty, which it breaks)", "str", choices=("none", "layernorm", "batchnorm"),
+                     group="model")
     g_hidden: tuple = _f((128, 64), "generator hidden widths, e.g. 128,64", "ints", _hidden,
                          group="model")
     d_hidden: tuple = _f((128, 64), "critic hidden widths, e.g. 128,64", "ints", _hidden,

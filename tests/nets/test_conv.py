@@ -34,3 +34,31 @@ def test_batchnorm_critic_refused_for_penalties():
 
     with pytest.raises(ConfigError):
         otgan.train(data="digits", method="wgan-gp", d_norm="batchnorm", steps=1)
+
+
+def test_a_batchnorm_critic_scores_real_and_fake_in_passes_of_their_own():
+    """With batch statistics, real and fake points must not share a normalization: each side's
+    scores are those of the critic on that side alone (in training mode)."""
+    from otgan.config import resolve
+    from otgan.methods import make_method
+
+    torch.manual_seed(0)
+    d = DCGANCritic((1, 8, 8), norm="batchnorm").train()
+    real, fake = torch.randn(6, 1, 8, 8), torch.randn(6, 1, 8, 8) + 3
+    method = make_method(resolve({"method": "wgan-clip"}))
+    s_real, s_fake = method.split_scores(d, real, fake)
+    assert torch.allclose(s_real, d(real).squeeze(-1), atol=1e-6)
+    assert torch.allclose(s_fake, d(fake).squeeze(-1), atol=1e-6)
+    together = d(torch.cat([real, fake])).squeeze(-1)
+    assert not torch.allclose(s_real, together[:6], atol=1e-3)  # one pass would mix them
+    assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in d.modules()) == 2
+
+
+def test_weight_clipping_trains_a_batchnorm_critic(tmp_path):
+    import otgan
+
+    run = otgan.train(data="digits", method="wgan-clip", d_norm="batchnorm", steps=3,
+                      batch_size=16, eval_every=0, metrics="sliced", tensorboard=False,
+                      progress=False)
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in run.critic.modules())
+    assert run.state.step == 3

@@ -21,6 +21,7 @@ generator minimizes -E[D(fake)].  ``tests/methods`` checks these signs on closed
 
 from __future__ import annotations
 
+import weakref
 from typing import Callable, ClassVar
 
 import torch
@@ -28,6 +29,18 @@ from torch import nn
 
 from ..runtime.distributed import SINGLE, World
 from ..runtime.precision import upcast
+
+
+_BATCH_STATS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def has_batch_statistics(module: nn.Module) -> bool:
+    """Whether ``module`` normalizes with statistics of its batch (BatchNorm), memoized."""
+    known = _BATCH_STATS.get(module)
+    if known is None:
+        known = _BATCH_STATS[module] = any(isinstance(m, nn.modules.batchnorm._BatchNorm)
+                                           for m in module.modules())
+    return known
 
 
 class Method:
@@ -105,8 +118,12 @@ class Method:
 
         One pass over the concatenation costs about what one pass over a single batch costs for
         small networks (per-op overhead dominates), and it applies one power iteration per update
-        under spectral normalization, as the SN-GAN paper does.
+        under spectral normalization, as the SN-GAN paper does.  A critic with batch statistics
+        (BatchNorm) scores each in a pass of its own, as the DCGAN and WGAN code does: in one
+        pass real and fake points would share their normalization.
         """
+        if has_batch_statistics(critic):
+            return self.scores(critic, real), self.scores(critic, fake)
         out = self.scores(critic, torch.cat([real, fake], self.dim))
         n = real.shape[self.dim]
         return out[..., :n], out[..., n:]

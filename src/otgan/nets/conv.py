@@ -9,7 +9,8 @@ layer and each transposed convolution.
 Critic: two stride-2 convolutions (4x4, 64 channels, LeakyReLU 0.2) and a linear layer to one
 score, exactly the notebook's discriminator without its sigmoid (otgan's GAN losses take logits).
 ``norm = "layernorm"`` adds LayerNorm after each convolution: per-sample, so it keeps gradient
-penalties valid, unlike BatchNorm, which otgan refuses in a penalized critic.
+penalties valid; ``norm = "batchnorm"`` adds BatchNorm (the WGAN vs WGAN-GP post's critic for
+weight clipping), which otgan refuses in a penalized critic: it mixes the samples of a batch.
 """
 
 from __future__ import annotations
@@ -48,7 +49,10 @@ class DCGANCritic(nn.Module):
         super().__init__()
         _check_size(shape)
         c, h, w = shape
-        ln = ((lambda s: nn.LayerNorm(s)) if norm == "layernorm" else (lambda s: nn.Identity()))
+        def ln(s):  # the normalization after a convolution whose output has shape s
+            return (nn.LayerNorm(s) if norm == "layernorm" else nn.BatchNorm2d(s[0])
+                    if norm == "batchnorm" else nn.Identity())
+
         self.body = nn.Sequential(
             nn.Conv2d(c, width, 4, 2, 1), ln([width, h // 2, w // 2]), nn.LeakyReLU(SLOPE),
             nn.Conv2d(width, width, 4, 2, 1), ln([width, h // 4, w // 4]), nn.LeakyReLU(SLOPE),
