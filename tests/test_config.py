@@ -158,3 +158,16 @@ def test_sizes_no_memory_holds_are_refused_before_allocating(key, value, needle)
 
     with pytest.raises(ConfigError, match=needle):
         resolve({key: value})
+
+
+def test_lr_sets_both_learning_rates_from_options_and_files(tmp_path):
+    from otgan.config import resolve
+
+    cfg = resolve({"lr": 3e-4})
+    assert cfg.lr_g == cfg.lr_d == 3e-4
+    f = tmp_path / "c.toml"
+    f.write_text("lr = 2e-4\n")
+    cfg = resolve({}, f)
+    assert cfg.lr_g == cfg.lr_d == 2e-4
+    with pytest.raises(ConfigError, match="lr sets lr_g and lr_d; give lr or lr_d, not both"):
+        resolve({"lr": 1e-3, "lr_d": 1e-4})

@@ -107,6 +107,8 @@ def cli(ctx):
 @click.option("--resume", "resume_dir", type=RUN, default=None,
               help="Continue the run in this folder from its last checkpoint (raise --steps to "
                    "train further).")
+@click.option("--lr", type=float, default=None,
+              help="Both learning rates at once (sets lr_g and lr_d), as the lab's loop has one.")
 @_progress_option
 @_config_options
 def train(config_file, out, overwrite, resume_dir, progress, **values):

@@ -361,11 +361,23 @@ def unknown_key_error(key: str, valid=None, what="config key") -> ConfigError:
     return ConfigError(f"unknown {what} {key!r}{hint}")
 
 
+#: keys that stand for several fields: ``lr`` sets both learning rates (the lab's single lr)
+ALIASES = {"lr": ("lr_g", "lr_d")}
+
+
 def normalize_keys(values: Mapping[str, Any], source: str) -> dict:
-    """Accept ``lr-g`` or ``lr_g``; reject unknown keys, naming the closest valid one."""
+    """Accept ``lr-g`` or ``lr_g``, and ``lr`` for both learning rates; reject unknown keys,
+    naming the closest valid one."""
     out = {}
     for key, value in values.items():
         k = str(key).replace("-", "_")
+        if k in ALIASES:
+            both = [f for f in ALIASES[k] if f in {str(x).replace("-", "_") for x in values}]
+            if both:
+                raise ConfigError(f"{source}: {k} sets {' and '.join(ALIASES[k])}; give {k} or "
+                                  f"{both[0]}, not both")
+            out.update({f: coerce(f, value) for f in ALIASES[k]})
+            continue
         if k in COMMAND_OPTIONS:
             raise ConfigError(f"{source}: {key!r} is not a training setting but an option of the "
                               f"command: pass --{k.replace('_', '-')} on the command line")

@@ -5,11 +5,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from ..config import FIELDS, coerce, unknown_key_error
+from ..config import ALIASES, FIELDS, coerce, unknown_key_error
 from ..errors import ConfigError
-
-#: grid keys that stand for several config fields
-ALIASES = {"lr": ("lr_g", "lr_d")}
 
 
 def _field_names(key: str, option: str) -> tuple[str, tuple[str, ...]]:
