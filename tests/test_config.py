@@ -32,6 +32,35 @@ def test_paper_presets_hold_the_papers_values():
     assert (gp.gp_lambda, gp.lr_d, gp.beta1, gp.beta2, gp.n_critic) == (10.0, 1e-4, 0.0, 0.9, 5)
 
 
+def test_course_presets_hold_the_course_settings():
+    lab = resolve({"method": "wgan-clip", "preset": "lab"})
+    assert (lab.g_hidden, lab.d_hidden, lab.activation, lab.latent_dim, lab.optimizer,
+            lab.beta1, lab.beta2, lab.n_critic, lab.ema) == ((128, 64), (128, 64), "relu", 2,
+                                                             "adam", 0.5, 0.9, 5, 0.0)
+    assert resolve({"method": "wgan-gp", "preset": "lab"}).gp_lambda == 10.0
+    nb = resolve({"method": "gan-ns", "preset": "notebook", "data": "mnist"})
+    assert (nb.batch_size, nb.lr_g, nb.lr_d, nb.beta1, nb.beta2, nb.latent_dim, nb.arch,
+            nb.n_critic) == (1024, 2e-4, 2e-4, 0.5, 0.999, 128, "dcgan", 1)
+    blog = resolve({"method": "wgan-clip", "preset": "blog", "data": "mnist"})
+    assert (blog.optimizer, critic_optimizer_kind(blog), blog.lr_d, blog.clip, blog.batch_size,
+            blog.n_critic, blog.d_norm) == ("rmsprop", "rmsprop", 1e-5, 0.01, 64, 5, "batchnorm")
+    gp = resolve({"method": "wgan-gp", "preset": "blog", "data": "mnist"})
+    assert (gp.lr_d, gp.gp_lambda, gp.d_norm) == (1e-4, 10.0, "layernorm")
+
+
+@pytest.mark.parametrize("method, preset, data", [("wgan-clip", "lab", "ring"),
+                                                  ("wgan-gp", "lab", "ring"),
+                                                  ("gan-ns", "notebook", "digits"),
+                                                  ("wgan-clip", "blog", "digits"),
+                                                  ("wgan-gp", "blog", "digits")])
+def test_course_presets_train(method, preset, data):
+    import otgan
+
+    run = otgan.train(method=method, preset=preset, data=data, steps=2, eval_every=0,
+                      metrics="sliced", tensorboard=False, progress=False)
+    assert run.state.step == 2 and run.config.preset == preset
+
+
 def test_image_sets_default_to_the_images_preset_where_the_method_has_one():
     gp = resolve({"data": "mnist"})
     assert gp.preset == "images" and (gp.arch, gp.gp_lambda, gp.latent_dim) == ("mlp", 10.0, 32)

@@ -177,8 +177,9 @@ class TrainConfig:
     # --- method
     method: str = _f("wgan-gp", "training objective and Lipschitz mechanism (see `otgan presets`)",
                      "str", _known_method, group="method")
-    preset: str = _f("default", "named hyperparameter set of the method: default, paper, or images "
-                     "(wgan-gp/wgan-lp; the default on mnist, fashion-mnist and digits)", "str",
+    preset: str = _f("default", "named hyperparameter set of the method: default, paper, images "
+                     "(wgan-gp/wgan-lp; the default on mnist, fashion-mnist and digits), or the "
+                     "course's lab, notebook, blog (otgan presets METHOD)", "str",
                      group="method")
     clip: float = _f(0.01, "wgan-clip: critic weights are clamped to [-clip, clip]", "float",
                      _positive, group="method")

@@ -7,6 +7,7 @@ critic estimates K * W1 rather than W1.
 
 import torch
 
+from . import course
 from .base import Wasserstein
 
 _PAPER = dict(optimizer="rmsprop", lr_g=5e-5, lr_d=5e-5, clip=0.01, batch_size=64, n_critic=5,
@@ -41,7 +42,8 @@ class WeightClipping(Wasserstein):
     name = "wgan-clip"
     summary = "WGAN, critic weights clipped to [-clip, clip] after every critic update"
     params = ("clip",)
-    presets = {"default": _DEFAULT, "paper": _PAPER}
+    presets = {"default": _DEFAULT, "paper": _PAPER, "lab": course.LAB_CLIP,
+               "blog": course.BLOG_CLIP}
 
     def after_critic_step(self, critic):
         clip_(critic.parameters(), self.cfg.clip)

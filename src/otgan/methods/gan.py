@@ -14,6 +14,7 @@ import math
 
 import torch.nn.functional as F
 
+from . import course
 from .base import Method
 
 LOG4 = math.log(4.0)
@@ -64,5 +65,5 @@ class GAN(Method):
 class NonSaturatingGAN(GAN):
     name = "gan-ns"
     summary = "vanilla GAN, binary cross-entropy, non-saturating generator loss -log D(G(z))"
-    presets = {"default": _GAN_NS_DEFAULT, "paper": _GAN_PAPER}
+    presets = {"default": _GAN_NS_DEFAULT, "paper": _GAN_PAPER, "notebook": course.NOTEBOOK}
     saturating = False

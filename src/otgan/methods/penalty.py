@@ -13,6 +13,7 @@ import torch
 
 from ..runtime.distributed import SINGLE, World, is_ddp
 from ..runtime.precision import full_precision, upcast
+from . import course
 from .base import Wasserstein, wasserstein_critic_loss
 
 _PAPER = dict(optimizer="adam", lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9, gp_lambda=10.0,
@@ -87,7 +88,8 @@ class GradientPenalty(Wasserstein):
     name = "wgan-gp"
     summary = "WGAN-GP, two-sided penalty lambda * (||grad D(x_hat)|| - 1)^2 on interpolates"
     params = ("gp_lambda",)
-    presets = {"default": _DEFAULT, "paper": _PAPER, "images": _IMAGES}
+    presets = {"default": _DEFAULT, "paper": _PAPER, "images": _IMAGES,
+               "lab": course.LAB_PENALTY, "blog": course.BLOG_PENALTY}
     per_sample_critic = True
     one_sided = False
 
@@ -108,5 +110,6 @@ class GradientPenalty(Wasserstein):
 class LipschitzPenalty(GradientPenalty):
     name = "wgan-lp"
     summary = "WGAN-LP, one-sided penalty lambda * max(0, ||grad D(x_hat)|| - 1)^2"
-    presets = {"default": _LP_DEFAULT, "paper": _PAPER, "images": _IMAGES}
+    presets = {"default": _LP_DEFAULT, "paper": _PAPER, "images": _IMAGES,
+               "lab": course.LAB_PENALTY}
     one_sided = True
