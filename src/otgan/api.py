@@ -68,7 +68,8 @@ def _announce(run: Run) -> None:
     ranks = f", {run.world.size} ranks" if run.world.active else ""
     where = f" -> {run.path}" if run.path is not None else ""
     what = (f"resuming from step {run.state.step} to {cfg.steps}" if run.state.step else
-            f"training {cfg.method} on {cfg.data} for {cfg.steps} generator updates")
+            f"training {cfg.method} on {cfg.data} for {cfg.steps} generator updates"
+            + (f" ({cfg.epochs:g} epochs)" if cfg.epochs else ""))
     print(f"otgan: {what} (device {run.device}, seed {cfg.seed}{ranks}){where}",
           file=sys.stderr, flush=True)
 

@@ -228,6 +228,10 @@ class TrainConfig:
 
     # --- loop
     steps: int = _f(2000, "generator updates", "int", _at_least(1), group="run")
+    epochs: float = _f(0.0, "training length in epochs instead of steps (0: use steps): one epoch "
+                       "is N_train / batch_size critic updates, as in the lab's DataLoader loop, "
+                       "so steps = ceil(epochs * N_train / (batch_size * n_critic))", "float",
+                       _nonneg, group="run")
     seed: int = _f(0, "seed of initialization, batches and latent draws", "int",
                    _between(0, MAX_SEED), group="run")
     device: str = _f("auto", "auto, cpu, cuda, cuda:N or mps", "str", _device, group="run")
@@ -435,6 +439,8 @@ def validate(cfg: TrainConfig, explicit: set[str] | None = None) -> TrainConfig:
         if owners and name not in cls.params:
             raise ConfigError(f"{name} does not apply to method {cfg.method} "
                               f"(it is read by {' and '.join(owners)})")
+    if {"steps", "epochs"} <= (explicit or set()) and cfg.epochs:
+        raise ConfigError("steps and epochs both set the training length; give one")
     kinds = (cfg.optimizer, critic_optimizer_kind(cfg))
     if "adam" not in kinds and {"beta1", "beta2"} & (explicit or set()):
         used = kinds[0] if kinds[0] == kinds[1] else f"{kinds[0]} (generator), {kinds[1]} (critic)"
@@ -456,6 +462,12 @@ def check_field(name: str, value: Any) -> Any:
         if msg:
             raise ConfigError(f"{name} {msg}, got {value!r}")
     return value
+
+
+def steps_for_epochs(cfg: TrainConfig, n_train: int) -> int:
+    """Generator updates in ``cfg.epochs`` epochs of ``n_train`` points: an epoch is one pass of
+    batches over the data, n_train / batch_size critic updates, n_critic per generator update."""
+    return max(1, math.ceil(cfg.epochs * n_train / (cfg.batch_size * cfg.n_critic)))
 
 
 def critic_optimizer_kind(cfg: TrainConfig) -> str:
@@ -507,7 +519,7 @@ def from_dict(d: Mapping[str, Any]) -> TrainConfig:
 
 
 #: fields that may change when a run is continued; any other change is refused
-RESUMABLE = frozenset({"steps", "device", "threads", "log_every", "eval_every", "eval_n",
+RESUMABLE = frozenset({"steps", "epochs", "device", "threads", "log_every", "eval_every", "eval_n",
                        "eval_critic_steps",
                        "checkpoint_every", "metrics", "eval_background", "tensorboard"})
 

@@ -195,3 +195,21 @@ def test_divergence_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path):
     state = RunDir(tmp_path / "d").load_checkpoint()["state"]
     assert state["step"] == 10
     assert all(torch.isfinite(v).all() for v in state["critic"].values())
+
+
+def test_epochs_set_the_length_as_the_labs_loop_counts_it(tmp_path):
+    """One epoch is N_train / batch_size critic updates, n_critic per generator update: 300
+    points, batch 32, n_critic 5 -> 1.875 generator updates per epoch; 2.5 epochs -> 5 (4.69
+    rounded up)."""
+    run = otgan.train(data="ring", epochs=2.5, n_critic=5, batch_size=32, n_train=300,
+                      n_test=100, eval_every=0, eval_n=100, metrics="w1", tensorboard=False,
+                      progress=False, out=tmp_path / "e")
+    assert run.config.steps == 5 and run.state.step == 5
+    saved = json.loads((tmp_path / "e" / "config.json").read_text())["config"]
+    assert (saved["epochs"], saved["steps"]) == (2.5, 5)
+    run = otgan.resume(tmp_path / "e", {"epochs": 4})  # 7.5 -> 8 generator updates
+    assert run.state.step == 8
+    run = otgan.resume(tmp_path / "e", {"steps": 10})  # a length in steps replaces epochs
+    assert run.state.step == 10 and run.config.epochs == 0
+    with pytest.raises(ConfigError, match="steps and epochs both set the training length"):
+        quick_config(epochs=1, steps=10)

@@ -16,7 +16,7 @@ from torch import nn
 
 from .._version import __version__
 from ..config import (RESUMABLE, TrainConfig, changed_on_resume, critic_optimizer_kind,
-                      from_dict, resolve)
+                      from_dict, resolve, steps_for_epochs)
 from ..data import Dataset
 from ..data.normalize import Normalizer
 from ..errors import ConfigError, DataError, RunFolderError
@@ -148,6 +148,8 @@ def training_data(run: Run) -> torch.Tensor:
 def start_run(cfg: TrainConfig, dataset: Dataset, generator=None, critic=None,
               folder: RunDir | None = None, world: World = SINGLE) -> Run:
     """Build everything a run needs to train, seeded, and write its config.json."""
+    if cfg.epochs:  # the training length in epochs of this data: in generator updates
+        cfg = dataclasses.replace(cfg, steps=steps_for_epochs(cfg, dataset.train.shape[0]))
     run = build_run(cfg, dataset, generator, critic, folder, world)
     m = run.models
     opt_d = m.method.make_critic_optimizer(m.critic) or make_optimizer(
@@ -215,9 +217,8 @@ def restore(path: str | Path, overrides: Mapping[str, Any] | None = None, *, tra
         raise RunFolderError(f"{where}: this run used custom networks; pass generator= (and "
                              f"critic=) modules of the same architecture, from Python")
     step = int(ckpt["state"].get("step", 0))
-    if train and step >= cfg.steps:
-        raise ConfigError(f"{where}: the checkpoint is at step {step}; pass --steps greater "
-                          f"than {step} to train further")
+    if "steps" in (overrides or {}) and "epochs" not in overrides:
+        cfg = dataclasses.replace(cfg, epochs=0.0)  # a new length in steps replaces epochs
     data_shape = tuple(ckpt.get("data_shape") or record["data"]["shape"])
     dataset = None
     if train or make_method(cfg).critic_from_data:
@@ -226,6 +227,11 @@ def restore(path: str | Path, overrides: Mapping[str, Any] | None = None, *, tra
             raise DataError(f"{where}: data {cfg.data} now has shape "
                             f"{tuple(dataset.train.shape[1:])}, the run was trained on "
                             f"{data_shape}")
+    if train and cfg.epochs:
+        cfg = dataclasses.replace(cfg, steps=steps_for_epochs(cfg, dataset.train.shape[0]))
+    if train and step >= cfg.steps:
+        raise ConfigError(f"{where}: the checkpoint is at step {step}; pass --steps greater "
+                          f"than {step} (or more --epochs) to train further")
     if train:
         run = start_run(cfg, dataset, generator, critic, world=world)
         _fitting(folder, lambda: run.state.load_state_dict(ckpt["state"]))
