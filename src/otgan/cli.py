@@ -218,7 +218,7 @@ def sample(run_dir, n, out, seed, device, overwrite):
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("run_dir", type=click.Path())
+@click.argument("run_dir", type=RUN)
 @click.option("--data", "data", required=True,
               help="Points to encode: a .npy/.npz/.csv file of the run's shape (in file order) "
                    "or a built-in dataset name (its held-out split).")

@@ -133,3 +133,11 @@ def test_joint_rows_flatten_images_and_append_codes():
     z = torch.tensor([[9.0], [8.0]])
     v = joint(x, z)
     assert v.shape == (2, 5) and v[0].tolist() == [0, 1, 2, 3, 9] and v[1, -1] == 8
+
+
+def test_a_critic_of_pairs_is_not_trained_alone():
+    from otgan.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="reads \\(x, z\\) pairs"):
+        otgan.fit_critic("ring", "ring", method="bigan", steps=2, shift=(0.5, 0), n_train=500,
+                         n_test=500)

@@ -22,7 +22,7 @@ import torch
 
 from ..config import TrainConfig, critic_optimizer_kind, resolve
 from ..data import Dataset, load_dataset
-from ..errors import DataError
+from ..errors import ConfigError, DataError
 from ..metrics import EvalContext, compute
 from ..metrics.gradients import input_gradient_norms
 from ..metrics.registry import w_estimate
@@ -133,6 +133,10 @@ def fit_critic(real, fake, method: str = "wgan-gp", steps: int = 2000, seed: int
         raise DataError(f"real points have shape {tuple(P.test.shape[1:])}, fake points "
                         f"{tuple(Q.test.shape[1:])}")
     m = make_method(cfg)
+    if m.bidirectional:  # its critic reads (x, z) pairs from an encoder trained with G
+        raise ConfigError(f"method {method}: its critic reads (x, z) pairs of a generator and "
+                          f"an encoder; a critic alone between two sets of points is gan's or "
+                          f"wgan-gp's")
     critic = m.build_critic(P.train.to(device), P.weights) if m.critic_from_data else None
     if critic is None:
         _, critic = build_networks(cfg, tuple(P.test.shape[1:]))
