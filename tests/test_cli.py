@@ -35,6 +35,11 @@ def test_train_then_sample(tmp_path, capsys):
         code, _, err = run_cli(["sample", str(out), "--n", "50", "--out", str(f), "--seed", seed],
                                capsys)
         assert code == 0, err
+    code, stdout, err = run_cli(["show", str(out)], capsys)  # the lab's sizes question
+    assert code == 0, err
+    assert "generator: input latent code (2,), gaussian -> output (2,); 8,770 parameters" \
+        in stdout  # 2 -> 128 -> 64 -> 2: 384 + 8256 + 130
+    assert "critic: input (2,) -> output (1,); 8,705 parameters" in stdout
     a, b, c = np.load(f1), np.load(f2), np.load(f3)
     assert a.shape == (50, 2) and a.dtype == np.float32
     assert np.array_equal(a, b) and not np.array_equal(a, c)
@@ -190,3 +195,20 @@ def test_done_line_of_an_image_run_shows_its_image_metrics(shared_data_home, tmp
     done = next(line for line in stdout.splitlines() if line.startswith("done: "))
     assert f"FID (otgan's classifier features) = {summary['fid']:.2f}" in done
     assert f"classes covered by generated images = {summary['classes_covered']}" in done
+
+
+def test_data_show_describes_and_plots(tmp_path, capsys):
+    png = tmp_path / "ring.png"
+    code, out, err = run_cli(["data", "show", "8gaussians", "--n-train", "4000", "--json",
+                              "--out", str(png)], capsys)
+    assert code == 0, err
+    info = json.loads(out[:out.rindex("}") + 1])
+    assert info["train_shape"] == [4000, 2] and info["modes"] == 8
+    assert all(abs(m) < 0.05 for m in info["mean"])  # eight modes placed symmetrically
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    code, _, err = run_cli(["data", "show", "8gaussians", "--out", str(png)], capsys)
+    assert code == 2 and "pass --overwrite" in err  # never replaced without asking
+    code, out, err = run_cli(["data", "show", "digits", "--json"], capsys)
+    info = json.loads(out)
+    assert info["train_shape"][1:] == [1, 8, 8] and len(info["classes"]) == 10
+    assert (info["min"], info["max"]) == (-1.0, 1.0)

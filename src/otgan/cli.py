@@ -273,6 +273,34 @@ def encode(run_dir, data, out, n, inversion, steps, lr, device, overwrite):
                f"{err['recon_ratio']:.4g}")
 
 
+@cli.command(context_settings=CONTEXT)
+@click.argument("run_dir", type=RUN)
+def show(run_dir):
+    """The run's networks: each layer's output size and parameter count, and the sizes of the
+    generator's input (the latent code) and output and of the critic's input and output."""
+    import torch
+
+    from . import api
+    from .nets.describe import layer_table, parameter_count
+
+    run = api.load_run(run_dir)
+    z = run.latents(2, 0).to(run.device)
+    real = torch.zeros((2,) + run.data_shape, device=run.device)
+    _, fake = run.method.critic_inputs(run.generator, real, z)
+    cfg = run.config
+    click.echo(f"{cfg.method} on {cfg.data} ({run_dir})")
+    for label, net, x, what in (
+            ("generator", run.generator, z, f"latent code ({run.latent_dim},), {cfg.latent}"),
+            ("critic", run.critic, fake, f"{tuple(fake.shape[1:])}")):
+        rows = layer_table(net, x)
+        out = rows[-1]["output"] if rows else None
+        click.echo(f"\n{label}: input {what} -> output {out}; "
+                   f"{parameter_count(net):,} parameters")
+        for r in rows:
+            click.echo(f"  {r['name']:32s} {r['type']:20s} {str(r['output']):18s} "
+                       f"{r['params']:>10,}")
+
+
 @cli.command(name="eval", context_settings=CONTEXT)
 @click.argument("run_dir", type=RUN)
 @click.option("--n", "n", type=int, default=None,
@@ -608,7 +636,7 @@ def sweep(data, method, preset, grids, sets, seeds, seed, steps, workers, config
 
 @cli.group(context_settings=CONTEXT)
 def data():
-    """Datasets: fetch the image sets into the local cache."""
+    """Datasets: describe and plot one (show), fetch the image sets into the local cache."""
 
 
 @data.command(context_settings=CONTEXT)
@@ -622,6 +650,53 @@ def fetch(name, source):
 
     path = fetch_images(name, source)
     click.echo(f"{name}: {path}")
+
+
+@data.command(name="show", context_settings=CONTEXT)
+@click.argument("name")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Plot the training split to this .png (points: a scatter plot with the "
+                   "mixture's modes; images: a grid).")
+@click.option("--n", "n", type=click.IntRange(1, 100_000), default=None,
+              help="Points (or images) plotted [default: 5000 points, 64 images].")
+@click.option("--n-train", type=click.IntRange(2, 10**8), default=10000, show_default=True,
+              help="Points drawn from a built-in toy set (image sets keep their splits).")
+@click.option("--seed", "data_seed", type=SEED, default=0, show_default=True,
+              help="Data seed of the toy sets' draw.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
+def show_data(name, out, n, n_train, data_seed, as_json, overwrite):
+    """Describe dataset NAME (shapes, value range, moments, modes, classes) and plot it.
+
+    Example (the lab's first question): otgan data show ring --out ring.png
+    """
+    from .config import missing_data
+
+    if missing_data(name):
+        raise CommandFailed(missing_data(name))
+    if out is not None and Path(out).suffix.lower() != ".png":
+        raise CommandFailed(f"--out {out}: must end in .png")
+    from .data import load_dataset
+    from .data.summary import summary
+    from .fileio import atomic_write_bytes
+    from .rundir import check_outputs
+    from .viz.plots import data_png
+
+    if out is not None:
+        check_outputs([out], overwrite)
+    ds = load_dataset(name, n_train=n_train, n_test=max(100, n_train // 4), data_seed=data_seed)
+    info = summary(ds)
+    if as_json:
+        click.echo(json.dumps(info, indent=2))
+    else:
+        for key, value in info.items():
+            click.echo(f"  {key:12s} {value}")
+    if out is not None:
+        shown = ds.train[:n or (64 if ds.is_image else 5000)]
+        atomic_write_bytes(out, data_png(shown.numpy(), None if ds.modes is None
+                                         else ds.modes.numpy(), title=f"{ds.name}: {len(shown)} "
+                                         f"of {ds.train.shape[0]} training points"))
+        click.echo(f"wrote {out}")
 
 
 SOLVE_FILES = ("solution.json", "solution.npz", "laguerre.png")

@@ -104,6 +104,32 @@ def samples_png(fake, real=None, title: str | None = None) -> bytes:
     return figure_png(fig)
 
 
+def data_png(x, modes=None, title: str | None = None) -> bytes:
+    """A dataset as PNG bytes: images (N, C, H, W) as a square grid; points as a scatter plot
+    of the first two coordinates in the data's colour, with the mixture's modes when known."""
+    x = np.asarray(x, np.float32)
+    if x.ndim == 4:
+        return grid_png(image_grid(x, nrow=math.ceil(math.sqrt(len(x)))))
+    p = as_points(x)
+    if p.shape[1] == 1:
+        p = np.c_[p, np.zeros(len(p))]
+    fig, (ax,) = style.figure(size=5.0)
+    ax.scatter(p[:, 0], p[:, 1], s=style.POINT_SIZE, c=style.REAL, alpha=style.ALPHA,
+               linewidths=0, label=f"{len(p)} points")
+    if modes is not None:
+        m = as_points(modes)
+        ax.scatter(m[:, 0], m[:, 1], marker="x", s=30, c="black", linewidths=1,
+                   label=f"{len(m)} mode centres")
+    extent = plot_extent(p)
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
+    ax.set_aspect("equal")
+    ax.legend(loc="upper right", fontsize=7, markerscale=2)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return figure_png(fig)
+
+
 def plot_image_samples(real, fake, path, title: str | None = None, n: int = 64) -> None:
     """Held-out images beside generated ones, ``n`` of each."""
     fig, axes = style.figure(ncols=2)
