@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from otgan.errors import ConfigError
-from otgan.sweep.runner import run_sweep, summarize, write_sweep
+from otgan.sweep.collect import summarize, write_outputs
+from otgan.sweep.runner import run_sweep
 
 BASE = dict(data="ring", n_train=2000, n_test=2000, eval_every=0, log_every=10**9)
 
@@ -24,7 +25,7 @@ def test_sweep_table_and_files(tmp_path):
         w = [m["w1"] for m in result["members"] if m["point"] == row["point"]]
         assert row["stats"]["w1"][0] == pytest.approx(np.mean(w))
         assert row["stats"]["w1"][1] == pytest.approx(np.std(w))
-    page = write_sweep(result, tmp_path, "ring")
+    page = write_outputs(result, tmp_path)
     for f in ("sweep.json", "table.md", "heatmaps.png", "samples.png", "sweep.html"):
         assert (tmp_path / f).is_file(), f
     assert "Heatmaps" in page.read_text()

@@ -59,6 +59,12 @@ class StackedSpectralNorm:
         sigma = (self.u * torch.bmm(w, self.v.unsqueeze(2)).squeeze(2)).sum(1)
         return w / sigma[:, None, None]
 
+    def state_dict(self) -> dict:
+        return {"u": self.u, "v": self.v}
+
+    def load_state_dict(self, sd: dict) -> None:
+        self.u, self.v = sd["u"].clone(), sd["v"].clone()
+
 
 class SpectralNorm(Wasserstein):
     name = "sngan"

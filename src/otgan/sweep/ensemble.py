@@ -98,8 +98,10 @@ class Ensemble:
         return None if draws[0] is None else torch.stack(draws)
 
     # -- training -------------------------------------------------------------------------
-    def train(self, steps: int, progress: bool = False, desc: str = "") -> None:
-        """``steps`` more generator updates for every member (``progress``: a bar)."""
+    def train(self, steps: int, progress: bool = False, desc: str = "", every: int = 0,
+              checkpoint=None) -> None:
+        """``steps`` more generator updates for every member (``progress``: a bar), calling
+        ``checkpoint()`` after every ``every``-th update (counted from the first)."""
         cfg, B, method = self.cfg, self.cfg.batch_size, self.method
         for _ in progress_bar(range(steps), enabled=progress, desc=desc):
             # The generator is fixed during the critic updates: draw their random numbers in a
@@ -120,6 +122,36 @@ class Ensemble:
             if self.ema is not None:
                 self.ema.update(self.G.params.flat)
             self.step_count += 1
+            if checkpoint is not None and every and self.step_count % every == 0:
+                checkpoint()
+
+    # -- checkpoints ----------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Everything the next update reads: weights, optimizer and EMA states, the members'
+        random streams, the batch order, the power-iteration vectors, the update count."""
+        return {"step": self.step_count, "g": self.G.params.flat, "d": self.D.params.flat,
+                "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+                "ema": None if self.ema is None else self.ema.state_dict(),
+                "rngs": [g.get_state() for g in self.rngs],
+                "sampler": self.sampler.state_dict(),
+                "transforms": [None if t is None else t.state_dict() for t in self.D.transforms]}
+
+    @torch.no_grad()
+    def load_state_dict(self, sd: dict) -> None:
+        """Continue from ``state_dict()``: the result is bitwise the uninterrupted ensemble's."""
+        self.step_count = int(sd["step"])
+        self.G.params.flat.copy_(sd["g"])
+        self.D.params.flat.copy_(sd["d"])
+        self.opt_g.load_state_dict(sd["opt_g"])
+        self.opt_d.load_state_dict(sd["opt_d"])
+        if self.ema is not None:
+            self.ema.load_state_dict(sd["ema"])
+        for g, state in zip(self.rngs, sd["rngs"]):
+            g.set_state(state)
+        self.sampler.load_state_dict(sd["sampler"])
+        for t, state in zip(self.D.transforms, sd["transforms"]):
+            if t is not None:
+                t.load_state_dict(state)
 
     # -- results --------------------------------------------------------------------------
     @torch.no_grad()

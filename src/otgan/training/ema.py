@@ -35,3 +35,11 @@ class StackedEMA:
         else:
             self.average.copy_(flat)
             self.started = True
+
+    def state_dict(self) -> dict:
+        return {"average": self.average, "started": self.started}
+
+    @torch.no_grad()
+    def load_state_dict(self, sd: dict) -> None:
+        self.average.copy_(sd["average"])
+        self.started = bool(sd["started"])

@@ -76,3 +76,13 @@ class StackedOptimizer:
             update = self.m * (self.lr / bc1)
             update.div_(denom)
             flat.sub_(update)
+
+    def state_dict(self) -> dict:
+        return {"t": self.t, "m": getattr(self, "m", None), "v": self.v}
+
+    @torch.no_grad()
+    def load_state_dict(self, sd: dict) -> None:
+        self.t = int(sd["t"])
+        if sd["m"] is not None:
+            self.m.copy_(sd["m"])
+        self.v.copy_(sd["v"])

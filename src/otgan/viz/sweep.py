@@ -13,7 +13,10 @@ from .plots import figure_png, plot_extent, scatter_samples
 from .report import CSS, _img
 
 LABELS = {"w1": "exact W1 (mean over seeds)", "modes_covered": "modes covered",
-          "high_quality_pct": "% high-quality samples"}
+          "high_quality_pct": "% high-quality samples", "fid": "FID", "kid": "KID",
+          "precision": "precision", "recall": "recall", "classes_covered": "classes covered"}
+#: metrics where lower is better (their colour map is reversed)
+LOWER_BETTER = ("w1", "fid", "kid")
 
 
 def _axes_values(grid: dict):
@@ -23,20 +26,21 @@ def _axes_values(grid: dict):
     return keys, rows, cols
 
 
-def plot_heatmaps(grid: dict, table: list[dict], path: Path) -> bytes:
-    """One heatmap per metric: first grid key down, second across (other keys averaged)."""
+def plot_heatmaps(grid: dict, table: list[dict], path: Path, order=tuple(LABELS)) -> bytes:
+    """One heatmap per metric any row has, in ``order``: first grid key down, second across
+    (other keys averaged); a cell without the metric (another data family) is blank."""
     keys, rk, ck = _axes_values(grid)
-    metrics = [m for m in LABELS if m in table[0]["stats"]]
+    metrics = [m for m in order if any(m in row["stats"] for row in table)]
     rv, cv = grid[rk], (grid[ck] if ck else [None])
     fig, axes = style.figure(ncols=len(metrics), size=4.2)
     for ax, metric in zip(axes, metrics):
         m = np.full((len(rv), len(cv)), np.nan)
         for i, r in enumerate(rv):
             for j, c in enumerate(cv):
-                vals = [row["stats"][metric][0] for row in table
-                        if row["point"][rk] == r and (ck is None or row["point"][ck] == c)]
+                vals = [row["stats"][metric][0] for row in table if metric in row["stats"]
+                        and row["point"][rk] == r and (ck is None or row["point"][ck] == c)]
                 m[i, j] = np.mean(vals) if vals else np.nan
-        cmap = "viridis_r" if metric == "w1" else "viridis"
+        cmap = "viridis_r" if metric in LOWER_BETTER else "viridis"
         im = ax.imshow(m, cmap=cmap, aspect="auto")
         for i in range(len(rv)):
             for j in range(len(cv)):
@@ -49,7 +53,7 @@ def plot_heatmaps(grid: dict, table: list[dict], path: Path) -> bytes:
                                        for v in cv] if ck else [""])
         if ck:
             ax.set_xlabel(ck)
-        ax.set_title(LABELS[metric] + (" (other keys averaged)" if len(keys) > 2 else ""),
+        ax.set_title(LABELS.get(metric, metric) + (" (other keys averaged)" if len(keys) > 2 else ""),
                      fontsize=8)
         fig.colorbar(im, ax=ax, fraction=0.046)
     png = figure_png(fig)
@@ -57,10 +61,9 @@ def plot_heatmaps(grid: dict, table: list[dict], path: Path) -> bytes:
     return png
 
 
-def plot_sample_grid(result: dict, path: Path, dataset_name: str) -> bytes:
-    """Samples of every grid point's first seed against held-out data, laid out as the grid."""
-    from ..data import load_dataset
-
+def plot_sample_grid(result: dict, path: Path) -> bytes:
+    """Samples of every grid point's first seed against held-out data (points) or as a tile
+    (images), laid out as the grid."""
     grid = result["grid"]
     keys, rk, ck = _axes_values(grid)
     first = min(m["seed"] for m in result["members"])
@@ -68,10 +71,7 @@ def plot_sample_grid(result: dict, path: Path, dataset_name: str) -> bytes:
     rv, cv = grid[rk], (grid[ck] if ck else [None])
     # other keys: one panel per combination would explode; show their first value
     others = {k: grid[k][0] for k in keys[2:]}
-    try:
-        real = load_dataset(dataset_name).test[:SAMPLE_REAL].numpy()
-    except Exception:  # a user file that moved: draw the samples alone
-        real = None
+    real: dict = {}  # held-out points per data set
     fig, axes = style.figure(ncols=len(cv), nrows=len(rv), size=2.6)
     axes = np.asarray(axes, dtype=object).reshape(len(rv), len(cv))
     for i, r in enumerate(rv):
@@ -84,12 +84,19 @@ def plot_sample_grid(result: dict, path: Path, dataset_name: str) -> bytes:
                 ax.axis("off")
                 continue
             fake = np.asarray(m["samples"], dtype=np.float32)
-            ref = real if real is not None else fake
             title = f"{rk}={r:g}" if isinstance(r, float) else f"{rk}={r}"
             if ck:
                 title += f", {ck}={c:g}" if isinstance(c, float) else f", {ck}={c}"
-            scatter_samples(ax, ref, fake, f"{title}\nW1 {m['w1']:.3f}", plot_extent(ref))
-            ax.get_legend().remove()
+            if m.get("image"):
+                ax.imshow(_tile(fake), cmap="gray")
+                ax.set_title(title + (f"\nFID {m['fid']:.2f}" if "fid" in m else ""),
+                             fontsize=8)
+            else:
+                ref = _held_out(m.get("data", ""), real)
+                ref = ref if ref is not None else fake
+                label = f"\nW1 {m['w1']:.3f}" if "w1" in m else ""
+                scatter_samples(ax, ref, fake, title + label, plot_extent(ref))
+                ax.get_legend().remove()
             ax.set_xticks([])
             ax.set_yticks([])
     png = figure_png(fig)
@@ -98,6 +105,29 @@ def plot_sample_grid(result: dict, path: Path, dataset_name: str) -> bytes:
 
 
 SAMPLE_REAL = 500
+
+
+def _held_out(name: str, cache: dict):
+    """The first held-out points of data set ``name`` (None where it cannot be loaded)."""
+    if name not in cache:
+        from ..data import load_dataset
+
+        try:
+            cache[name] = load_dataset(name).test[:SAMPLE_REAL].numpy()
+        except Exception:  # a user file that moved: draw the samples alone
+            cache[name] = None
+    return cache[name]
+
+
+def _tile(images: np.ndarray) -> np.ndarray:
+    """(n, C, H, W) images in [-1, 1] or [0, 1] as one square grey tile."""
+    x = images.mean(axis=1) if images.ndim == 4 else images
+    n = int(np.ceil(np.sqrt(len(x))))
+    h, w = x.shape[-2:]
+    tile = np.full((n * h, n * w), np.nan, dtype=np.float32)
+    for i, img in enumerate(x):
+        tile[(i // n) * h:(i // n + 1) * h, (i % n) * w:(i % n + 1) * w] = img
+    return tile
 
 
 def sweep_page(result: dict, table_md: str, heat_png: bytes, grid_png: bytes) -> str:
@@ -109,7 +139,11 @@ def sweep_page(result: dict, table_md: str, heat_png: bytes, grid_png: bytes) ->
     table = "<table><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in cells[0]) + "</tr>"
     table += "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
                      for row in cells[1:]) + "</table>"
-    parts = [f"<h1>otgan sweep: {len(result['members'])} runs</h1>",
+    missing = result.get("missing") or []
+    title = (f"{len(result['members'])} runs" if not missing else
+             f"{len(result['members'])} of {result['runs']} runs (shards missing: "
+             f"{', '.join(map(str, missing))})")
+    parts = [f"<h1>otgan sweep: {html.escape(title)}</h1>",
              f"<p class='note'>{html.escape(base)} {html.escape(grid)} --seeds "
              f"{result['seeds']} --steps {result['steps']} &middot; {result['seconds']:.1f} s "
              f"on {result['workers']} worker(s)</p>",
