@@ -35,7 +35,10 @@ _BATCH_STATS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def has_batch_statistics(module: nn.Module) -> bool:
-    """Whether ``module`` normalizes with statistics of its batch (BatchNorm), memoized."""
+    """Whether ``module`` normalizes with statistics of its batch (BatchNorm), memoized; an
+    ensemble's stacked critic (not a torch module) has none."""
+    if not isinstance(module, nn.Module):
+        return False
     known = _BATCH_STATS.get(module)
     if known is None:
         known = _BATCH_STATS[module] = any(isinstance(m, nn.modules.batchnorm._BatchNorm)
