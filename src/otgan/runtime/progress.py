@@ -16,7 +16,10 @@ def wanted(progress: bool | None) -> bool:
 def bar(iterable=None, *, total: int | None = None, enabled: bool = True, desc: str = "",
         **kw):
     """A tqdm bar (``enabled`` False: a silent one); it refreshes at most twice a second."""
-    from tqdm.auto import tqdm
+    if enabled:  # tqdm.auto: a widget in notebooks (it warns there when ipywidgets is missing)
+        from tqdm.auto import tqdm
+    else:
+        from tqdm import tqdm
 
     return tqdm(iterable, total=total, disable=not enabled, desc=desc, dynamic_ncols=True,
                 mininterval=0.5, leave=False, **kw)
