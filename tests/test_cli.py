@@ -117,7 +117,11 @@ def test_config_file_and_options(tmp_path, capsys):
     (["frobnicate"], "No such command 'frobnicate'"),
     (["presets", "nope"], "unknown method 'nope'"),
     (["sweep", "--grid", "clp=0.1", "--out", "s"], "did you mean 'clip'"),
-    (["sweep", "--method", "sd-wgan", "--grid", "lr=1e-3", "--out", "s"], "sweeps support"),
+    (["sweep", "--grid", "clip=0.1", "--slurm", "partition", "--out", "s"], "expected KEY=VALUE"),
+    (["sweep", "--grid", "lr=1e-3", "--slurm", "time=soon", "--out", "s"], "expected an integer"),
+    (["sweep", "--grid", "lr=1e-3"], "Missing option '--out'"),
+    (["sweep", "collect", "nowhere"], "sweep folder not found"),
+    (["sweep", "collect", "."], "not an otgan sweep folder"),
     (["sweep", "--grid", "clip=0.1", "--set", "bogus", "--out", "s"], "expected KEY=VALUE"),
     (["data", "fetch", "cifar"], "Invalid value"),
 ])
@@ -165,6 +169,8 @@ def test_presets_json(capsys):
 
 
 @pytest.mark.parametrize("args", [["--help"], ["sample", "--help"], ["sweep", "--help"],
+                                  ["sweep", "collect", "--help"], ["sweep", "collect", "x"],
+                                  ["sweep", "--grid", "lr=1", "--slurm", "time=x", "--out", "x"],
                                   ["train", "--bogus"], ["train", "--steps", "-1"],
                                   ["train", "--lr-g", "nan"], ["sample"],
                                   ["train", "--method", "wgan-gpp"], ["train", "--data", "rnig"],

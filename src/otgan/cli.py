@@ -642,11 +642,15 @@ def sweep(ctx, data, method, preset, grids, sets, seeds, seed, steps, workers, c
     if out is None and not dry_run:
         raise click.UsageError("Missing option '--out'.")
     from .sweep.grid import parse_grid, parse_sets
-    from .sweep.launch import parse_slurm
+    from .sweep.slurm import parse_slurm
 
     base = {"data": data, "method": method, "preset": preset, "seed": seed, **parse_sets(sets)}
     grid = parse_grid(grids)
     settings = parse_slurm(slurm_settings)
+    if launcher == "slurm" and not dry_run:
+        from .sweep.slurm import check_slurm
+
+        check_slurm()
     from .sweep.folder import SweepFolder
     from .sweep.plan import CLUSTER_SHARD, describe, make_plan
     from .sweep.runner import ideal_workers
@@ -665,7 +669,7 @@ def sweep(ctx, data, method, preset, grids, sets, seeds, seed, steps, workers, c
     if done:
         click.echo(f"{out}: {len(done)} of {len(plan['shards'])} shards already done")
     if launcher == "slurm":
-        from .sweep.launch import submit_array
+        from .sweep.slurm import submit_array
 
         if not pending:
             click.echo(f"nothing to submit; merge with: otgan sweep collect {out}")

@@ -1,9 +1,8 @@
-"""Where shards train: worker processes of this machine, or an array job through submitit.
+"""The local launcher: shards dealt to worker processes of this machine.
 
-``local``: the shards are dealt to ``workers`` processes of one torch thread each; the first
-share trains in this process, the others in forked (Linux) or spawned workers.  ``slurm``: one
-array job, one task per unfinished shard, submitted through submitit (its ``local`` and
-``debug`` executors run the same array on this machine, for tests).
+The shards are dealt to ``workers`` processes of one torch thread each; the first share trains
+in this process, the others in forked (Linux) or spawned workers.  (The SLURM launcher:
+``slurm.py``.)
 """
 
 from __future__ import annotations
@@ -14,14 +13,7 @@ import sys
 
 import torch
 
-from ..errors import ConfigError
-from .folder import LOGS, SweepFolder
 from .shard import run_shard, train_shard
-
-#: --slurm keys that are submitit parameters; any other key is passed to sbatch as is
-SLURM_KEYS = {"partition": ("slurm_partition", str), "time": ("timeout_min", int),
-              "cpus_per_task": ("cpus_per_task", int), "gpus_per_task": ("gpus_per_node", int),
-              "mem_gb": ("mem_gb", int), "parallelism": ("slurm_array_parallelism", int)}
 
 
 def deal(shards: list[dict], workers: int) -> list[list[dict]]:
@@ -76,48 +68,3 @@ def run_local(plan: dict, shards: list[dict], workers: int, folder=None,
             return first + [r for p in pending for r in p.get()]
     finally:
         torch.set_num_threads(threads)
-
-
-def slurm_parameters(settings: dict) -> dict:
-    """``--slurm KEY=VALUE`` settings as submitit parameters (unknown keys go to sbatch)."""
-    params, extra = {}, {}
-    for key, value in settings.items():
-        k = key.replace("-", "_")
-        if k in SLURM_KEYS:
-            name, kind = SLURM_KEYS[k]
-            try:
-                params[name] = kind(value)
-            except ValueError:
-                raise ConfigError(f"--slurm {key}: expected an integer, got {value!r}") from None
-        else:
-            extra[k] = value
-    if extra:
-        params["slurm_additional_parameters"] = extra
-    return params
-
-
-def parse_slurm(specs) -> dict:
-    """``["partition=gpu", "time=60"]`` -> {"partition": "gpu", "time": "60"}."""
-    out = {}
-    for spec in specs:
-        key, sep, value = spec.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise ConfigError(f"--slurm {spec!r}: expected KEY=VALUE")
-        out[key.strip()] = value.strip()
-    slurm_parameters(out)  # checks the values now, before anything is written
-    return out
-
-
-def submit_array(folder: SweepFolder, shard_ids: list[int], settings: dict,
-                 cluster: str = "slurm") -> list:
-    """One array job, a task per shard in ``shard_ids``; returns submitit's jobs at once."""
-    try:
-        import submitit
-    except ImportError:
-        raise ConfigError("--launcher slurm needs submitit: pip install 'otgan[cluster]'") \
-            from None
-    executor = submitit.AutoExecutor(folder=folder.path / LOGS / "%j", cluster=cluster)
-    params = {"name": f"otgan-sweep-{folder.path.name}", "tasks_per_node": 1, "nodes": 1,
-              **slurm_parameters(settings)}
-    executor.update_parameters(**params)
-    return executor.map_array(run_shard, [str(folder.path)] * len(shard_ids), shard_ids)

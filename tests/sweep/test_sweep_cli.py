@@ -1,0 +1,54 @@
+"""`otgan sweep`: --dry-run, a re-run that trains nothing, another sweep refused in the same
+folder, `otgan sweep collect`."""
+
+import json
+
+import pytest
+
+from otgan.cli import main
+
+SWEEP = ["sweep", "--method", "wgan-clip", "--grid", "clip=0.01,0.05", "--steps", "3",
+         "--set", "n_train=500", "--set", "n_test=300", "--set", "eval_n=300", "--workers", "1",
+         "--no-progress"]
+
+
+def run(args, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(args)
+    out = capsys.readouterr()
+    return e.value.code, out.out, out.err
+
+
+def test_dry_run_prints_shards_and_writes_nothing(tmp_path, capsys):
+    code, out, _ = run(SWEEP + ["--seeds", "3", "--shard-size", "4", "--dry-run", "--out",
+                                str(tmp_path / "s")], capsys)
+    assert code == 0 and not (tmp_path / "s").exists()
+    lines = out.strip().splitlines()
+    assert lines[0] == "6 runs of 3 steps in 2 shards"
+    # members dealt in turn (every shard gets every grid point's seeds in turn)
+    assert lines[1] == ("shard 0: batched ensemble of 3 (wgan-clip on ring): clip=0.01 seed=0; "
+                        "clip=0.01 seed=2; clip=0.05 seed=1")
+    assert lines[2].startswith("shard 1: batched ensemble of 3")
+
+
+def test_rerun_skips_done_shards_and_another_sweep_is_refused(tmp_path, capsys):
+    out = tmp_path / "s"
+    code, text, _ = run(SWEEP + ["--out", str(out)], capsys)
+    assert code == 0 and "all 2 runs done" in text
+    first = json.loads((out / "shards" / "0000.json").read_text())
+    code, text, _ = run(SWEEP + ["--out", str(out)], capsys)
+    assert code == 0 and "1 of 1 shards already done" in text
+    assert json.loads((out / "shards" / "0000.json").read_text()) == first  # not retrained
+    code, _, err = run(SWEEP[:4] + ["clip=0.02"] + SWEEP[5:] + ["--out", str(out)], capsys)
+    assert code == 2 and "holds another sweep" in err and len(err.strip().splitlines()) == 1
+    code, text, _ = run(["sweep", "collect", str(out)], capsys)
+    assert code == 0 and text.count("\n") == 5 and "all 2 runs done" in text
+    (out / "shards" / "0000.json").unlink()
+    code, text, _ = run(["sweep", "collect", str(out)], capsys)
+    assert code == 0 and "0 of 2 runs done; shards missing (1): 0" in text
+    # --overwrite replaces the sweep's own files, and a file of the user's stays
+    (out / "notes.txt").write_text("mine")
+    code, text, _ = run(SWEEP[:4] + ["clip=0.02"] + SWEEP[5:] + ["--out", str(out),
+                                                              "--overwrite"], capsys)
+    assert code == 0 and "all 1 runs done" in text
+    assert (out / "notes.txt").read_text() == "mine"
