@@ -8,18 +8,27 @@ Prints aggregate generator updates per second and the ratios, twice: end to end 
 building, training and evaluation, the wall time a user waits) and for training alone (the
 updates themselves; for the sweep, the slowest worker's training time).
 
+Then the cost of shards on one machine (2 workers): the same sweep trained in memory and its
+outputs written (the sweep before shards), against the sharded sweep in a folder (plan.json,
+each shard's results written atomically, a checkpoint every 1000 updates, outputs merged from
+the shard files by collect), alternately three times; the overhead is the best sharded time
+over the best in-memory time, minus one.
+
     python bench/bench_sweep.py [--steps 1000] [--method wgan-clip]
 """
 
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
+from pathlib import Path
 
 import torch
 
 from otgan import api
 from otgan.metrics import wasserstein1
+from otgan.sweep.collect import write_outputs
 from otgan.sweep.grid import expand
 from otgan.sweep.runner import run_sweep
 from otgan.training.loop import train_loop
@@ -68,6 +77,21 @@ def main() -> None:
         print(f"| sweep, {workers} worker process(es) | {s:.1f} | {rate(s):.0f} | "
               f"{seq / s:.2f}x | {tr:.1f} | {rate(tr):.0f} | {seq_train / tr:.2f}x |",
               flush=True)
+    print("\nshard scheduling on one machine (2 workers, outputs written either way):")
+    memory, sharded = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for rep in range(3):
+            t0 = time.perf_counter()
+            res = run_sweep(base, grid, 1, args.steps, workers=2)
+            write_outputs(res, Path(tmp) / f"memory{rep}")
+            memory.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            run_sweep(base, grid, 1, args.steps, workers=2, out=Path(tmp) / f"sharded{rep}")
+            sharded.append(time.perf_counter() - t0)
+            print(f"  run {rep + 1}: in memory {memory[-1]:.2f} s, sharded {sharded[-1]:.2f} s",
+                  flush=True)
+    print(f"  best: in memory {min(memory):.2f} s, sharded {min(sharded):.2f} s; overhead "
+          f"{100 * (min(sharded) / min(memory) - 1):+.1f}% (target <= 5%)")
 
 
 if __name__ == "__main__":

@@ -102,3 +102,14 @@ def test_merged_table_matches_single_runs(uninterrupted):
             assert row["stats"]["w1"][0] == pytest.approx(mean, rel=1e-5)
         assert row["n"] == 2
     assert (out / "table.md").read_text().count("\n") == 4  # head, rule, two rows
+
+
+@pytest.mark.slow
+def test_local_executor_runs_the_array_in_processes(tmp_path, uninterrupted):
+    """submitit's local executor: each task a new Python process, as on a cluster's nodes."""
+    ref, _ = uninterrupted
+    folder = SweepFolder.prepare(tmp_path / "c", make_plan(BASE, GRID, workers=1, **ARGS))
+    for job in submit_array(folder, [0, 1, 2], {"time": "10"}, cluster="local"):
+        job.result()
+    res = collect(folder.path)
+    assert [m["w1"] for m in res["members"]] == [m["w1"] for m in ref["members"]]

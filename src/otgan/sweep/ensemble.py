@@ -11,7 +11,7 @@ The losses, the Lipschitz mechanism and the update rules are the method's and th
 package's own, called on stacked tensors: the method is built with ``batched=True`` and a config
 whose per-member values are (K,) tensors.  Hyperparameters that change only numbers
 (``BATCHABLE``) may differ between members; anything that changes shapes or the program
-(method, batch size, n_critic, widths, data) must be equal within an ensemble; the sweep runner
+(method, batch size, n_critic, widths, data) must be equal within an ensemble; the sweep plan
 groups members accordingly.
 """
 
