@@ -452,7 +452,7 @@ def figure(name, out, quick, list_, overwrite):
 
     if list_ or name is None:
         for f in FIGURES.values():
-            click.echo(f"{f.name:16s} {f.summary}")
+            click.echo(f"{f.name:22s} {f.summary}")
         return
     if name in FIGURES:
         check_output_folder(out, FIGURES[name].outputs, overwrite)

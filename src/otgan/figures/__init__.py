@@ -14,7 +14,8 @@ from typing import Callable
 
 from ..errors import ConfigError
 from ..fileio import atomic_write_json
-from . import clip_vs_gp, js_vs_w
+from . import (asgd_rate, clip_vs_gp, js_vs_w, laguerre, mode_collapse, optimal_discriminator,
+               power_iteration, unit_gradient)
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,10 @@ FIGURES = {f.name: f for f in (
     Figure("js-vs-w", js_vs_w.SUMMARY, js_vs_w.make, ("js-vs-w.png", "js-vs-w.json")),
     Figure("clip-vs-gp", clip_vs_gp.SUMMARY, clip_vs_gp.make,
            ("clip-vs-gp.png", "clip-vs-gp-gradients.png", "clip-vs-gp.json")),
+    *(Figure(name, m.SUMMARY, m.make, (f"{name}.png", f"{name}.json")) for name, m in (
+        ("laguerre", laguerre), ("unit-gradient", unit_gradient),
+        ("power-iteration", power_iteration), ("optimal-discriminator", optimal_discriminator),
+        ("asgd-rate", asgd_rate), ("mode-collapse", mode_collapse))),
 )}
 
 
