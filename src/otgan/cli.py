@@ -599,7 +599,8 @@ def presets(method, as_json):
 @click.option("--method", default=TrainConfig.method, show_default=True,
               help="Any method (see `otgan presets`); the ones that cannot be batched train as "
                    "plain runs.")
-@click.option("--preset", default="default", show_default=True, help="default or paper.")
+@click.option("--preset", default="default", show_default=True,
+              help="A preset of the method (otgan presets METHOD).")
 @click.option("--grid", "grids", multiple=True,
               help="KEY=V1,V2,... (repeatable, required); lr sets lr_g and lr_d together.")
 @click.option("--set", "sets", multiple=True,
