@@ -63,7 +63,7 @@ def loglog_slope(k, gap, k_from: float) -> float:
 
 
 def make(out: Path, quick: bool = False) -> dict:
-    k_max, runs, n = (2000, 1, 64) if quick else (30000, 5, 100)
+    k_max, runs, n = (2000, 1, 64) if quick else (20000, 4, 100)
     y = square.targets()
     nu = square.uniform_weights(y.shape[0])
     ks = checkpoints(k_max)

@@ -78,7 +78,7 @@ def train_one(optimizer: str, lr: float, steps: int) -> dict:
 
 
 def make(out: Path, quick: bool = False) -> dict:
-    steps = 500 if quick else 3000
+    steps = 1000 if quick else 3000
     runs = RUNS[2:] if quick else RUNS
     numbers: dict = {"settings": {k: v for k, v in BASE.items() if k not in ("metrics",)},
                      "steps": steps, "collapse_criteria": COLLAPSED, "runs": {}}
