@@ -46,6 +46,11 @@ def make_figure(name: str, out: str | Path, quick: bool = False) -> dict:
         close = difflib.get_close_matches(name, list(FIGURES), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise ConfigError(f"unknown figure {name!r} (otgan figure --list names them){hint}")
+    import torch
+
+    from ..runtime.device import set_threads
+
+    set_threads(torch.device("cpu"), 1)  # one thread: the figures' numbers are reproducible
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     numbers = FIGURES[name].make(out, quick)

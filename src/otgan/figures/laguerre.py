@@ -37,7 +37,7 @@ def mass_row(psi, y, nu, cost, pixels: int, exact_grid: int) -> dict:
 
 
 def make(out: Path, quick: bool = False) -> dict:
-    steps, batch = (600, 256) if quick else (20000, 512)
+    steps, batch = (600, 256) if quick else (5000, 512)
     pixels, exact_grid = (150, 64) if quick else (PIXELS, EXACT_GRID)
     y = square.targets()
     nu = square.uniform_weights(y.shape[0])

@@ -36,7 +36,7 @@ def gradient_norms(x: torch.Tensor, y: torch.Tensor, psi: torch.Tensor, cost: st
 
 
 def make(out: Path, quick: bool = False) -> dict:
-    steps, batch = (500, 256) if quick else (20000, 512)
+    steps, batch = (500, 256) if quick else (5000, 512)
     pixels, points = (100, 5000) if quick else (PIXELS, POINTS)
     y = square.targets()
     nu = square.uniform_weights(y.shape[0])
