@@ -23,7 +23,8 @@ def blocks(after: str, lang: str = "") -> list[str]:
 def test_readme_blocks_are_found():
     (commands,) = blocks("## Command line")
     (snippet,) = blocks("## Python API", "python")
-    assert commands.startswith("otgan train") and "import otgan" in snippet
+    assert commands.startswith("otgan ") and "\notgan train" in commands
+    assert "import otgan" in snippet
 
 
 @pytest.mark.slow

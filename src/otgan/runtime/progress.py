@@ -10,7 +10,14 @@ def wanted(progress: bool | None) -> bool:
     """``progress`` where given; by default on in a terminal (stderr a tty) and in a notebook."""
     if progress is not None:
         return bool(progress)
-    return "ipykernel" in sys.modules or sys.stderr.isatty()
+    return _in_notebook() or sys.stderr.isatty()
+
+
+def _in_notebook() -> bool:
+    """Whether this process is a Jupyter kernel (ipykernel merely imported is not one)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
 def bar(iterable=None, *, total: int | None = None, enabled: bool = True, desc: str = "",
