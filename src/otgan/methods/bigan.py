@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from ..nets.joint import joint
 from .base import Method
-from .gan import LOG4, discriminator_loss
+from .gan import LOG4, discriminator_loss, discriminator_loss_and_stats
 from .penalty import GradientPenalty
 
 # gan-ns's measured toy values (beta2 0.999 as in the paper); checked on the ring (W1 0.16-0.18
@@ -71,11 +71,7 @@ class BiGAN(Method):
         return pairs(generator, real, z)
 
     def critic_loss(self, critic, real, fake, noise=None):
-        l_real, l_fake = self.split_scores(critic, real, fake)
-        loss = discriminator_loss(l_real, l_fake)
-        stats = {"d_real": l_real.mean(-1).detach(), "d_fake": l_fake.mean(-1).detach(),
-                 "js_estimate": (LOG4 - loss.detach()) / 2}
-        return loss, stats
+        return discriminator_loss_and_stats(*self.split_scores(critic, real, fake))
 
     def generator_loss(self, critic, fake, real=None):
         loss = F.softplus(-self.scores(critic, fake)).mean(-1)

@@ -36,6 +36,13 @@ def discriminator_loss(l_real, l_fake):
     return F.softplus(-l_real).mean(-1) + F.softplus(l_fake).mean(-1)
 
 
+def discriminator_loss_and_stats(l_real, l_fake):
+    """(-V, its statistics: mean logits and the JS estimate (V + log 4) / 2)."""
+    loss = discriminator_loss(l_real, l_fake)
+    return loss, {"d_real": l_real.mean(-1).detach(), "d_fake": l_fake.mean(-1).detach(),
+                  "js_estimate": (LOG4 - loss.detach()) / 2}
+
+
 class GAN(Method):
     name = "gan"
     summary = "vanilla GAN, binary cross-entropy, saturating minimax generator loss"
@@ -46,11 +53,7 @@ class GAN(Method):
     saturating = True
 
     def critic_loss(self, critic, real, fake, noise=None):
-        l_real, l_fake = self.split_scores(critic, real, fake)
-        loss = discriminator_loss(l_real, l_fake)
-        stats = {"d_real": l_real.mean(-1).detach(), "d_fake": l_fake.mean(-1).detach(),
-                 "js_estimate": (LOG4 - loss.detach()) / 2}
-        return loss, stats
+        return discriminator_loss_and_stats(*self.split_scores(critic, real, fake))
 
     def generator_loss(self, critic, fake, real=None):
         logits = self.scores(critic, fake)
