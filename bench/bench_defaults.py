@@ -12,6 +12,10 @@ again after reaching it.  docs/defaults.md holds the table this printed.
     python bench/bench_defaults.py --presets default \
         --methods gan,gan-ns,wgan-clip,wgan-gp,wgan-lp,sngan   # 35 min on 2 cores
     python bench/bench_defaults.py --methods wgan-gp --presets default --horizon 10
+    python bench/bench_defaults.py --methods sd-wgan,wgan-gp --presets default --seeds 0,1,2,3
+
+Each run also records, at its end, the modes covered (mixtures) and the critic's estimate of W1
+(``otgan eval``'s ``w_estimate``: the refined critic), summarized over the seeds.
 """
 
 from __future__ import annotations
@@ -29,8 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_toy import first_hit, otgan_run, pair_floors, readout_pairs  # noqa: E402
 
+from otgan.metrics import wasserstein1  # noqa: E402
+
 from otgan.data import load_dataset  # noqa: E402
 from otgan.methods import METHODS  # noqa: E402
+from otgan.metrics.modes import mode_coverage  # noqa: E402
 from otgan.sweep.grid import parse_sets  # noqa: E402
 
 DATASETS = ("ring", "8gaussians", "25gaussians", "swissroll", "moons")
@@ -42,11 +49,25 @@ def one(job):
     ds = load_dataset(data)
     pairs = readout_pairs(ds.test, draws, latent_dim=sets.get("latent_dim") or 2)
     floor = statistics.fmean(pair_floors(ds.train, pairs))
-    curve, ups = otgan_run(dict(method=method, preset=preset, threads=1, **sets), seed, horizon,
-                           every, pairs, data=data)
+    curve, ups, run = otgan_run(dict(method=method, preset=preset, threads=1, **sets), seed,
+                                horizon, every, pairs, data=data)
     t, worst = first_hit(curve, floor + slack)
+    # at the end: modes covered (2500 points) and the critic's estimate of W1 (the refined
+    # critic's, as `otgan eval` reports it) over the last W1 reading
+    modes = None
+    if ds.modes is not None:
+        modes = mode_coverage(run.sample(2500, seed=777), ds.modes, ds.mode_sigma)
+        modes = modes["modes_covered"]
+    est = run.evaluate(["critic"]).get("w_estimate") if run.method.estimates == "W" else None
+    w_targets = None
+    if run.method.critic_from_data:  # the semi-dual estimates W1 to its own targets
+        x = torch.as_tensor(run.sample(8000, seed=778))
+        x = run.normalizer.encode(x) if run.normalizer.active else x
+        w_targets = wasserstein1(x, run.critic.y, None, run.critic.nu)
     return dict(method=method, preset=preset, data=data, seed=seed, floor=floor, hit=t,
-                stays=t is not None and worst <= floor + slack, end=curve[-1][1], curve=curve)
+                worst_after=worst, stays=t is not None and worst <= floor + slack,
+                end=curve[-1][1], modes=modes, w_estimate=est, w1_targets=w_targets,
+                curve=curve)
 
 
 def cell(r) -> str:
@@ -55,12 +76,31 @@ def cell(r) -> str:
     return f"{r['hit']:.0f} s{'' if r['stays'] else ' !'} / {r['end']:.3f}"
 
 
+def summary(rs) -> str:
+    """Over seeds: reached (seeds), the largest W1 after the first hit (max over seeds), the
+    fewest modes covered at the end, the critic's estimate over exact W1 at the end (range)."""
+    hit = [r for r in rs if r["hit"] is not None]
+    out = f"{len(hit)}/{len(rs)}"
+    if hit:
+        out += f", max after {max(r['worst_after'] for r in hit):.3f}"
+    modes = [r["modes"] for r in rs if r.get("modes") is not None]
+    if modes:
+        out += f", modes >= {min(modes)}"
+    ratios = [r["w_estimate"] / r["end"] for r in rs if r.get("w_estimate") is not None]
+    if ratios:
+        out += f", est/W1 {min(ratios):.2f}-{max(ratios):.2f}"
+    ratios = [r["w_estimate"] / r["w1_targets"] for r in rs if r.get("w1_targets")]
+    if ratios:
+        out += f", est/W1(G, targets) {min(ratios):.2f}-{max(ratios):.2f}"
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--methods", default=",".join(METHODS))
     ap.add_argument("--presets", default="default,paper")
     ap.add_argument("--datasets", default=",".join(DATASETS))
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seeds", default="0", help="comma-separated seeds (one table each)")
     ap.add_argument("--horizon", type=float, default=60.0, help="training seconds per run")
     ap.add_argument("--every", type=int, default=100, help="generator updates between W1")
     ap.add_argument("--slack", type=float, default=0.05, help="target = floor + slack")
@@ -73,21 +113,39 @@ def main() -> None:
     args = ap.parse_args()
     datasets = args.datasets.split(",")
     sets = parse_sets(args.set)
-    jobs = [(m, p, d, args.seed, args.horizon, args.every, args.slack, args.draws, sets)
-            for m in args.methods.split(",") for p in args.presets.split(",") for d in datasets]
+    seeds = [int(s) for s in args.seeds.split(",")]
+    methods, presets = args.methods.split(","), args.presets.split(",")
+    jobs = [(m, p, d, seed, args.horizon, args.every, args.slack, args.draws, sets)
+            for seed in seeds for m in methods for p in presets for d in datasets]
     with ProcessPoolExecutor(args.workers) as pool:
         results = list(pool.map(one, jobs))
     floors = {r["data"]: r["floor"] for r in results}
-    print(f"torch {torch.__version__}; seed {args.seed}; {args.horizon:.0f} training seconds per "
-          f"run; target = floor + {args.slack}" + "".join(f"; --set {s}" for s in args.set))
+    print(f"torch {torch.__version__}; seeds {args.seeds}; {args.horizon:.0f} training seconds "
+          f"per run; target = floor + {args.slack}" + "".join(f"; --set {s}" for s in args.set))
     print("floors: " + ", ".join(f"{d} {floors[d]:.4f}" for d in datasets))
+    print()
+    print("| method | preset | seed | " + " | ".join(datasets) + " |")
+    print("|---|---|---|" + "---|" * len(datasets))
+    for m in methods:
+        for p in presets:
+            for seed in seeds:
+                rs = {r["data"]: r for r in results
+                      if (r["method"], r["preset"], r["seed"]) == (m, p, seed)}
+                print(f"| `{m}` | {p} | {seed} | " + " | ".join(cell(rs[d]) for d in datasets)
+                      + " |")
+    print()
+    print("Over the seeds: seeds that reached the target, the largest W1 after first reaching it,")
+    print("the fewest modes covered at the end, the critic's estimate of W1 over exact W1 at the end")
+    print("(held-out, as read; for a critic over the training points also over exact W1 between")
+    print("8000 generated points and those weighted points, the quantity its semi-dual estimates)")
     print()
     print("| method | preset | " + " | ".join(datasets) + " |")
     print("|---|---|" + "---|" * len(datasets))
-    for m in args.methods.split(","):
-        for p in args.presets.split(","):
-            rs = {r["data"]: r for r in results if r["method"] == m and r["preset"] == p}
-            print(f"| `{m}` | {p} | " + " | ".join(cell(rs[d]) for d in datasets) + " |")
+    for m in methods:
+        for p in presets:
+            print(f"| `{m}` | {p} | " + " | ".join(
+                summary([r for r in results if (r["method"], r["preset"], r["data"]) == (m, p, d)])
+                for d in datasets) + " |")
     if args.json:
         args.json.write_text(json.dumps(results))
 

@@ -97,7 +97,8 @@ def lab_run(data, seed: int, horizon: float, eval_every: int, pairs):
 
 def otgan_run(overrides: dict, seed: int, horizon: float, eval_every: int, pairs,
               data: str = "ring"):
-    """otgan's loop, read as ``lab_run`` is, every ``eval_every`` updates until ``horizon`` s."""
+    """otgan's loop, read as ``lab_run`` is, every ``eval_every`` updates until ``horizon`` s:
+    (curve, critic updates per second, the run)."""
     cfg = api.make_config(None, None, dict(overrides, data=data, seed=seed, steps=10**9,
                                            eval_every=0, log_every=10**9))
     run = start_run(cfg, dataset_for(cfg))
@@ -106,7 +107,7 @@ def otgan_run(overrides: dict, seed: int, horizon: float, eval_every: int, pairs
         cfg.steps = run.state.step + eval_every
         train_loop(run.state, run.method, cfg, Hooks(), progress=False)
         curve.append((round(run.state.train_time, 3), *read_w1(run.generate, pairs)))
-    return curve, run.state.critic_steps / run.state.train_time
+    return curve, run.state.critic_steps / run.state.train_time, run
 
 
 def first_hit(curve, target: float = TARGET, col: int = 1):
@@ -180,7 +181,7 @@ def main() -> None:
     rows = []
     for seed in range(args.seeds):
         lab_curve, lab_ups = lab_run(data, seed, args.horizon, 100, pairs)
-        ot_curve, ot_ups = otgan_run(default, seed, args.horizon, 50, pairs)
+        ot_curve, ot_ups, _ = otgan_run(default, seed, args.horizon, 50, pairs)
         lab_t, lab_max = first_hit(lab_curve)
         ot_t, ot_max = first_hit(ot_curve)
         one = [first_hit(c, col=2) for c in (lab_curve, ot_curve)]

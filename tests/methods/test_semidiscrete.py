@@ -36,7 +36,7 @@ def closed_form(a, b):
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
 def test_exercise_2_solved_by_training(precision):
-    # the derived dual step (sd_gamma 1; the toy sets' preset uses 30, with which this
+    # the default dual step (sd_gamma 1, the toy sets' preset's too; with 10 or 30 this
     # two-target problem collapses onto one Dirac); measured (fp32): W 0.25002, endpoints
     # within 0.008 of (+-1.5, 0)
     G = Segment()
@@ -81,3 +81,37 @@ def test_a_neural_critic_is_refused_and_the_cost_is_honoured():
     assert run.critic.cost == "sqeuclidean"
     assert run.critic.nu.tolist() == [0.25, 0.75]
     assert run.config.sd_scale == pytest.approx(8.0)  # 2 d^2, d = 2: resolved and recorded
+
+
+@pytest.mark.parametrize("cost, shift", [("euclidean", 0.0), ("sqeuclidean", 3.0)])
+def test_refined_dual_estimates_the_cost_for_the_frozen_generator(cost, shift):
+    """The estimate an evaluation reads (``refined_critic``): from a wrong dual (random psi),
+    the refined one's value on fresh points is the OT cost between mu uniform on the unit square
+    and the k x k cell centres (shifted by (shift, 0)): W1 = 0.38260 / k (the mean distance of a
+    uniform point of a square of side 1/k to its centre), W2^2 = 1 / (6 k^2) + shift^2."""
+    from otgan.methods import METHODS
+    from tests.conftest import quick_config
+    from otgan.semidiscrete import c_transform
+
+    k = 12
+    u = (torch.arange(k) + 0.5) / k
+    y = torch.stack(torch.meshgrid(u, u, indexing="ij"), -1).reshape(-1, 2)
+    y = y + torch.tensor([shift, 0.0])
+    method = METHODS["sd-wgan"](quick_config(method="sd-wgan", sd_cost=cost))
+    critic = method.build_critic(y)
+    with torch.no_grad():
+        critic.psi.copy_(0.2 * torch.randn(k * k, generator=torch.Generator().manual_seed(0)))
+        critic.psi_avg.copy_(critic.psi)
+    g = torch.Generator().manual_seed(1)
+
+    def draw(n):
+        return torch.rand(n, 2, generator=g)
+
+    refined = method.refined_critic(critic, draw, steps=100)
+    x = draw(400_000)
+    value = float(c_transform(x, y, refined.psi_avg, cost=cost).mean() + refined.psi_avg.mean())
+    before = float(c_transform(x, y, critic.psi_avg, cost=cost).mean() + critic.psi_avg.mean())
+    exact = 0.38260 / k if cost == "euclidean" else 1 / (6 * k * k) + shift ** 2
+    assert before < 0.8 * exact if cost == "euclidean" else before < exact - 0.01
+    assert value <= exact * 1.002  # weak duality, up to the Monte-Carlo error of 4e5 points
+    assert value == pytest.approx(exact, rel=0.02)

@@ -51,8 +51,8 @@ def test_js_estimate_from_a_discriminator():
     x = torch.zeros(10, 2)
     gan = METHODS["gan"](quick_config(method="gan"))
 
-    def js(s_real, s_fake):
-        return gan.estimate(None, s_real, s_fake)
+    def js(critic, s_real, s_fake):
+        return gan.estimate(critic, s_real, s_fake)
     undecided = EvalContext(fake=x, real=x, critic=linear_critic([0.0, 0.0]), estimates="JS",
                             estimate=js)
     with torch.no_grad():

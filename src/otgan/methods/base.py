@@ -160,6 +160,12 @@ class Method:
         it under its own name."""
         return {"critic_gap": float(s_real.mean() - s_fake.mean())}
 
+    def refined_critic(self, critic, draw, steps: int):
+        """A critic built from the data (``critic_from_data``), refined ``steps`` updates against
+        the frozen generator (``draw(n)``: n generated points) for the estimate of W; None: the
+        generic refinement of a trained critic applies (``training/evaluation.py``)."""
+        return None
+
     def after_critic_step(self, critic) -> None:
         """Runs after every critic optimizer step (weight clipping lives here)."""
 

@@ -144,9 +144,9 @@ class EvalContext:
     encode: Callable[[torch.Tensor], torch.Tensor] = identity
     #: what the critic's number estimates ("W", "W2^2", "JS", ...: a Method's ``estimates``)
     estimates: str = "W"
-    #: (scores of real, scores of fake) -> the critic's estimate as {key: value} (a Method's
-    #: ``estimate``); None: the critic gap E D(real) - E D(fake) as ``critic_gap``
-    estimate: Callable[[torch.Tensor, torch.Tensor], dict] | None = None
+    #: (critic, its scores of real, of fake) -> the critic's estimate as {key: value} (a
+    #: Method's ``estimate``); None: the critic gap E D(real) - E D(fake) as ``critic_gap``
+    estimate: Callable[[torch.nn.Module, torch.Tensor, torch.Tensor], dict] | None = None
     #: mixture modes (K, d) and their sigma, when the data has them
     modes: torch.Tensor | None = None
     mode_sigma: float | None = None

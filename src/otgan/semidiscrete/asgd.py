@@ -3,9 +3,9 @@
     psi~_k = psi~_{k-1} + gamma / sqrt(k) * P g_k      (g_k: stochastic gradient of H, ascent)
     psi_k  = (psi~_1 + ... + psi~_k) / k               (the averaged iterate, the one reported)
 
-with E[H(psi*) - H(psi_k)] = O(log k / sqrt(k)).  ``P`` is an optional fixed diagonal
-preconditioner, one tensor per parameter (the semi-discrete dual's step per target:
-``methods/semidiscrete.dual_step``); without it P = I.  ``torch.optim.ASGD`` is not this schedule
+with E[H(psi*) - H(psi_k)] = O(log k / sqrt(k)).  ``P`` is an optional fixed preconditioner per
+parameter: a tensor of the parameter's shape (a diagonal) or a linear map g -> P g (the
+semi-discrete dual's multiscale step, ``semidiscrete/step.py``); without it P = I.  ``torch.optim.ASGD`` is not this schedule
 (its defaults t0 = 1e6 never start averaging), hence this small optimizer.  It *descends* the loss
 it is given, so the loss is -H; the average of each parameter is written into the tensor given
 in ``averages`` (the critic's ``psi_avg`` buffer), so it lives in the critic's state_dict.
@@ -28,7 +28,8 @@ class AveragedSGD(torch.optim.Optimizer):
             raise ValueError("one average tensor per parameter")
         precondition = [None] * len(params) if precondition is None else list(precondition)
         if len(precondition) != len(params) or any(
-                q is not None and q.shape != p.shape for p, q in zip(params, precondition)):
+                q is not None and not callable(q) and q.shape != p.shape
+                for p, q in zip(params, precondition)):
             raise ValueError("one preconditioner of the parameter's shape per parameter")
         super().__init__(params, dict(gamma=gamma))
         self._averages = averages
@@ -50,7 +51,7 @@ class AveragedSGD(torch.optim.Optimizer):
                     continue
                 st = self.state[p]
                 st["k"] = k = st.get("k", 0) + 1
-                g = p.grad if q is None else p.grad * q
+                g = p.grad if q is None else q(p.grad) if callable(q) else p.grad * q
                 p.add_(g, alpha=-group["gamma"] / math.sqrt(k))
                 avg.add_(p - avg, alpha=1.0 / k)
         return None

@@ -39,7 +39,9 @@ def solve(sample_mu: Callable[[int], torch.Tensor], targets: torch.Tensor,
     """Maximize H(psi) by averaged SGD; ``sample_mu(n)`` returns n points of mu, shape (n, d).
 
     The step of target j is ``gamma * scale / max(nu_j, 1 / batch)`` (``step.py``), ``scale``
-    by default the targets' nearest-neighbour cost scale."""
+    by default the targets' nearest-neighbour cost scale: for a fixed mu it balances even the
+    clusters of a mixture faster than the multiscale step training uses (docs/semidiscrete.md);
+    ``n_eval`` fresh samples give the final value and masses."""
     y = targets.reshape(targets.shape[0], -1)
     y = y if y.is_floating_point() else y.float()
     crit = SemiDiscreteCritic(y, weights, cost, eps).to(y.device)
@@ -68,6 +70,28 @@ def solve(sample_mu: Callable[[int], torch.Tensor], targets: torch.Tensor,
         value = float(_chunked_dual(crit, xe))
     return SemiDiscreteResult(crit.psi_avg.detach().clone(), value, masses,
                               float((masses - crit.nu).abs().max()), steps, history)
+
+
+def dual_on_sample(x: torch.Tensor, targets: torch.Tensor, weights: torch.Tensor | None = None,
+                   *, cost: str = "sqeuclidean") -> torch.Tensor:
+    """psi: the targets' dual variables of the exact discrete OT between the points ``x``
+    (weights 1/n) and the weighted targets (the network simplex, POT's ``emd``).  Any psi gives
+    H(psi) <= W_c(mu, nu) on fresh points of mu (weak duality); this one is optimal for the
+    sample, so with several points per target it is close to optimal for mu.  Memory: an
+    (n, J) float64 cost matrix."""
+    import numpy as np
+    import ot
+
+    xs = x.reshape(x.shape[0], -1).double().cpu().numpy()
+    y = targets.reshape(targets.shape[0], -1).double().cpu().numpy()
+    nu = (np.full(len(y), 1.0 / len(y)) if weights is None
+          else weights.double().cpu().numpy() / float(weights.sum()))
+    M = ot.dist(xs, y, metric="euclidean" if cost == "euclidean" else "sqeuclidean")
+    _, log = ot.emd(np.full(len(xs), 1.0 / len(xs)), nu, M, numItermax=10**8, log=True)
+    if log.get("warning"):
+        raise RuntimeError(f"network simplex did not converge: {log['warning']}")
+    v = torch.from_numpy(log["v"]).to(targets.device, torch.float32)
+    return v - v[nu > 0].mean()  # psi is defined up to a constant
 
 
 def _masses(crit: SemiDiscreteCritic, x: torch.Tensor, chunk: int = 65536) -> torch.Tensor:

@@ -160,7 +160,7 @@ def fit_critic(real, fake, method: str = "wgan-gp", steps: int = 2000, seed: int
     seconds = time.perf_counter() - t0
     ctx = EvalContext(fake=fake_test.cpu(), real=real_test.cpu(), critic=critic,
                       estimates=m.estimates,
-                      estimate=lambda s_real, s_fake: m.estimate(critic, s_real, s_fake),
+                      estimate=m.estimate,
                       generator=torch.Generator(device=device).manual_seed(cfg.seed + 1))
     out = compute(["w1", "critic", "lipschitz"], ctx)
     out.pop("sigma_layers", None)

@@ -67,11 +67,26 @@ def estimating_critic(run, steps: int, seed: int):
     is now needs a critic trained for this generator.  This one is a copy (with a copy of its
     optimizer's state), trained on batches of training data and of the sampling generator
     (the EMA where there is one) drawn from streams of its own: training is not touched.
-    None when there is nothing to refine (``steps`` 0, a run not training, a critic that is a
-    dual vector over the data, whose semi-dual value is its estimate)."""
-    if steps <= 0 or run.state is None or run.method.critic_from_data:
+    A critic built from the data (the semi-discrete dual) is refined by its method
+    (``refined_critic``) on draws of the generator.  None when there is nothing to refine
+    (``steps`` 0, a run not training)."""
+    if steps <= 0 or run.state is None:
         return None
     cfg, method, G = run.config, run.method, run.sampling_generator
+    if method.critic_from_data:
+        gen = torch.Generator(device=run.device).manual_seed(seed)
+
+        @torch.no_grad()
+        def draw(n):
+            z = sample_latent(cfg.latent, (n, run.latent_dim), generator=gen, device=run.device)
+            return G(z)  # training coordinates, the targets' own
+
+        g_mode = G.training
+        G.eval()
+        try:
+            return method.refined_critic(run.critic, draw, steps)
+        finally:
+            G.train(g_mode)
     critic = copy.deepcopy(run.critic)
     opt = make_optimizer(critic.parameters(), cfg, cfg.lr_d, critic_optimizer_kind(cfg))
     opt.load_state_dict(copy.deepcopy(run.state.opt_d.state_dict()))
@@ -112,7 +127,7 @@ def eval_context(run, n: int | None = None, seed: int | None = None) -> EvalCont
         fake=fake, real=real[:n], critic=run.critic, encode=encode,
         w_critic=lambda: estimating_critic(run, run.config.eval_critic_steps, seed + 2),
         estimates=run.method.estimates,
-        estimate=lambda s_real, s_fake: run.method.estimate(run.critic, s_real, s_fake),
+        estimate=run.method.estimate,
         modes=ds.modes,
         mode_sigma=ds.mode_sigma, sample=lambda k: run.generate(run.latents(k, seed + 1)).cpu(),
         generator=torch.Generator(device=run.device).manual_seed(seed),

@@ -161,7 +161,8 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
                 bar.set_postfix(postfix, refresh=False)
             if hooks.evaluate is not None and _is_due(step, cfg.eval_every, last):
                 shown = hooks.evaluate(state)
-                for k, name in (("w_estimate", "W~"), ("w1", "W1")):
+                # the semi-discrete partition's largest relative cell-mass error beside W
+                for k, name in (("w_estimate", "W~"), ("w1", "W1"), ("sd_mass_error", "mass_err")):
                     if k in shown:
                         postfix[name] = f"{shown[k]:.3f}"
                 bar.set_postfix(postfix, refresh=False)
