@@ -94,14 +94,18 @@ class SemiDiscrete(Method):
         by weak duality, an average of duals of samples is closer to mu's than any one: at
         J = 1000 on 8gaussians, one gives 0.041 and the average of four 0.046 against W1 about
         0.048; 7 s); beyond, ``steps`` steps of averaged SGD from the training's averaged psi
-        on batches of ``draw(n)`` points (at least 4 per target, at most 8192)."""
+        on batches of ``draw(n)`` points (at least 4 per target, at most 8192, fewer where a
+        step would cost more than 2^31 multiply-adds)."""
         J = critic.n_targets
         if J <= EXACT_DUAL_MAX_TARGETS:
             n = max(8 * J, min(16384, 2 ** 23 // J))  # more points per target where cheap
             psi = sum(dual_on_sample(draw(n), critic.y, critic.nu, cost=critic.cost)
                       for _ in range(EXACT_DUAL_SAMPLES)) / EXACT_DUAL_SAMPLES
         else:
-            batch = int(min(max(4 * J, self.cfg.batch_size), 8192))
+            # at least 4 points per target, at most 8192, and at most 2^31 multiply-adds per
+            # step unless that is below the training batch (MNIST's J = 60000: the batch)
+            cap = max(self.cfg.batch_size, 2 ** 31 // (J * critic.y[0].numel()))
+            batch = int(min(max(4 * J, self.cfg.batch_size), 8192, cap))
             scale = self.resolved.get("sd_scale") or cost_scale(critic.y, critic.cost)
             psi = solve(draw, critic.y, critic.nu, cost=critic.cost, steps=steps, batch=batch,
                         gamma=self.cfg.sd_gamma, scale=scale, eps=critic.eps,

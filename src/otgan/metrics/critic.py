@@ -45,7 +45,7 @@ def _estimate_points(ctx, critic):
     """Generated points for a semi-dual value E[psi^c] + sum nu psi: a difference of two terms of
     the size of psi's spread, so its Monte-Carlo error on the 2000 points of an evaluation is a
     quarter of W1 at convergence on 8gaussians; as many fresh points as 2^28 cost entries allow
-    (200000 for 1000 targets)."""
+    (200000 for 1000 targets, 4473 for MNIST's 60000)."""
     n = max(ctx.fake.shape[0], min(200_000, 2 ** 28 // max(getattr(critic, "n_targets", 1), 1)))
     return ctx.sample(n) if ctx.sample is not None and n > ctx.fake.shape[0] else ctx.fake
 
