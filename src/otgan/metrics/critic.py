@@ -7,8 +7,9 @@ on the two supports (``w_estimate`` in ``registry``), read from ``ctx.w_critic``
 critic refined against the frozen generator, which training lags by design.  A critic whose
 scores estimate the cost by themselves (the semi-dual of sd-wgan) is read twice: refined (its
 method's ``refined_critic``: ``w_estimate``) and as trained (``w_estimate_training``, a lower
-bound).  A method whose critic estimates something else (the GAN discriminator's Jensen-Shannon divergence, ...) passes
-its own ``estimate`` function in the context, so this module names no method.
+bound).  A method whose critic estimates something else (the GAN discriminator's
+Jensen-Shannon divergence, ...) passes its own ``estimate`` function in the context, so this
+module names no method.
 """
 
 from __future__ import annotations
@@ -63,8 +64,8 @@ def slope(D, ctx, dev) -> float:
 
 @register("critic", applies=for_point_critics, rows=(
         Row("critic_gap", "critic gap E D(real) - E D(fake) (held-out, training critic)"),
-        Row("w_estimate", "critic estimate of W1 (gap / slope on the data, or the refined semi-dual)",
-            headline=True),
+        Row("w_estimate", "critic estimate of W1 (gap / slope on the data, or the refined "
+            "semi-dual)", headline=True),
         Row("w_critic_slope", "slope of the estimating critic on the data", "{:.3f}"),
         Row("w_ratio", "critic estimate of W1 / exact W1", "{:.3f}"),
         Row("w2sq_estimate", "critic estimate of W2^2 (semi-dual value)", headline=True),
