@@ -5,8 +5,9 @@
 
 with E[H(psi*) - H(psi_k)] = O(log k / sqrt(k)).  ``P`` is an optional fixed preconditioner per
 parameter: a tensor of the parameter's shape (a diagonal) or a linear map g -> P g (the
-semi-discrete dual's multiscale step, ``semidiscrete/step.py``); without it P = I.  ``torch.optim.ASGD`` is not this schedule
-(its defaults t0 = 1e6 never start averaging), hence this small optimizer.  It *descends* the loss
+semi-discrete dual's multiscale step, ``semidiscrete/step.py``); without it P = I.
+``torch.optim.ASGD`` is not this schedule (its defaults t0 = 1e6 never start averaging), hence
+this small optimizer.  It *descends* the loss
 it is given, so the loss is -H; the average of each parameter is written into the tensor given
 in ``averages`` (the critic's ``psi_avg`` buffer), so it lives in the critic's state_dict.
 """

@@ -74,10 +74,6 @@ class MultiscalePreconditioner:
             out += (factor * summed)[labels]
         return out
 
-    @property
-    def scales(self) -> list[float]:
-        return [float(f.min()) for _, f in self.levels]
-
 
 @torch.no_grad()
 def multiscale_preconditioner(y: torch.Tensor, nu: torch.Tensor, cost: str, batch: int,
@@ -91,7 +87,7 @@ def multiscale_preconditioner(y: torch.Tensor, nu: torch.Tensor, cost: str, batc
     J = yf.shape[0]
     s0 = cost_scale(yf, cost) if scale is None else float(scale)
     levels = [(torch.arange(J, device=yf.device), dual_preconditioner(nu, s0, batch))]
-    d0 = cost_scale(yf, "euclidean")
+    d0 = s0 if cost == "euclidean" and scale is None else cost_scale(yf, "euclidean")
     k = J // ratio
     centres = _centres(yf, k, seed) if k >= 2 else None
     while k >= 2:
