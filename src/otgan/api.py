@@ -70,6 +70,7 @@ def _announce(run: Run) -> None:
     what = (f"resuming from step {run.state.step} to {cfg.steps}" if run.state.step else
             f"training {cfg.method} on {cfg.data} for {cfg.steps} generator updates"
             + (f" ({cfg.epochs:g} epochs)" if cfg.epochs else ""))
+    what += f", at most {cfg.time_limit:g} s of training" if cfg.time_limit else ""
     print(f"otgan: {what} (device {run.device}, seed {cfg.seed}{ranks}){where}",
           file=sys.stderr, flush=True)
 

@@ -144,8 +144,8 @@ def train(config_file, out, overwrite, resume_dir, progress, **values):
 def _report_done(run) -> None:
     from .metrics.registry import headline_rows
 
-    cfg, folder = run.config, run.folder
-    parts = [f"{cfg.steps} steps in {run.state.train_time:.1f} s"]
+    folder = run.folder
+    parts = [f"{run.state.step} steps in {run.state.train_time:.1f} s"]
     final = next((r for r in reversed(run.history) if r.get("eval")), {})
     rows = [(r.key, r.label, r.fmt) for r in headline_rows()] + list(run.method.estimate_rows)
     parts += [f"{label} = {fmt.format(final[key])}" for key, label, fmt in rows

@@ -232,6 +232,10 @@ class TrainConfig:
                        "is N_train / batch_size critic updates, as in the lab's DataLoader loop, "
                        "so steps = ceil(epochs * N_train / (batch_size * n_critic))", "float",
                        _nonneg, group="run")
+    time_limit: float = _f(0.0, "stop after this many seconds of training (summed over resumed "
+                           "segments; 0: no limit): the update that crosses it is the last, "
+                           "logged, evaluated and checkpointed as the end", "float", _nonneg,
+                           group="run")
     seed: int = _f(0, "seed of initialization, batches and latent draws", "int",
                    _between(0, MAX_SEED), group="run")
     device: str = _f("auto", "auto, cpu, cuda, cuda:N or mps", "str", _device, group="run")
@@ -519,7 +523,7 @@ def from_dict(d: Mapping[str, Any]) -> TrainConfig:
 
 
 #: fields that may change when a run is continued; any other change is refused
-RESUMABLE = frozenset({"steps", "epochs", "device", "threads", "log_every", "eval_every", "eval_n",
+RESUMABLE = frozenset({"steps", "epochs", "time_limit", "device", "threads", "log_every", "eval_every", "eval_n",
                        "eval_critic_steps",
                        "checkpoint_every", "metrics", "eval_background", "tensorboard"})
 

@@ -29,7 +29,7 @@ def config(method):
     # in another would differ by lr; SGD keeps float-rounding differences at rounding size.
     extra = {} if method == "sd-wgan" else dict(optimizer="sgd", lr_g=0.02, lr_d=0.02)
     return quick_config(method=method, steps=STEPS, batch_size=64, n_train=1000, ema=0.0,
-                        n_critic=2, threads=1, tensorboard=False, **extra)
+                        n_critic=2, threads=1, tensorboard=False, metrics="w1", **extra)
 
 
 def _free_port() -> int:

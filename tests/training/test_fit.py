@@ -74,6 +74,22 @@ def test_resume_refuses_changed_hyperparameters(tmp_path):
         otgan.resume(tmp_path / "nope", {"steps": 10})
 
 
+def test_time_limit_ends_the_run_as_its_last_step(tmp_path):
+    kw = dict(steps=10**6, log_every=10**6, eval_every=0, metrics="w1", time_limit=0.5)
+    run = otgan.train(quick_config(**kw), out=tmp_path / "t")
+    last = run.state.step
+    assert 0 < last < 10**6 and run.state.train_time >= 0.5
+    records = RunDir(tmp_path / "t").read_metrics()
+    # the update that crossed the limit is the end: logged, evaluated, checkpointed
+    assert [r["step"] for r in records if not r.get("eval")] == [last]
+    assert [r["step"] for r in records if r.get("eval")] == [last]
+    assert RunDir(tmp_path / "t").load_checkpoint()["state"]["step"] == last
+    with pytest.raises(ConfigError, match="pass --time-limit greater than"):
+        otgan.resume(tmp_path / "t", {"steps": 10**6})
+    more = otgan.resume(tmp_path / "t", {"steps": last + 3, "time_limit": 0})
+    assert more.state.step == last + 3
+
+
 WRITER = textwrap.dedent("""
     import sys, torch
     from otgan.rundir import RunDir

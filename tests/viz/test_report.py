@@ -52,7 +52,7 @@ def test_eval_command_writes_eval_json(two_runs, capsys):
 def test_semidiscrete_report_animates_the_laguerre_cells(tmp_path):
     from PIL import Image
 
-    otgan.train(quick_config(method="sd-wgan", n_train=300, eval_every=5, steps=10),
+    otgan.train(quick_config(method="sd-wgan", n_train=300, eval_every=5, steps=10, metrics="w1"),
                 out=tmp_path / "sd")
     page = (tmp_path / "sd" / "report.html").read_text()
     assert "Laguerre cells" in page

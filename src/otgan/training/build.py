@@ -235,6 +235,9 @@ def restore(path: str | Path, overrides: Mapping[str, Any] | None = None, *, tra
     if train:
         run = start_run(cfg, dataset, generator, critic, world=world)
         _fitting(folder, lambda: run.state.load_state_dict(ckpt["state"]))
+        if cfg.time_limit and run.state.train_time >= cfg.time_limit:
+            raise ConfigError(f"{where}: the run has trained {run.state.train_time:.0f} s; pass "
+                              f"--time-limit greater than that (or 0) to train further")
     else:
         normalizer = Normalizer.from_state_dict(ckpt.get("normalizer"))
         device = resolve_device(cfg.device)

@@ -81,7 +81,8 @@ def _is_due(step: int, every: int, last: int) -> bool:
 
 def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
                progress: bool = True) -> TrainState:
-    """Run generator updates from ``state.step`` to ``cfg.steps``; returns the state."""
+    """Run generator updates from ``state.step`` to ``cfg.steps``, or until ``cfg.time_limit``
+    seconds of training; returns the state."""
     hooks = hooks or Hooks()
     G, D, world = state.generator, state.critic, state.world
     G_train, D_train = state.train_generator or G, state.train_critic or D
@@ -146,6 +147,8 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
             bar.update(1)
 
             step, last = state.step, cfg.steps
+            if cfg.time_limit and state.train_time >= cfg.time_limit:
+                last = step  # out of time: this update is the end
             if _is_due(step, cfg.log_every, last):
                 record = {"step": step, "critic_steps": state.critic_steps,
                           "time": round(state.train_time, 4)}
@@ -167,9 +170,11 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
                         postfix[name] = f"{shown[k]:.3f}"
                 bar.set_postfix(postfix, refresh=False)
             if hooks.checkpoint is not None and cfg.checkpoint_every > 0 \
-                    and step % cfg.checkpoint_every == 0 and step != cfg.steps:
+                    and step % cfg.checkpoint_every == 0 and step != last:
                 check_finite_state(state)  # never let a diverged state replace a good one
                 hooks.checkpoint(state)
+            if step == last:
+                break
     finally:
         bar.close()
     return state
