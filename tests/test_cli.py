@@ -60,7 +60,7 @@ def digits_run(tmp_path_factory):
     import otgan
 
     out = tmp_path_factory.mktemp("img") / "run"
-    otgan.train(data="digits", steps=2, batch_size=16, n_train=500, eval_every=0, log_every=1,
+    otgan.train(data="digits", steps=2, batch_size=16, eval_every=0, log_every=1,
                 latent_dim=8, eval_n=100, metrics="sliced", out=out)
     return out
 

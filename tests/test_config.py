@@ -102,6 +102,16 @@ def test_unknown_key_names_the_closest_valid_key(tmp_path):
         resolve({}, f)
 
 
+def test_split_sizes_apply_to_toy_sets_only():
+    # --n-train on mnist used to be accepted and ignored (the image sets keep their split)
+    with pytest.raises(ConfigError, match="n_train sizes the built-in toy sets; mnist keeps"):
+        resolve({"data": "mnist", "n_train": 1000})
+    with pytest.raises(ConfigError, match="n_train and n_test size"):
+        resolve({"data": "points.npy", "n_train": 500, "n_test": 500})
+    assert resolve({"data": "moons", "n_train": 1000}).n_train == 1000
+    assert resolve({"data": "mnist", "method": "sd-wgan"}).n_train == 1000  # the preset's: inert
+
+
 def test_method_specific_option_on_another_method_is_an_error():
     with pytest.raises(ConfigError, match="clip does not apply to method wgan-gp"):
         resolve({"method": "wgan-gp", "clip": 0.1})

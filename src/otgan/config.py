@@ -443,6 +443,15 @@ def validate(cfg: TrainConfig, explicit: set[str] | None = None) -> TrainConfig:
         if owners and name not in cls.params:
             raise ConfigError(f"{name} does not apply to method {cfg.method} "
                               f"(it is read by {' and '.join(owners)})")
+    sized = sorted({"n_train", "n_test"} & (explicit or set()), reverse=True)
+    if sized and not cfg.data_weights:
+        from .data import TOY
+
+        if cfg.data not in TOY:
+            verb = "size" if len(sized) > 1 else "sizes"
+            raise ConfigError(f"{' and '.join(sized)} {verb} the built-in toy sets; {cfg.data} "
+                              f"keeps its own split (to train on fewer points, save them to a "
+                              f".npy file and pass that as --data)")
     if {"steps", "epochs"} <= (explicit or set()) and cfg.epochs:
         raise ConfigError("steps and epochs both set the training length; give one")
     kinds = (cfg.optimizer, critic_optimizer_kind(cfg))

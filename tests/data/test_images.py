@@ -129,7 +129,7 @@ def test_every_method_trains_on_images(method):
     import otgan
 
     run = otgan.train(data="digits", method=method, steps=3, batch_size=16, eval_every=0,
-                      log_every=1, latent_dim=8, eval_n=64, n_train=10000, metrics="sliced")
+                      log_every=1, latent_dim=8, eval_n=64, metrics="sliced")
     assert run.state.step == 3
     assert all(torch.isfinite(p).all() for p in run.generator.parameters())
     assert run.sample(4, seed=0).shape == (4, 1, 8, 8)

@@ -128,3 +128,29 @@ def test_worked_example_against_pot(cost):
     assert h_grid >= exact * 0.99
     masses = res.masses.double()
     assert torch.all((masses - NU4).abs() <= 0.01 * NU4), masses  # measured: within 0.7%
+
+
+@pytest.mark.parametrize("cost, shift", [("euclidean", 0.0), ("sqeuclidean", 3.0)])
+def test_primal_bound_brackets_the_cost_with_the_dual_value(cost, shift):
+    """mu uniform on the unit square, the k x k cell centres (shifted by (shift, 0)) as targets:
+    W1 = 0.38260 / k, W2^2 = 1 / (6 k^2) + shift^2.  At psi = 0 the Voronoi cells are the
+    squares (for the shifted targets, at psi_j = 2 t.(y_j - t)), so the plan is optimal and the
+    bound is the cost; at a wrong psi the bound is
+    above it and the dual value below, both by a visible margin."""
+    from otgan.semidiscrete import primal_bound
+
+    k = 12
+    u = (torch.arange(k) + 0.5) / k
+    y = torch.stack(torch.meshgrid(u, u, indexing="ij"), -1).reshape(-1, 2)
+    y = y + torch.tensor([shift, 0.0])
+    # the masses' sampling noise adds about sqrt(J / n) x the spacing: 1-2% at n = 2e6
+    x = torch.rand(2_000_000, 2, generator=torch.Generator().manual_seed(0))
+    exact = 0.38260 / k if cost == "euclidean" else 1 / (6 * k * k) + shift ** 2
+    t = torch.tensor([shift, 0.0])
+    optimal = 2 * (y - t) @ t  # the Voronoi cells of the unshifted centres (0 when shift = 0)
+    assert primal_bound(x, y, optimal, cost=cost) == pytest.approx(exact, rel=0.025)
+    psi = 0.3 / k * torch.randn(k * k, generator=torch.Generator().manual_seed(1))
+    upper = primal_bound(x, y, psi, cost=cost)
+    lower = float(c_transform(x, y, psi, cost=cost).mean() + psi.mean())
+    assert lower < exact < upper
+    assert upper > exact + 0.002 / k and lower < exact - 0.002 / k
