@@ -127,7 +127,7 @@ def refuses(args, *needles, keep=()):
 
 
 #: a one-step budget for every `otgan train` here, in case a value is accepted after all
-BUDGET = ["--steps", "1", "--n-train", "200", "--n-test", "100", "--eval-n", "100",
+BUDGET = ["--steps", "1", "--eval-n", "100",
           "--eval-every", "0", "--eval-critic-steps", "0", "--metrics", "w1",
           "--no-tensorboard", "--no-eval-background", "--no-progress", "--device", "cpu"]
 

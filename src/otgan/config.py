@@ -532,9 +532,9 @@ def from_dict(d: Mapping[str, Any]) -> TrainConfig:
 
 
 #: fields that may change when a run is continued; any other change is refused
-RESUMABLE = frozenset({"steps", "epochs", "time_limit", "device", "threads", "log_every", "eval_every", "eval_n",
-                       "eval_critic_steps",
-                       "checkpoint_every", "metrics", "eval_background", "tensorboard"})
+RESUMABLE = frozenset({"steps", "epochs", "time_limit", "device", "threads", "log_every",
+                       "eval_every", "eval_n", "eval_critic_steps", "checkpoint_every", "metrics",
+                       "eval_background", "tensorboard"})
 
 
 def changed_on_resume(saved: TrainConfig, cfg: TrainConfig) -> list[str]:

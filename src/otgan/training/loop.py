@@ -147,8 +147,9 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
             bar.update(1)
 
             step, last = state.step, cfg.steps
-            if cfg.time_limit and state.train_time >= cfg.time_limit:
-                last = step  # out of time: this update is the end
+            # out of time: this update is the end (on every rank at once)
+            if cfg.time_limit and world.any_(state.train_time >= cfg.time_limit):
+                last = step
             if _is_due(step, cfg.log_every, last):
                 record = {"step": step, "critic_steps": state.critic_steps,
                           "time": round(state.train_time, 4)}
