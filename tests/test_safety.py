@@ -288,8 +288,11 @@ def test_signals_stop_solve_and_sweep_with_their_workers(tmp_path, args, sig, co
 
     err_file = tmp_path / "err"
     with open(err_file, "w") as err:
+        # SIGINT as a terminal leaves it: a shell's background job (`make test &`) ignores it,
+        # the child would inherit that, and Python then never raises KeyboardInterrupt
         p = subprocess.Popen([sys.executable, "-m", "otgan", *args, "--progress", "--out",
-                              str(tmp_path / "out")], stderr=err, start_new_session=True)
+                              str(tmp_path / "out")], stderr=err, start_new_session=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     while "it/s" not in err_file.read_text() and time.time() < deadline:  # working
         time.sleep(0.2)
