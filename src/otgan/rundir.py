@@ -368,8 +368,8 @@ def load_checkpoint_file(path: Path, map_location="cpu") -> dict:
             state = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:  # unpickling refusals and corrupt files alike
         text = str(e)
-        if "Unsupported operand" in text or "invalid load key" in text:
-            why = "not a PyTorch checkpoint: corrupt, or another kind of file"
+        if not _starts_as_zip(path):  # torch.save writes a zip archive; its errors on other
+            why = "not a PyTorch checkpoint: corrupt, or another kind of file"  # bytes vary
         elif "Weights only load failed" in text or "Unsupported global" in text:
             why = "it holds objects other than tensors and plain values, which otgan never " \
                   "loads: code could run"
@@ -389,6 +389,15 @@ def load_checkpoint_file(path: Path, map_location="cpu") -> dict:
     if bad:
         raise RunFolderError(f"{path}: holds NaN or infinite weights ({bad})")
     return state
+
+
+def _starts_as_zip(path: Path) -> bool:
+    """Whether ``path`` begins with a zip archive's signature, as every torch.save file does."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
 
 
 def _non_finite(obj, name: str = "") -> str | None:
