@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.otgan-installed
 DEMO   := runs/demo
 
-.PHONY: install demo test test-slow bench clean
+.PHONY: install demo test test-slow fuzz bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ test: install
 
 test-slow: install
 	$(BIN)/python -m pytest -q -n 2 -m slow
+
+fuzz: install  # the property tests with new random examples (the suite's are fixed)
+	OTGAN_HYPOTHESIS=explore $(BIN)/python -m pytest -q -n 2 tests/test_fuzz.py tests/test_validation_properties.py
 
 bench: install
 	$(BIN)/python bench/bench_toy.py
