@@ -19,8 +19,28 @@ def test_cell_masses_of_quadrants_against_the_weights():
     assert out["sd_mass_error"] == pytest.approx(0.375, abs=0.01)
     assert out["sd_mass_tv"] == pytest.approx(0.15, abs=0.005)
     assert out["sd_empty_cells"] == 0.0
+    assert out["sd_cells_hit"] == pytest.approx(1.0)  # 4 hit; 4 expected (1 - 0.8^n ~ 1)
     # all generated points in one quadrant: three cells empty, TV = 1 - nu_0 = 0.6
     out = compute(["partition"], EvalContext(fake=x * 0.5, real=x[:10], critic=critic))
     assert out["sd_empty_cells"] == 0.75
     assert out["sd_mass_tv"] == pytest.approx(0.6)
     assert out["sd_mass_error"] == pytest.approx(1.5)  # (1 - 0.4) / 0.4
+
+
+def test_cells_hit_reads_balance_and_collapse_with_fewer_points_than_cells():
+    # 3000 targets, 600 points: most cells are empty either way; the ratio tells them apart.
+    # Balanced: each point one of the targets at random (psi = 0: a target lies in its own cell),
+    # E[distinct] = 3000 (1 - (1 - 1/3000)^600) = 543.9; collapse: all points one target.
+    g = torch.Generator().manual_seed(0)
+    y = torch.randn(3000, 5, generator=g)
+    critic = SemiDiscreteCritic(y, torch.full((3000,), 1 / 3000), cost="sqeuclidean")
+    ratios = []
+    for seed in range(5):
+        idx = torch.randint(3000, (600,), generator=torch.Generator().manual_seed(seed))
+        out = compute(["partition"], EvalContext(fake=y[idx], real=y[:10], critic=critic))
+        assert out["sd_mass_n"] == 600 and out["sd_empty_cells"] > 0.8
+        ratios.append(out["sd_cells_hit"])
+    # distinct count's standard deviation at these sizes: about 8.6, i.e. 0.016 of 543.9
+    assert sum(ratios) / 5 == pytest.approx(1.0, abs=0.025)
+    out = compute(["partition"], EvalContext(fake=y[[7] * 600], real=y[:10], critic=critic))
+    assert out["sd_cells_hit"] == pytest.approx(1 / 543.9, rel=1e-3)
