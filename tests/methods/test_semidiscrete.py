@@ -51,6 +51,43 @@ def test_exercise_2_solved_by_training(precision):
     assert torch.allclose(torch.tensor(ends), torch.tensor([[-1.5, 0.0], [1.5, 0.0]]), atol=0.02)
 
 
+def test_exercise_2_solved_by_the_warm_up_dual(tmp_path):
+    # two of four targets carry all the weight: the warm-up's subset (drawn in proportion to
+    # the weights) is exactly those two, so the warm-up's own dual and step must solve
+    # Exercise 2 as the run's dual does; the J = 4 dual must not move meanwhile.  Measured:
+    # W 0.25002, endpoints within 0.005 of (+-1.5, 0) after 1000 updates
+    G = Segment()
+    y4 = torch.cat([Y, torch.tensor([[5.0, 5.0], [-5.0, 5.0]])])
+    run = otgan.train(data=y4, weights=[0.5, 0.5, 0.0, 0.0], generator=G, method="sd-wgan",
+                      sd_cost="sqeuclidean", latent="uniform", sd_gamma=1.0, steps=1000,
+                      sd_warmup_targets=2, sd_warmup_steps=1001, eval_every=0, metrics="w2",
+                      log_every=500, tensorboard=False, out=tmp_path / "r")
+    a, b = G.a.detach(), G.b.detach()
+    assert float(closed_form(a, b)) == pytest.approx(0.25, rel=0.01)
+    ends = sorted([a.tolist(), b.tolist()])
+    assert torch.allclose(torch.tensor(ends), torch.tensor([[-1.5, 0.0], [1.5, 0.0]]), atol=0.02)
+    assert torch.equal(run.critic.psi.detach(), torch.zeros(4))
+    records = [r for r in run.folder.read_metrics() if not r.get("eval")]
+    assert all("warmup_w2sq_estimate" in r and "w2sq_estimate" not in r for r in records)
+    assert records[-1]["warmup_w2sq_estimate"] == pytest.approx(0.25, rel=0.05)
+
+
+def test_after_the_warm_up_every_target_is_trained(tmp_path):
+    run = otgan.train(data="ring", n_train=400, method="sd-wgan", steps=12, batch_size=64,
+                      n_critic=2, sd_warmup_targets=40, sd_warmup_steps=5, log_every=1,
+                      eval_every=0, metrics="w1", tensorboard=False, out=tmp_path / "r")
+    records = [r for r in run.folder.read_metrics() if not r.get("eval")]
+    assert [("warmup_w_estimate" in r, "w_estimate" in r) for r in records] == \
+        [(True, False)] * 5 + [(False, True)] * 7
+    # 7 generator updates of 2 dual steps of 64 points on 400 targets: most cells moved
+    assert (run.critic.psi.detach() != 0).float().mean() > 0.5
+    with pytest.raises(ConfigError, match="go together"):
+        otgan.train(data="ring", method="sd-wgan", sd_warmup_targets=40, steps=2)
+    with pytest.raises(ConfigError, match="below the number of targets, 400"):
+        otgan.train(data="ring", n_train=400, method="sd-wgan", sd_warmup_targets=400,
+                    sd_warmup_steps=2, steps=2, tensorboard=False)
+
+
 @pytest.mark.parametrize("a, b", [((0.0, -1.0), (1.0, 1.0)), ((-0.5, 0.5), (2.0, 0.3)),
                                   ((0.3, 0.2), (-1.0, -0.4))])
 def test_generator_gradient_at_the_solved_dual_is_the_closed_form_gradient(a, b):

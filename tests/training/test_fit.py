@@ -62,6 +62,22 @@ def test_interrupted_and_resumed_equals_uninterrupted(tmp_path, method):
     assert steps == sorted(set(steps))  # no duplicated or lost lines
 
 
+def test_resumed_inside_the_semi_discrete_warm_up_equals_uninterrupted(tmp_path):
+    # cut at 10 of the warm-up's 16 updates: its own dual and step count are in the checkpoint
+    kw = dict(method="sd-wgan", steps=24, log_every=4, eval_every=0, checkpoint_every=8,
+              n_train=300, sd_warmup_targets=30, sd_warmup_steps=16, n_critic=2, metrics="w1")
+    otgan.train(quick_config(**kw), out=tmp_path / "full")
+    otgan.train(quick_config(**{**kw, "steps": 10}), out=tmp_path / "cut")
+    otgan.resume(tmp_path / "cut", {"steps": 24})
+    assert_same_state(final_weights(tmp_path / "full"), final_weights(tmp_path / "cut"))
+    # the records of whole logging intervals (the cut's 10 and the resumed 12 are partial)
+    a, b = ({r["step"]: r for r in RunDir(tmp_path / n).read_metrics() if not r.get("eval")}
+            for n in ("full", "cut"))
+    for step, key in [(4, "warmup_w_estimate"), (8, "warmup_w_estimate"),
+                      (16, "warmup_w_estimate"), (20, "w_estimate"), (24, "w_estimate")]:
+        assert a[step][key] == b[step][key]
+
+
 def test_resume_refuses_changed_hyperparameters(tmp_path):
     otgan.train(quick_config(steps=5), out=tmp_path / "r")
     with pytest.raises(RunFolderError, match="used lr_d = .* cannot continue with lr_d = 0.5"):

@@ -13,6 +13,7 @@ translated point cloud (W1 = |t|), disjoint supports (JS = log 2).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,6 +123,8 @@ def fit_critic(real, fake, method: str = "wgan-gp", steps: int = 2000, seed: int
     from ..methods import make_method
 
     cfg = resolve(dict(config, method=method, seed=seed, steps=steps), config_file)
+    # a critic trained alone has no generator updates: no warm-up of the semi-discrete dual
+    cfg = dataclasses.replace(cfg, sd_warmup_targets=0, sd_warmup_steps=0)
     device = resolve_device(cfg.device)
     set_threads(device, cfg.threads)
     seed_everything(cfg.seed)
