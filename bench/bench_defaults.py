@@ -17,9 +17,8 @@ again after reaching it.  docs/defaults.md holds the table this printed.
 Each run also records, at its end, the modes covered (mixtures) and the critic's estimate of W1
 (``otgan eval``'s ``w_estimate``: the refined critic), summarized over the seeds; for sd-wgan,
 whose estimate is a lower bound of W1 between the generator and its targets, also over an upper
-bound of that W1 (the mass-corrected Laguerre plan, ``primal_bound``, of the refined dual
-balanced by Newton's method, ``newton_dual``), which brackets how far the estimate can be from
-the exact value.
+bound of that W1 (the refined dual's mass-corrected Laguerre plan: ``primal_bound``), which
+brackets how far the estimate can be from the exact value.
 """
 
 from __future__ import annotations
@@ -37,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_toy import first_hit, otgan_run, pair_floors, readout_pairs  # noqa: E402
 
-from otgan.semidiscrete import newton_dual, primal_bound  # noqa: E402
+from otgan.semidiscrete import primal_bound  # noqa: E402
 from otgan.training.evaluation import estimating_critic  # noqa: E402
 
 from otgan.data import load_dataset  # noqa: E402
@@ -70,16 +69,10 @@ def one(job):
         # upward (8gaussians: 0.051, 0.039, 0.031 on 2000, 8000, 32000 points), so the
         # reference is an upper bound: the cost of the Laguerre plan of the same refined dual,
         # mass-corrected (primal_bound), on 10^7 generated points
-        # the sampled dual leaves the cells' masses ~15% off in total variation, which the
-        # plan pays for: Newton's method balances them (newton_dual, on 10^6 other points)
-        # before the plan is built; it only tightens the bound, the estimate is untouched
         critic = estimating_critic(run, run.config.eval_critic_steps, run.eval_seed + 2)
         x = torch.as_tensor(run.sample(10_000_000, seed=778))
         x = run.normalizer.encode(x) if run.normalizer.active else x
-        xb = torch.as_tensor(run.sample(1_000_000, seed=779))
-        xb = run.normalizer.encode(xb) if run.normalizer.active else xb
-        psi = newton_dual(xb, critic.y, critic.nu, cost=critic.cost, psi0=critic.psi_avg)
-        w_upper = primal_bound(x, critic.y, psi, critic.nu, cost=critic.cost)
+        w_upper = primal_bound(x, critic.y, critic.psi_avg, critic.nu, cost=critic.cost)
     return dict(method=method, preset=preset, data=data, seed=seed, floor=floor, hit=t,
                 worst_after=worst, stays=t is not None and worst <= floor + slack,
                 end=curve[-1][1], modes=modes, w_estimate=est, w1_upper=w_upper,

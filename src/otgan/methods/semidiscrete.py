@@ -110,10 +110,10 @@ class SemiDiscrete(Method):
                                          scale)
         self.opt = AveragedSGD([critic.psi], [critic.psi_avg], self.cfg.sd_gamma, [step])
         self._warm = None
-        if self.cfg.sd_warmup_targets and self._updates < self.cfg.sd_warmup_steps:
-            if self.cfg.sd_warmup_targets >= critic.n_targets:
-                raise ConfigError(f"sd_warmup_targets {self.cfg.sd_warmup_targets}: must be "
-                                  f"below the number of targets, {critic.n_targets}")
+        # (a warm-up on as many targets as there are is no warm-up: a small image set with
+        # the images preset trains against all its images from the start)
+        if 0 < self.cfg.sd_warmup_targets < critic.n_targets \
+                and self._updates < self.cfg.sd_warmup_steps:
             self._warm = _WarmUp(critic, self.cfg)
         return self.opt
 

@@ -3,9 +3,9 @@
 from .asgd import AveragedSGD
 from .critic import SemiDiscreteCritic
 from .ctransform import assign, c_transform
-from .solver import SemiDiscreteResult, dual_on_sample, newton_dual, primal_bound, solve
+from .solver import SemiDiscreteResult, dual_on_sample, primal_bound, solve
 from .step import MultiscalePreconditioner, cost_scale, dual_preconditioner, multiscale_preconditioner
 
 __all__ = ["AveragedSGD", "MultiscalePreconditioner", "SemiDiscreteCritic", "SemiDiscreteResult",
            "assign", "c_transform", "cost_scale", "dual_on_sample", "dual_preconditioner",
-           "multiscale_preconditioner", "newton_dual", "primal_bound", "solve"]
+           "multiscale_preconditioner", "primal_bound", "solve"]

@@ -10,7 +10,6 @@ psi (weak duality), so up to Monte-Carlo error the estimate never exceeds the ex
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -19,7 +18,7 @@ import torch
 from ..runtime.progress import bar as progress_bar
 from .asgd import AveragedSGD
 from .critic import SemiDiscreteCritic
-from .ctransform import _cost, _sq_dists, assign
+from .ctransform import assign
 from .step import cost_scale, dual_preconditioner
 
 
@@ -94,85 +93,6 @@ def dual_on_sample(x: torch.Tensor, targets: torch.Tensor, weights: torch.Tensor
         raise RuntimeError(f"network simplex did not converge: {log['warning']}")
     v = torch.from_numpy(log["v"]).to(targets.device, torch.float32)
     return v - v[nu > 0].mean()  # psi is defined up to a constant
-
-
-def newton_dual(x: torch.Tensor, targets: torch.Tensor, weights: torch.Tensor | None = None, *,
-                cost: str = "sqeuclidean", psi0: torch.Tensor | None = None, iters: int = 30,
-                layer: float = 0.05, tol: float = 0.0, chunk: int = 65536) -> torch.Tensor:
-    """psi balancing the Laguerre cells' masses on the points ``x`` (weights 1/n) to the
-    targets' weights, by a damped Newton method on the semi-dual (Kitagawa, Merigot, Thibert
-    2019).  Its gradient is nu - m(psi), m the cells' masses; its Hessian, the rate at which
-    mass crosses each boundary between two cells as their psi differ, is estimated from the
-    points themselves: a point whose best cell j beats its second best k by a margin g < delta
-    crosses to k when psi_k - psi_j rises by g, so the points with the smallest margins (the
-    fraction ``layer``) give dm/dpsi = L, the weighted Laplacian of the cells' adjacency graph
-    with weights #{points on either side of the boundary j|k} / (2 n delta).  Each iteration solves
-    L d = nu - m and takes the longest step t in 1, 1/2, ..., 1/64 that lowers the total
-    variation (1/2) sum |m - nu| by a factor (1 - t / 2), stopping when none does, after
-    ``iters`` iterations or below ``tol``.  Averaged SGD leaves the masses 15% off in total
-    variation at J = 1000 where the dual *value* is already flat; this balances them to the
-    sampling noise of ``x`` (about 0.4 sqrt(J / n) on fresh points).  Memory: (J, J)."""
-    xs = x.reshape(x.shape[0], -1)
-    y = targets.reshape(targets.shape[0], -1).to(xs.dtype)
-    J, n = y.shape[0], xs.shape[0]
-    nu = (torch.full((J,), 1.0 / J, dtype=torch.float64) if weights is None
-          else weights.double().cpu() / float(weights.sum()))
-    psi = (torch.zeros(J, dtype=torch.float64) if psi0 is None
-           else psi0.detach().double().cpu().clone())
-    y_sq = (y * y).sum(1)
-
-    def cells(p):  # best cell, second best, margin; chunked over the points
-        ps = p.to(xs)
-        out = [], [], []
-        for i in range(0, n, chunk):
-            v = _cost(_sq_dists(xs[i:i + chunk], y, y_sq), cost).sub_(ps[None, :])
-            top = v.topk(2, dim=1, largest=False)
-            out[0].append(top.indices[:, 0].cpu())
-            out[1].append(top.indices[:, 1].cpu())
-            out[2].append((top.values[:, 1] - top.values[:, 0]).double().cpu())
-        return [torch.cat(o) for o in out]
-
-    def slack(p):  # how much each psi_j must rise for cell j to win a point: 0 if it has one
-        ps, need = p.to(xs), torch.full((J,), math.inf, dtype=xs.dtype, device=xs.device)
-        for i in range(0, n, chunk):
-            v = _cost(_sq_dists(xs[i:i + chunk], y, y_sq), cost).sub_(ps[None, :])
-            need = torch.minimum(need, (v - v.min(1, keepdim=True).values).min(0).values)
-        return need.double().cpu()
-
-    def tv(j):
-        return float((torch.bincount(j, minlength=J).double() / n - nu).abs().sum() / 2)
-
-    j, k, g = cells(psi)
-    err = tv(j)
-    for _ in range(iters):
-        if err <= tol:
-            break
-        empty = (torch.bincount(j, minlength=J) == 0) & (nu > 0)
-        if empty.any():  # Newton needs every cell to hold points: raise the empty ones' psi
-            psi = psi + torch.where(empty, slack(psi) * 1.0001 + 1e-12, 0.0)
-            j, k, g = cells(psi)
-            err = tv(j)
-        delta = float(torch.quantile(g[:1_000_000], layer)) or 1e-12
-        near = g < delta
-        w = torch.zeros(J, J, dtype=torch.float64)
-        w.index_put_((j[near], k[near]), torch.ones(int(near.sum()), dtype=torch.float64),
-                     accumulate=True)
-        w = (w + w.T) / (2 * n * delta)  # the boundary's density, read from both sides
-        lap = torch.diag(w.sum(1)) - w
-        m = torch.bincount(j, minlength=J).double() / n
-        # L is singular along constants (psi is defined up to one): fix the mean of d at zero
-        ridge = 1e-9 * float(lap.diagonal().mean()) * torch.eye(J, dtype=torch.float64)
-        d = torch.linalg.solve(lap + 1.0 / J + ridge, nu - m)
-        for t in [2.0 ** -i for i in range(7)]:
-            j2, k2, g2 = cells(psi + t * d)
-            e2 = tv(j2)
-            if e2 <= (1 - t / 2) * err:
-                psi, j, k, g, err = psi + t * d, j2, k2, g2, e2
-                break
-        else:
-            break
-    psi = psi - psi[nu > 0].mean()
-    return psi.to(targets.device, torch.float32)
 
 
 def primal_bound(x: torch.Tensor, targets: torch.Tensor, psi: torch.Tensor,
