@@ -57,6 +57,36 @@ def test_fashion_mnist_from_debian_matches_the_pinned_content(tmp_path, monkeypa
     assert tuple(ds.train.shape) == (60000, 1, 28, 28) and tuple(ds.test.shape) == (10000, 1, 28, 28)
 
 
+def test_two_processes_caching_a_set_at_once_both_succeed(tmp_path):
+    """Two trainings started together on a set not yet cached both convert it; each writes a
+    whole cache file through a temporary of its own (a shared temporary name made one of them
+    fail, 'fashion-mnist.tmp.npz: No such file or directory')."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(f"""
+        import numpy as np
+        from pathlib import Path
+        from otgan.data.images import ImageSource, _load_cache, _store
+        rng = np.random.default_rng(0)
+        arrays = {{"x_train": rng.integers(0, 256, (3000, 28, 28)).astype(np.uint8),
+                   "y_train": np.arange(3000) % 10,
+                   "x_test": rng.integers(0, 256, (500, 28, 28)).astype(np.uint8),
+                   "y_test": np.arange(500) % 10}}
+        src = ImageSource("fake", "", ("",) * 4, ())
+        cache = Path({str(tmp_path / "fake.npz")!r})
+        for _ in range(15):
+            _store(src, arrays, cache, "test")
+            assert _load_cache(src, cache)["x_train"].shape == (3000, 28, 28)
+    """)
+    procs = [subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    errs = [p.communicate(timeout=300)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errs
+    assert sorted(q.name for q in tmp_path.iterdir()) == ["fake.npz"]  # no temporary left
+
+
 def test_fetch_errors(tmp_path, monkeypatch):
     monkeypatch.setenv("OTGAN_DATA", str(tmp_path))
     with pytest.raises(DataError, match="does not hold the four IDX files"):

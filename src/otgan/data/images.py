@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
 import subprocess
 import sys
@@ -34,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
+from ..fileio import atomic_write_bytes
 
 IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
              "t10k-labels-idx1-ubyte")
@@ -243,9 +245,11 @@ def fetch(name: str, source: str | Path | None = None, quiet: bool = False) -> P
 def _store(src: ImageSource, arrays: dict[str, np.ndarray], cache: Path, where: str) -> Path:
     digest = _verify(src, arrays, where)
     cache.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_suffix(".tmp.npz")
-    np.savez_compressed(tmp, sha256=np.array(digest), **arrays)
-    os.replace(tmp, cache)
+    # through a temporary of this process's own: two runs converting the same set at once
+    # (two trainings started together) each write a whole file, the last rename wins
+    buf = io.BytesIO()
+    np.savez_compressed(buf, sha256=np.array(digest), **arrays)
+    atomic_write_bytes(cache, buf.getvalue())
     return cache
 
 
