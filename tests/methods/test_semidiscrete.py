@@ -52,13 +52,14 @@ def test_exercise_2_solved_by_training(precision):
 
 
 def test_exercise_2_solved_by_the_warm_up_dual(tmp_path):
-    # two of four targets carry all the weight: the warm-up's subset (drawn in proportion to
-    # the weights) is exactly those two, so the warm-up's own dual and step must solve
+    # two of four targets carry all but 2e-6 of the weight: the warm-up's subset (drawn in
+    # proportion to the weights, seeded) is those two, so the warm-up's own dual and step solve
     # Exercise 2 as the run's dual does; the J = 4 dual must not move meanwhile.  Measured:
     # W 0.25002, endpoints within 0.005 of (+-1.5, 0) after 1000 updates
     G = Segment()
     y4 = torch.cat([Y, torch.tensor([[5.0, 5.0], [-5.0, 5.0]])])
-    run = otgan.train(data=y4, weights=[0.5, 0.5, 0.0, 0.0], generator=G, method="sd-wgan",
+    run = otgan.train(data=y4, weights=[0.5 - 1e-6, 0.5 - 1e-6, 1e-6, 1e-6], generator=G,
+                      method="sd-wgan",
                       sd_cost="sqeuclidean", latent="uniform", sd_gamma=1.0, steps=1000,
                       sd_warmup_targets=2, sd_warmup_steps=1001, eval_every=0, metrics="w2",
                       log_every=500, tensorboard=False, out=tmp_path / "r")
@@ -87,6 +88,11 @@ def test_after_the_warm_up_every_target_is_trained(tmp_path):
     run = otgan.train(data="ring", n_train=400, method="sd-wgan", sd_warmup_targets=400,
                       sd_warmup_steps=5, steps=2, log_every=1, eval_every=0, metrics="w1",
                       tensorboard=False, out=tmp_path / "all")
+    assert all("w_estimate" in r for r in run.folder.read_metrics() if not r.get("eval"))
+    # ... and so is a warm-up on as many targets as carry weight (3 of 4 here)
+    run = otgan.train(data=torch.randn(4, 2), weights=[0.5, 0.25, 0.25, 0.0], method="sd-wgan",
+                      sd_warmup_targets=3, sd_warmup_steps=5, steps=2, log_every=1,
+                      eval_every=0, metrics="w1", tensorboard=False, out=tmp_path / "w")
     assert all("w_estimate" in r for r in run.folder.read_metrics() if not r.get("eval"))
 
 

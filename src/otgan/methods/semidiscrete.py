@@ -110,9 +110,9 @@ class SemiDiscrete(Method):
                                          scale)
         self.opt = AveragedSGD([critic.psi], [critic.psi_avg], self.cfg.sd_gamma, [step])
         self._warm = None
-        # (a warm-up on as many targets as there are is no warm-up: a small image set with
+        # (a warm-up on as many targets as carry weight is no warm-up: a small image set with
         # the images preset trains against all its images from the start)
-        if 0 < self.cfg.sd_warmup_targets < critic.n_targets \
+        if 0 < self.cfg.sd_warmup_targets < int((critic.nu > 0).sum()) \
                 and self._updates < self.cfg.sd_warmup_steps:
             self._warm = _WarmUp(critic, self.cfg)
         return self.opt
