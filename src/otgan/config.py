@@ -202,7 +202,8 @@ class TrainConfig:
                          choices=("step", "global"), group="method")
     sd_warmup_targets: int = _f(0, "sd-wgan: train first against this many of the targets (a "
                                 "random subset, weights renormalized), then against all (0, or "
-                                "at least the number of targets: all from the start)", "int", _between(0, 10**9), group="method")
+                                "at least the number of targets: all from the start)", "int",
+                                _between(0, 10**9), group="method")
     sd_warmup_steps: int = _f(0, "sd-wgan: generator updates against the subset of "
                               "sd_warmup_targets", "int", _between(0, 10**9), group="method")
     ls_a: float = _f(-1.0, "lsgan: target of the discriminator's scores on generated points",

@@ -18,7 +18,6 @@ import torch
 from ..runtime.progress import bar as progress_bar
 from .asgd import AveragedSGD
 from .critic import SemiDiscreteCritic
-from .ctransform import assign
 from .step import cost_scale, dual_preconditioner
 
 
@@ -113,9 +112,10 @@ def primal_bound(x: torch.Tensor, targets: torch.Tensor, psi: torch.Tensor,
     y = targets.reshape(targets.shape[0], -1).to(xs.dtype)
     nu = (torch.full((y.shape[0],), 1.0 / y.shape[0], dtype=torch.float64) if weights is None
           else weights.double().cpu() / float(weights.sum()))
+    crit = SemiDiscreteCritic(y, nu, cost).to(xs.device)
     with torch.no_grad():
-        cells = torch.cat([assign(xs[i:i + 65536], y, psi.to(xs.dtype), cost=cost)[1]
-                           for i in range(0, xs.shape[0], 65536)])
+        crit.psi_avg.copy_(psi)
+    cells = _cells(crit, xs)
     d2 = (xs.double() - y[cells].double()).pow(2).sum(1)
     m = torch.bincount(cells.cpu(), minlength=y.shape[0]).double() / xs.shape[0]
     yd = y.double().cpu().numpy()
@@ -127,11 +127,13 @@ def primal_bound(x: torch.Tensor, targets: torch.Tensor, psi: torch.Tensor,
     return (float(d2.mean()) ** 0.5 + max(fix, 0.0) ** 0.5) ** 2
 
 
+def _cells(crit: SemiDiscreteCritic, x: torch.Tensor, chunk: int = 65536) -> torch.Tensor:
+    """The Laguerre cell of each point at the averaged psi, a chunk of points at a time."""
+    return torch.cat([crit.assign(x[i:i + chunk]) for i in range(0, x.shape[0], chunk)])
+
+
 def _masses(crit: SemiDiscreteCritic, x: torch.Tensor, chunk: int = 65536) -> torch.Tensor:
-    counts = torch.zeros(crit.n_targets, device=x.device)
-    for i in range(0, x.shape[0], chunk):
-        counts += torch.bincount(crit.assign(x[i:i + chunk]), minlength=crit.n_targets)
-    return counts / x.shape[0]
+    return torch.bincount(_cells(crit, x, chunk), minlength=crit.n_targets).float() / x.shape[0]
 
 
 def _chunked_dual(crit: SemiDiscreteCritic, x: torch.Tensor, chunk: int = 65536) -> torch.Tensor:
