@@ -71,8 +71,9 @@ def one(job):
     if run.method.critic_from_data:
         # the semi-dual estimates W1 to its own targets; exact OT on a sample of G is biased
         # upward (8gaussians: 0.051, 0.039, 0.031 on 2000, 8000, 32000 points), so the
-        # reference is an upper bound: the cost of the Laguerre plan of the same refined dual,
-        # mass-corrected (primal_bound), on 10^7 generated points
+        # references are exact OT from a latent quadrature (to_targets) and an upper bound:
+        # the cost of the Laguerre plan of the same refined dual, mass-corrected
+        # (primal_bound), on 10^7 generated points
         critic = estimating_critic(run, run.config.eval_critic_steps, run.eval_seed + 2)
         x = torch.as_tensor(run.sample(10_000_000, seed=778))
         x = run.normalizer.encode(x) if run.normalizer.active else x
