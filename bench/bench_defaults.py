@@ -76,7 +76,7 @@ def one(job):
         # (primal_bound), on 10^7 generated points
         critic = estimating_critic(run, run.config.eval_critic_steps, run.eval_seed + 2)
         x = torch.as_tensor(run.sample(10_000_000, seed=778))
-        x = run.normalizer.encode(x) if run.normalizer.active else x
+        x = run.normalizer.encode(x)
         w_upper = primal_bound(x, critic.y, critic.psi_avg, critic.nu, cost=critic.cost)
         w_exact = [to_targets(run, critic, n) for n in (4096, 16384)]
     return dict(method=method, preset=preset, data=data, seed=seed, floor=floor, hit=t,
@@ -90,7 +90,7 @@ def to_targets(run, critic, n: int) -> float:
     OT from the image of an n-code latent quadrature (a random sample's is biased upward:
     8gaussians 0.051, 0.039, 0.031 on 2000, 8000, 32000 points against 0.0276 here)."""
     x = run.generate(latent_quadrature(run.config.latent, run.latent_dim, n))
-    x = run.normalizer.encode(x) if run.normalizer.active else x
+    x = run.normalizer.encode(x)
     p = 1 if critic.cost == "euclidean" else 2
     w = wasserstein(x, critic.y, None, (critic.nu / critic.nu.sum()).double(), p=p)
     return w if p == 1 else w * w
