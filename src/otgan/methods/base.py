@@ -75,6 +75,9 @@ class Method:
     #: whether generator updates read a batch of data too (an encoder trained with G): then
     #: ``generator_loss`` gets the real side of ``critic_inputs`` as ``real``
     generator_draws_real: ClassVar[bool] = False
+    #: config values a critic trained alone takes (``fit_critic``: no generator updates, so
+    #: nothing scheduled by generator updates)
+    critic_alone: ClassVar[dict] = {}
 
     @classmethod
     def check(cls, cfg) -> str | None:

@@ -76,6 +76,8 @@ class SemiDiscrete(Method):
     critic_from_data = True
     draws_real = False  # the data enter through the dual vector: no batch of data is drawn
     batchable = False  # the critic is a dual vector over the data, not a stackable MLP
+    # no generator updates: no warm-up (it would last forever)
+    critic_alone = {"sd_warmup_targets": 0, "sd_warmup_steps": 0}
 
     def __init__(self, cfg, world=SINGLE, batched=False):
         super().__init__(cfg, world, batched)

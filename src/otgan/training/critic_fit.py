@@ -120,11 +120,10 @@ def fit_critic(real, fake, method: str = "wgan-gp", steps: int = 2000, seed: int
     ...), ``w1`` (exact, held-out against held-out), the Lipschitz diagnostics, and ``curve``
     (the held-out estimate every ``every`` updates).
     """
-    from ..methods import make_method
+    from ..methods import get_method_class, make_method
 
     cfg = resolve(dict(config, method=method, seed=seed, steps=steps), config_file)
-    # a critic trained alone has no generator updates: no warm-up of the semi-discrete dual
-    cfg = dataclasses.replace(cfg, sd_warmup_targets=0, sd_warmup_steps=0)
+    cfg = dataclasses.replace(cfg, **get_method_class(cfg.method).critic_alone)
     device = resolve_device(cfg.device)
     set_threads(device, cfg.threads)
     seed_everything(cfg.seed)
