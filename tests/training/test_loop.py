@@ -33,6 +33,20 @@ def test_evaluation_does_not_change_the_trajectory():
     assert sum("w1" in r for r in a.history) == 4  # steps 5, 10, 15, 20
 
 
+def test_image_metrics_do_not_change_the_trajectory():
+    # the classifier comes from the cache (as in every run after the first): building it must
+    # not draw from the random stream training uses
+    from otgan.data import load_dataset
+    from otgan.metrics.images import load_classifier
+
+    load_classifier(load_dataset("digits"), quiet=True)
+    kw = dict(data="digits", method="wgan-gp", steps=12, batch_size=64, log_every=4, threads=1)
+    a = otgan.train(dict(kw, eval_every=4, metrics="fid,kid,pr,classes", eval_n=200))
+    b = otgan.train(dict(kw, eval_every=0))
+    assert torch.equal(weights(a), weights(b))
+    assert sum("fid" in r for r in a.history) == 3
+
+
 def test_counts_critic_and_generator_updates():
     cfg = quick_config(steps=7, n_critic=3)
     run = start_run(cfg, dataset_for(cfg))

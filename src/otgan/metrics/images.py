@@ -128,7 +128,11 @@ def load_classifier(dataset, quiet: bool = False) -> Classifier | None:
     if path.is_file():
         try:
             blob = torch.load(path, map_location="cpu", weights_only=True)
-            model = Classifier(shape, classes)
+            # built on the meta device: initial weights would draw from the global random
+            # stream, which training shares (an evaluation must not change the run)
+            with torch.device("meta"):
+                model = Classifier(shape, classes)
+            model = model.to_empty(device="cpu")
             model.load_state_dict(blob["state"])
             return model.eval()
         except (RuntimeError, KeyError, OSError, EOFError):
