@@ -134,6 +134,15 @@ def test_bad_usage_exits_2_with_one_line(args, needle, capsys, tmp_path):
     assert "Traceback" not in err
 
 
+def test_a_metric_that_does_not_apply_is_refused_before_the_run_folder(capsys, tmp_path):
+    # the ring has no modes: asked for by name, "modes" is refused before anything is written
+    out = tmp_path / "r"
+    code, _, err = run_cli(["train", "--data", "ring", "--metrics", "modes,w1", "--out",
+                            str(out)] + SMALL, capsys)
+    assert code == 2 and "metric 'modes' does not apply to this run's data" in err
+    assert len(err.strip().splitlines()) == 1 and not out.exists()
+
+
 @pytest.mark.parametrize("cmd", [[], ["train"], ["sample"], ["presets"]])
 def test_help_everywhere(cmd, capsys):
     code, out, _ = run_cli(cmd + ["--help"], capsys)

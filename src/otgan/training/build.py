@@ -28,6 +28,7 @@ from ..runtime.distributed import SINGLE, World, wrap
 from ..runtime.memory import require_memory
 from .datasets import dataset_for
 from .ema import make_ema
+from .evaluation import training_metrics
 from .optim import make_optimizer
 from .run import Models, Run
 from .sampler import BatchSampler
@@ -168,6 +169,7 @@ def start_run(cfg: TrainConfig, dataset: Dataset, generator=None, critic=None,
             run.state.train_critic = wrap(m.critic, run.device, world)
     if m.method.resolved:  # values derived from the data: recorded, reused on resume
         run.config = dataclasses.replace(run.config, **m.method.resolved)
+    training_metrics(run)  # a metric named that does not apply to the data: refused now
     if folder is not None:
         folder.write_config(config_record(run, dataset, generator is not None))
     return run

@@ -47,9 +47,20 @@ def traits(run) -> DataTraits:
 
 def training_metrics(run) -> tuple[str, ...]:
     """The metrics evaluated during training (``metrics = auto``: the registry's defaults)."""
+    kind = traits(run)
     if run.config.metrics == "auto":
-        return metric_names(traits(run), default_only=True)
-    return tuple(n.strip() for n in run.config.metrics.split(",") if n.strip())
+        return metric_names(kind, default_only=True)
+    names = tuple(n.strip() for n in run.config.metrics.split(",") if n.strip())
+    check_applicable(names, kind)
+    return names
+
+
+def check_applicable(names, kind) -> None:
+    """ConfigError naming the first of ``names`` that does not apply to data with ``kind``."""
+    for name in check_names(names):
+        if not REGISTRY[name].applies(kind):
+            raise ConfigError(f"metric {name!r} does not apply to this run's data (it applies "
+                              f"to: {', '.join(metric_names(kind))})")
 
 
 def classifier(run):
@@ -155,10 +166,7 @@ def evaluate(run, names=None, n: int | None = None, progress: bool = False) -> d
     kind = traits(run)
     if names is None:
         names = metric_names(kind)
-    for name in check_names(names):
-        if not REGISTRY[name].applies(kind):
-            raise ConfigError(f"metric {name!r} does not apply to this run's data (it applies "
-                              f"to: {', '.join(metric_names(kind))})")
+    check_applicable(names, kind)
     ctx = eval_context(run, n)
     names = check_names(names)
     with bar(total=len(names), enabled=progress, desc="evaluating") as b:
