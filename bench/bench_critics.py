@@ -19,10 +19,11 @@ import argparse
 import torch
 
 import otgan
-from otgan.methods import METHODS
+from otgan.methods import IMPLEMENTATIONS, METHODS
 from otgan.training.evaluation import noise_floor
 
-W1_METHODS = [n for n, c in METHODS.items() if c.estimates == "W" and not c.critic_from_data]
+W1_METHODS = [n for n, c in IMPLEMENTATIONS.items()
+              if METHODS[n].estimates == "W" and not c.critic_from_data]
 
 
 def oracle(methods, datasets, steps, seed):

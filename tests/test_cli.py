@@ -186,7 +186,12 @@ def test_presets_json(capsys):
                                   ["sample", "nowhere", "--n", "3", "--out", "x.npy"],
                                   ["train", "--resume", "nowhere"],
                                   ["train", "--metrics", "w1,nope"],
-                                  ["solve", "--targets", "nope", "--out", "x"]])
+                                  ["solve", "--targets", "nope", "--out", "x"],
+                                  ["train", "--help"], ["presets"], ["presets", "gan-r1"],
+                                  ["train", "--method", "wgan-gp", "--clip", "0.1"],
+                                  ["train", "--preset", "fast"], ["train", "--epochs", "1e308"],
+                                  ["train", "--method", "lsgan", "--ls-a", "1", "--ls-b", "1"],
+                                  ["train", "--method", "sd-wgan", "--sd-warmup-steps", "5"]])
 def test_help_and_usage_errors_do_not_load_torch(args):
     """`otgan --help` and usage errors answer without importing PyTorch (about 3 s here)."""
     import subprocess

@@ -85,6 +85,7 @@ def test_image_sets_default_to_the_images_preset_where_the_method_has_one():
     ("device", "tpu", "device must be auto"),
     ("activation", "swish", "activation: must be one of"),
     ("method", "wgan", "method must be one of gan, "),
+    ("method", "wgan-gpp", "did you mean 'wgan-gp'"),
     ("preset", "fast", "has presets default, paper, images"),
     ("critic_boost", "maybe", "critic_boost: expected true or false"),
 ])
@@ -148,32 +149,42 @@ def test_round_trip_through_a_dict():
     assert again.g_hidden == (32, 16, 8)
 
 
-def test_latent_choices_are_the_implemented_latents():
+def test_every_spec_has_its_implementation():
+    """Specs (no PyTorch) and implementations are separate modules; every name on one side is on
+    the other: methods, metrics, data sets, latent laws and activations."""
+    from otgan.data.images import SOURCES
+    from otgan.data.specs import IMAGE_SETS, POINT_SETS
+    from otgan.data.toy import TOY
+    from otgan.methods.registry import IMPLEMENTATIONS
+    from otgan.methods.specs import METHODS as METHOD_SPECS
+    from otgan.metrics.suite import REGISTRY
+    from otgan.metrics.specs import METRICS
+    from otgan.nets.latent import sample_latent
+    from otgan.nets.mlp import ACTIVATIONS
+    from otgan.nets.specs import ACTIVATIONS as ACTIVATION_NAMES
+    from otgan.nets.specs import LATENTS
+
+    assert list(IMPLEMENTATIONS) == list(METHOD_SPECS)
+    assert all(cls.name == name for name, cls in IMPLEMENTATIONS.items())
+    assert set(REGISTRY) == set(METRICS)
+    assert tuple(TOY) == POINT_SETS
+    assert set(IMAGE_SETS) == set(SOURCES) | {"digits"}  # digits: scikit-learn's own copy
+    assert tuple(ACTIVATIONS) == ACTIVATION_NAMES
+    for kind in LATENTS:
+        assert sample_latent(kind, (3, 2)).shape == (3, 2)
+
+
+def test_method_fields_come_from_the_specs():
+    """TrainConfig holds the general fields and every method's own, each read by its method."""
     from otgan.config import FIELDS
-    from otgan.nets.latent import LATENTS
+    from otgan.methods.specs import METHODS, readers
 
-    assert tuple(FIELDS["latent"].metadata["choices"]) == LATENTS
-
-
-def test_data_names_are_the_builtin_sets():
-    from otgan.config import DATA_NAMES
-    from otgan.data import BUILTIN
-
-    assert DATA_NAMES == BUILTIN
-
-
-def test_metric_names_are_the_registry():
-    from otgan.config import METRIC_NAMES
-    from otgan.metrics import REGISTRY
-
-    assert METRIC_NAMES == tuple(REGISTRY)
-
-
-def test_method_names_are_the_registry():
-    from otgan.config import METHOD_NAMES
-    from otgan.methods import METHODS
-
-    assert METHOD_NAMES == tuple(METHODS)
+    for spec in METHODS.values():
+        for f in spec.fields:
+            assert FIELDS[f.name] is f and spec.name in readers(f.name)
+    assert readers("lr_g") == [] and readers("gp_lambda") == ["wgan-gp", "wgan-lp", "bigan-gp"]
+    assert TrainConfig().r1_gamma == 10.0 and resolve({"method": "gan-r1"}).r1_gamma == \
+        METHODS["gan-r1"].presets["default"]["r1_gamma"]
 
 
 @pytest.mark.parametrize("key", ["out", "overwrite", "resume"])

@@ -12,14 +12,17 @@ import otgan
 
 ROOT = Path(otgan.__file__).parent
 
-#: bottom to top; a module may import its own package and the layers below its own
+#: bottom to top; a module may import its own package and the layers below its own.  "specs"
+#: are the ``specs.py`` modules of the packages (methods', metrics', data sets', networks'):
+#: what config.py reads, without PyTorch
 LAYERS = [
-    ("_version", "errors", "fileio"),
+    ("_version", "errors", "fileio", "fields", "_lazy"),
     ("rundir", "runtime"),
+    ("specs",),
+    ("config",),
     ("data", "nets"),
     ("semidiscrete",),
     ("methods", "metrics"),
-    ("config",),
     ("viz",),
     ("training",),
     ("api", "sweep", "figures"),
@@ -85,6 +88,8 @@ def violations(root: Path = ROOT) -> list[str]:
 
 def component(name: str) -> str | None:
     parts = name.split(".")
+    if len(parts) > 2 and parts[-1] == "specs":
+        return "specs"
     return parts[1] if len(parts) > 1 else None  # None: the otgan package itself
 
 
@@ -142,5 +147,21 @@ def test_the_rule_catches_an_upward_import(tmp_path):
     (fake / "training" / "__init__.py").write_text("")
     (fake / "training" / "fit.py").write_text("from ..data import x\n")
     assert imports_of(fake / "data" / "__init__.py", fake) == {"otgan.training.fit"}
-    assert violations(fake) == ["otgan.data (layer 2) imports otgan.training.fit (layer 7)"]
+    assert violations(fake) == ["otgan.data (layer 4) imports otgan.training.fit (layer 8)"]
     assert find_cycle(graph(fake)) == ["otgan.data", "otgan.training.fit", "otgan.data"]
+
+
+def test_config_reads_only_the_specs_of_methods_metrics_data_and_networks():
+    """config.py sits below the implementations: of methods/, metrics/, data/ and nets/ it may
+    import only their ``specs.py`` (names, fields, presets), never a module that loads PyTorch."""
+    deps = imports_of(ROOT / "config.py")
+    packages = ("methods", "metrics", "data", "nets")
+    inside = sorted(d for d in deps if d.split(".")[1:2] and d.split(".")[1] in packages)
+    assert inside and all(d.endswith(".specs") for d in inside), inside
+
+
+def test_specs_import_no_implementation():
+    """A spec module imports only the bottom layers (errors, fields), so reading it is cheap."""
+    for path in ROOT.rglob("specs.py"):
+        for dep in imports_of(path):
+            assert LEVEL[component(dep)] < LEVEL["specs"], f"{module_name(path)} imports {dep}"

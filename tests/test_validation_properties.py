@@ -31,7 +31,7 @@ def test_any_config_mapping_resolves_or_raises_config_error(values):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.sampled_from(sorted(k for k, f in FIELDS.items() if f.metadata["kind"] in
+@given(st.sampled_from(sorted(k for k, f in FIELDS.items() if f.kind in
                               ("int", "float"))),
        st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-100, 100),
                  st.text(max_size=6)))

@@ -42,20 +42,19 @@ class CommandFailed(OtganError):
 
 def _field_help(name: str) -> str:
     """A config field's help with the value a run uses: the field's default unless the default
-    method's default preset sets it.  Built when help is shown: the presets live with the
-    methods, which load PyTorch, and parsing options should not wait for that."""
-    from .methods import METHODS
+    method's default preset sets it (from the methods' specs)."""
+    from .methods.specs import METHODS
 
     defaults = TrainConfig()
     preset = METHODS[defaults.method].presets["default"]
-    by_preset = {k for cls in METHODS.values() for p in cls.presets.values() for k in p}
-    meta = FIELDS[name].metadata
+    by_preset = {k for spec in METHODS.values() for p in spec.presets.values() for k in p}
+    f = FIELDS[name]
     default = preset.get(name, getattr(defaults, name))
     shown = ",".join(map(str, default)) if isinstance(default, (tuple, list)) else default
     where = (f" with {defaults.method}'s default preset; other methods' presets: "
              f"otgan presets METHOD" if name in by_preset else "")
-    choices = f" ({'|'.join(meta['choices'])})" if meta["choices"] else ""
-    return f"{meta['help']}{choices} [default: {shown}{where}]"
+    choices = f" ({'|'.join(f.choices)})" if f.choices else ""
+    return f"{f.help}{choices} [default: {shown}{where}]"
 
 
 _progress_option = click.option(
@@ -78,12 +77,12 @@ class _FieldOption(click.Option):
 def _config_options(fn):
     """One option per config field, derived from the field's metadata."""
     for name in reversed(list(FIELDS)):
-        meta = FIELDS[name].metadata
+        kind = FIELDS[name].kind
         flag = "--" + name.replace("_", "-")
-        if meta["kind"] == "bool":
+        if kind == "bool":
             opt = click.option(f"{flag}/--no-{flag[2:]}", name, default=None, cls=_FieldOption)
         else:
-            opt = click.option(flag, name, default=None, metavar=meta["kind"].upper(),
+            opt = click.option(flag, name, default=None, metavar=kind.upper(),
                                cls=_FieldOption)
         fn = opt(fn)
     return fn
@@ -116,7 +115,8 @@ def train(config_file, out, overwrite, resume_dir, progress, **values):
 
     Example: otgan train --data ring --method wgan-gp --steps 2000 --seed 0 --out runs/ring
     """
-    from .config import missing_data, resolve
+    from .config import resolve
+    from .data.specs import missing_data
 
     overrides = {k: v for k, v in values.items() if v is not None}
     if "data" in overrides and missing_data(overrides["data"]):  # before resolve loads PyTorch
@@ -142,12 +142,12 @@ def train(config_file, out, overwrite, resume_dir, progress, **values):
 
 
 def _report_done(run) -> None:
-    from .metrics.registry import headline_rows
+    from .metrics.specs import headline_rows
 
     folder = run.folder
     parts = [f"{run.state.step} steps in {run.state.train_time:.1f} s"]
     final = next((r for r in reversed(run.history) if r.get("eval")), {})
-    rows = [(r.key, r.label, r.fmt) for r in headline_rows()] + list(run.method.estimate_rows)
+    rows = [(r.key, r.label, r.fmt) for r in headline_rows()] + list(run.method.spec.estimate_rows)
     parts += [f"{label} = {fmt.format(final[key])}" for key, label, fmt in rows
               if final.get(key) is not None]
     if "n_eval" in final:
@@ -314,7 +314,7 @@ def eval_(run_dir, n, metrics, device, as_json, progress):
     """Evaluate a saved run against its held-out data; print a table, write eval.json."""
     from . import api
     from .fileio import atomic_write_json
-    from .metrics import check_names
+    from .metrics.specs import check_names
     from .viz.report import EVAL
 
     if n is not None and n < 100:
@@ -495,7 +495,7 @@ def figure(name, out, quick, list_, overwrite):
 def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gamma, scale, threads,
           eps, n_eval, seed, out, overwrite, progress):
     """Semi-discrete OT from a continuous measure to weighted points, by averaged SGD."""
-    from .config import missing_data
+    from .data.specs import missing_data
 
     if not targets_spec.endswith(".npy") and missing_data(targets_spec):
         raise CommandFailed(f"--targets: {missing_data(targets_spec)}")
@@ -504,7 +504,7 @@ def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gam
     import numpy as np
     import torch
 
-    from .data import load_dataset
+    from .data.dataset import load_dataset
     from .data.arrays import load_array_file, load_weights
     from .rundir import check_output_folder
     from .runtime.memory import require_memory
@@ -578,17 +578,17 @@ def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gam
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def presets(method, as_json):
     """List the methods and their named presets (default, paper, and images where defined)."""
-    from .methods import METHODS, get_method_class
+    from .methods.specs import METHODS, method_spec
 
-    names = [get_method_class(method).name] if method else list(METHODS)
+    names = [method_spec(method).name] if method else list(METHODS)
     table = {m: METHODS[m].presets for m in names}
     if as_json:
         click.echo(json.dumps(table, indent=2))
         return
     for m in names:
-        cls = METHODS[m]
-        click.echo(f"{m}: {cls.summary}")
-        for p, values in cls.presets.items():
+        spec = METHODS[m]
+        click.echo(f"{m}: {spec.summary}")
+        for p, values in spec.presets.items():
             vals = " ".join(f"{k}={v}" for k, v in values.items())
             click.echo(f"  {p:8s} {vals}")
 
@@ -746,13 +746,13 @@ def show_data(name, out, n, n_train, data_seed, as_json, overwrite):
 
     Example (the lab's first question): otgan data show ring --out ring.png
     """
-    from .config import missing_data
+    from .data.specs import missing_data
 
     if missing_data(name):
         raise CommandFailed(missing_data(name))
     if out is not None and Path(out).suffix.lower() != ".png":
         raise CommandFailed(f"--out {out}: must end in .png")
-    from .data import load_dataset
+    from .data.dataset import load_dataset
     from .data.summary import summary
     from .fileio import atomic_write_bytes
     from .rundir import check_outputs

@@ -1,90 +1,48 @@
-"""Run configuration: one flat dataclass, named presets, and validation with clear errors.
+"""Run configuration: one flat dataclass assembled from the fields' specs, named presets, and
+validation with clear errors.
 
 A run's configuration is resolved in four layers, each overriding the one before:
 
-1. the field defaults below (general, method-independent values);
+1. the field defaults (general, method-independent values);
 2. the method's preset (``default``: otgan's measured defaults; ``paper``: the paper's values);
 3. a config file (``--config run.toml`` or ``.json``), flat ``key = value`` pairs;
 4. command-line options or keyword arguments.
 
-Every field carries its help text, its kind and its check in ``metadata``; the CLI options, the
-config-file parser and the validation are all derived from them, so there is one source of truth.
+Every field is a ``fields.Field`` (help, kind, check, choices): the general ones below, and the
+ones each method brings in its spec (``methods/specs.py``).  ``TrainConfig`` is assembled from
+both, and the CLI options, the config-file parser and the validation are derived from them, so
+there is one source of truth.  This module reads only specs (methods', data sets', metrics',
+networks'), never PyTorch: checking a config answers at once.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import math
-import os
 import re
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
+from .data.specs import IMAGE_SETS, POINT_SETS
 from .errors import ConfigError
-
-# The method registry, the metric registry, the data sets and the networks load PyTorch; they
-# are imported where they are used, so that reading and checking a config (and `otgan --help`)
-# does not wait for it.
-#: latent distributions (nets/latent.py implements them; tests/test_config.py keeps both equal)
-LATENTS = ("gaussian", "uniform")
-#: the built-in data sets (data/__init__.py's BUILTIN; tests/test_config.py keeps both equal)
-DATA_NAMES = ("ring", "8gaussians", "25gaussians", "swissroll", "moons", "mnist", "fashion-mnist",
-              "digits")
-#: the metric registry's names, in its order (metrics/; tests/test_config.py keeps both equal)
-METRIC_NAMES = ("w1", "w2", "sliced", "energy", "critic", "lipschitz", "modes", "fid", "kid",
-                "pr", "classes", "partition", "reconstruction", "latent_classes", "latent_knn")
-#: the method registry's names, in its order (methods/__init__.py; tests/test_config.py keeps
-#: both equal), so that a misspelt method is refused without loading PyTorch
-METHOD_NAMES = ("gan", "gan-ns", "lsgan", "wgan-clip", "wgan-gp", "wgan-lp", "sngan", "sd-wgan",
-                "bigan", "bigan-gp")
+from .fields import (KIND_WORDS, MAX_SEED, MAX_WIDTH, Field, at_least, between, closest, nonneg, one_of,
+                     open_unit_interval, positive, unit_interval_open_right, widths)
+from .methods.specs import METHODS, method_fields, method_spec, readers
+from .metrics.specs import unknown_metric
+from .nets.specs import ACTIVATIONS, LATENTS
 
 try:  # Python >= 3.11
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-#: seeds are 0 .. 2^31 - 1 everywhere (numpy's, torch's and every command's)
-MAX_SEED = 2**31 - 1
+__all__ = ["MAX_SEED", "FIELDS", "TrainConfig", "resolve", "validate", "from_dict",
+           "read_config_file", "check_field", "coerce", "critic_optimizer_kind",
+           "steps_for_epochs", "changed_on_resume", "RESUMABLE"]
 
 
-# ----------------------------------------------------------------------------- checks
-def _positive(v):
-    return None if v > 0 else "must be > 0"
-
-
-def _nonneg(v):
-    return None if v >= 0 else "must be >= 0"
-
-
-def _at_least(lo):
-    return lambda v: None if v >= lo else f"must be >= {lo}"
-
-
-def _between(lo, hi):
-    return lambda v: None if lo <= v <= hi else f"must be between {lo} and {hi}"
-
-
-def _unit_interval_open_right(v):
-    return None if 0 <= v < 1 else "must be in [0, 1)"
-
-
-def _open_unit_interval(v):
-    return None if 0 < v < 1 else "must be in (0, 1)"
-
-
-def _hidden(v):
-    ok = all(1 <= w <= MAX_WIDTH for w in v) and len(v) <= 64
-    return None if ok else f"widths must be between 1 and {MAX_WIDTH}, at most 64 layers"
-
-
-#: sizes beyond any network or batch that fits in memory (16384^2 weights are 1 GiB in fp32):
-#: refused at once instead of hanging in an allocation
-MAX_WIDTH = 16384
-
-
+# ----------------------------------------------------------------------------- general fields
 def _device(v):
     ok = re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", v)
     return None if ok else "must be auto, cpu, cuda, cuda:N or mps"
@@ -93,188 +51,132 @@ def _device(v):
 def _metric_names(v):
     if v == "auto":
         return None
-    bad = [n for n in v.split(",") if n.strip() not in METRIC_NAMES]
-    return f"has unknown metric {bad[0]!r} (available: {', '.join(METRIC_NAMES)})" if bad else None
+    bad = [unknown_metric(n.strip()) for n in v.split(",") if unknown_metric(n.strip())]
+    return f"has {bad[0]}" if bad else None
 
 
-def missing_data(spec: str) -> str | None:
-    """Why ``spec`` names no data (neither a built-in set nor an existing path), one line, or
-    None; a check the commands make before loading PyTorch."""
-    if spec in DATA_NAMES or Path(spec).exists() or Path(spec).is_symlink():
-        return None
-    if Path(spec).suffix or "/" in spec or os.sep in spec:
-        return f"data file not found: {spec}"
-    import difflib
-
-    close = difflib.get_close_matches(spec, DATA_NAMES, n=1)
-    return (f"data: {spec!r} is neither a built-in dataset ({', '.join(DATA_NAMES)}) nor an existing "
-            f".npy/.npz/.csv file or image folder" + (f"; did you mean {close[0]!r}?" if close
-                                                       else ""))
-
-
-def _known_method(name: str) -> str | None:
-    if name in METHOD_NAMES:
-        return None
-    import difflib
-
-    close = difflib.get_close_matches(name, METHOD_NAMES, n=1)
-    return (f"must be one of {', '.join(METHOD_NAMES)}"
-            + (f" (did you mean {close[0]!r}?)" if close else ""))
-
-
-def _f(default, help, kind, check=None, choices=None, group="run"):
-    meta = dict(help=help, kind=kind, check=check, choices=choices, group=group)
-    if isinstance(default, tuple):
-        return field(default_factory=lambda: default, metadata=meta)
-    return field(default=default, metadata=meta)
-
-
-ACTIVATIONS = ("relu", "leaky_relu", "elu", "tanh", "softplus", "silu", "gelu")
-
-
-@dataclass
-class TrainConfig:
-    """Everything that determines a training run (not where it is written)."""
-
-    # --- data
-    data: str = _f("ring", "built-in dataset name, a .npy/.npz/.csv file (N, d) or (N, [C,] H, W), "
-                   "or a folder of images",
-                   "str", group="data")
-    n_train: int = _f(10000, "points in the training split (built-in toy data)", "int",
-                      _between(1, 10**8), group="data")
+_DATA = (
+    Field("data", "ring", "built-in dataset name, a .npy/.npz/.csv file (N, d) or (N, [C,] H, W), "
+          "or a folder of images", "str", group="data"),
+    Field("n_train", 10000, "points in the training split (built-in toy data)", "int",
+          between(1, 10**8), group="data"),
     # exact W1 on fewer than 100 held-out points measures the sample, not the generator
-    n_test: int = _f(10000, "points in the held-out split (built-in toy data)", "int",
-                     _between(100, 10**8), group="data")
-    test_fraction: float = _f(0.2, "held-out fraction of a user data file", "float",
-                              _open_unit_interval, group="data")
-    data_seed: int = _f(0, "seed of the data draw and of the train/test split", "int",
-                        _between(0, MAX_SEED), group="data")
-    data_weights: str = _f("", "a .npy/.csv file of one non-negative weight per data point "
-                           "(the data is then the weighted discrete measure: every point "
-                           "trains, held-out points are draws from it)", "str", group="data")
-    normalize: str = _f("none", "standardize the data per coordinate before training", "str",
-                        choices=("none", "standard"), group="data")
+    Field("n_test", 10000, "points in the held-out split (built-in toy data)", "int",
+          between(100, 10**8), group="data"),
+    Field("test_fraction", 0.2, "held-out fraction of a user data file", "float",
+          open_unit_interval, group="data"),
+    Field("data_seed", 0, "seed of the data draw and of the train/test split", "int",
+          between(0, MAX_SEED), group="data"),
+    Field("data_weights", "", "a .npy/.csv file of one non-negative weight per data point (the "
+          "data is then the weighted discrete measure: every point trains, held-out points are "
+          "draws from it)", "str", group="data"),
+    Field("normalize", "none", "standardize the data per coordinate before training", "str",
+          choices=("none", "standard"), group="data"),
+)
+_MODEL = (
+    Field("latent_dim", 0, "dimension of the generator's input (0: 2 for points, 128 for images)",
+          "int", between(0, MAX_WIDTH), group="model"),
+    Field("latent", "gaussian", "the generator's input distribution: gaussian N(0, I) or uniform "
+          "U[0, 1]^k", "str", choices=LATENTS, group="model"),
+    Field("arch", "auto", "network pair: mlp, dcgan (images), auto (dcgan for images)", "str",
+          choices=("auto", "mlp", "dcgan"), group="model"),
+    Field("g_norm", "none", "dcgan generator normalization", "str",
+          choices=("none", "batchnorm"), group="model"),
+    Field("d_norm", "none", "dcgan critic normalization (batchnorm: not with a gradient penalty, "
+          "which it breaks)", "str", choices=("none", "layernorm", "batchnorm"), group="model"),
+    Field("g_hidden", (128, 64), "generator hidden widths, e.g. 128,64", "ints", widths,
+          group="model"),
+    Field("d_hidden", (128, 64), "critic hidden widths, e.g. 128,64", "ints", widths,
+          group="model"),
+    Field("activation", "relu", "hidden activation of both networks", "str",
+          choices=ACTIVATIONS, group="model"),
+)
+_METHOD = (
+    Field("method", "wgan-gp", "training objective and Lipschitz mechanism (see `otgan presets`)",
+          "str", one_of(tuple(METHODS)), group="method"),
+    Field("preset", "default", "named hyperparameter set of the method: default, paper, images "
+          "(the default on mnist, fashion-mnist and digits where a method has one), or the "
+          "course's lab, notebook, blog (otgan presets METHOD)", "str", group="method"),
+)
+_OPTIM = (
+    Field("optimizer", "adam", "optimizer of both networks (of the generator when --d-optimizer "
+          "is set)", "str", choices=("adam", "rmsprop", "sgd"), group="optim"),
+    Field("d_optimizer", "same", "critic optimizer: same (as --optimizer), adam, rmsprop or sgd",
+          "str", choices=("same", "adam", "rmsprop", "sgd"), group="optim"),
+    Field("lr_g", 1e-4, "generator learning rate", "float", positive, group="optim"),
+    Field("lr_d", 1e-4, "critic learning rate", "float", positive, group="optim"),
+    Field("beta1", 0.5, "Adam beta1", "float", unit_interval_open_right, group="optim"),
+    Field("beta2", 0.9, "Adam beta2", "float", unit_interval_open_right, group="optim"),
+    Field("batch_size", 64, "batch size of real and of generated points", "int",
+          between(1, 2**24), group="optim"),
+    Field("n_critic", 5, "critic updates per generator update", "int", between(1, 10**6),
+          group="optim"),
+    Field("critic_boost", False, "WGAN reference-code schedule: 100 critic updates for the first "
+          "25 generator updates and every 500th", "bool", group="optim"),
+    Field("ema", 0.0, "decay of the generator's weight EMA used for sampling (0: off)", "float",
+          unit_interval_open_right, group="optim"),
+)
+#: more generator updates than any run can make (2^40 at a microsecond each is 12 days)
+MAX_STEPS = 2**40
+_RUN = (
+    Field("steps", 2000, "generator updates", "int", between(1, MAX_STEPS), group="run"),
+    Field("epochs", 0.0, "training length in epochs instead of steps (0: use steps): one epoch is "
+          "N_train / batch_size critic updates, as in the lab's DataLoader loop, so steps = "
+          "ceil(epochs * N_train / (batch_size * n_critic))", "float", between(0, 10**9),
+          group="run"),
+    Field("time_limit", 0.0, "stop after this many seconds of training (summed over resumed "
+          "segments; 0: no limit): the update that crosses it is the last, logged, evaluated and "
+          "checkpointed as the end", "float", nonneg, group="run"),
+    Field("seed", 0, "seed of initialization, batches and latent draws", "int",
+          between(0, MAX_SEED), group="run"),
+    Field("device", "auto", "auto, cpu, cuda, cuda:N or mps", "str", _device, group="run"),
+    Field("precision", "fp32", "forward passes in fp32, or bf16 autocast (the gradient penalty's "
+          "pass and the semi-discrete c-transform stay fp32)", "str", choices=("fp32", "bf16"),
+          group="run"),
+    Field("threads", 1, "torch CPU threads (0: torch's default); 1 is fastest for small MLPs",
+          "int", between(0, 1024), group="run"),
+    Field("log_every", 50, "generator updates between lines of metrics.jsonl", "int",
+          at_least(1), group="run"),
+    Field("eval_every", 500, "generator updates between exact-W1 evaluations (0: only at the end)",
+          "int", nonneg, group="run"),
+    Field("eval_n", 2000, "generated and held-out points used by each evaluation", "int",
+          between(2, 10**8), group="run"),
+    Field("eval_critic_steps", 100, "critic updates of a copy of the critic against the frozen "
+          "generator before each evaluation reads its estimate of W (0: read the training "
+          "critic)", "int", nonneg, group="run"),
+    Field("checkpoint_every", 1000, "generator updates between checkpoints (0: only at the end)",
+          "int", nonneg, group="run"),
+    Field("metrics", "auto", "metrics evaluated during training, comma-separated, or auto "
+          "(w1,w2,critic,lipschitz, and modes on mixtures)", "str", _metric_names, group="run"),
+    Field("eval_background", True, "solve evaluation OT problems on a background thread (the "
+          "second core) while training continues", "bool", group="run"),
+    Field("tensorboard", True, "write TensorBoard event files to <run>/tensorboard", "bool",
+          group="run"),
+)
 
-    # --- networks
-    latent_dim: int = _f(0, "dimension of the generator's input (0: 2 for points, 128 for "
-                            "images)", "int", _between(0, MAX_WIDTH), group="model")
-    latent: str = _f("gaussian", "the generator's input distribution: gaussian N(0, I) or "
-                     "uniform U[0, 1]^k", "str", choices=LATENTS, group="model")
-    arch: str = _f("auto", "network pair: mlp, dcgan (images), auto (dcgan for images)", "str",
-                   choices=("auto", "mlp", "dcgan"), group="model")
-    g_norm: str = _f("none", "dcgan generator normalization", "str",
-                     choices=("none", "batchnorm"), group="model")
-    d_norm: str = _f("none", "dcgan critic normalization (batchnorm: not with a gradient "
-                     "penalty, which it breaks)", "str", choices=("none", "layernorm", "batchnorm"),
-                     group="model")
-    g_hidden: tuple = _f((128, 64), "generator hidden widths, e.g. 128,64", "ints", _hidden,
-                         group="model")
-    d_hidden: tuple = _f((128, 64), "critic hidden widths, e.g. 128,64", "ints", _hidden,
-                         group="model")
-    activation: str = _f("relu", "hidden activation of both networks", "str",
-                         choices=ACTIVATIONS, group="model")
-
-    # --- method
-    method: str = _f("wgan-gp", "training objective and Lipschitz mechanism (see `otgan presets`)",
-                     "str", _known_method, group="method")
-    preset: str = _f("default", "named hyperparameter set of the method: default, paper, images "
-                     "(wgan-gp/wgan-lp; the default on mnist, fashion-mnist and digits), or the "
-                     "course's lab, notebook, blog (otgan presets METHOD)", "str",
-                     group="method")
-    clip: float = _f(0.01, "wgan-clip: critic weights are clamped to [-clip, clip]", "float",
-                     _positive, group="method")
-    gp_lambda: float = _f(10.0, "gradient penalty weight (wgan-gp, wgan-lp, bigan-gp)",
-                          "float", _nonneg, group="method")
-    sn_loss: str = _f("wasserstein", "sngan: critic loss", "str",
-                      choices=("wasserstein", "hinge"), group="method")
-    sd_cost: str = _f("euclidean", "sd-wgan: ground cost, euclidean (W1) or sqeuclidean (W2^2)",
-                      "str", choices=("euclidean", "sqeuclidean"), group="method")
-    sd_eps: float = _f(0.0, "sd-wgan: entropic smoothing of the c-transform (0: hard min)",
-                       "float", _nonneg, group="method")
-    sd_gamma: float = _f(1.0, "sd-wgan: dual step, in units of the cost scale over the "
-                         "target's weight (docs/semidiscrete.md)", "float", _positive,
-                         group="method")
-    sd_scale: float = _f(0.0, "sd-wgan: cost scale of the dual step (0: from the targets' "
-                         "nearest-neighbour costs; the value used is in config.json)", "float",
-                         _nonneg, group="method")
-    sd_average: str = _f("step", "sd-wgan: average the dual iterates since the last generator "
-                         "update (step) or since the start (global)", "str",
-                         choices=("step", "global"), group="method")
-    sd_warmup_targets: int = _f(0, "sd-wgan: train first against this many of the targets (a "
-                                "random subset, weights renormalized), then against all (0, or "
-                                "at least the number of targets: all from the start)", "int",
-                                _between(0, 10**9), group="method")
-    sd_warmup_steps: int = _f(0, "sd-wgan: generator updates against the subset of "
-                              "sd_warmup_targets", "int", _between(0, 10**9), group="method")
-    ls_a: float = _f(-1.0, "lsgan: target of the discriminator's scores on generated points",
-                     "float", group="method")
-    ls_b: float = _f(1.0, "lsgan: target of the discriminator's scores on data", "float",
-                     group="method")
-    ls_c: float = _f(0.0, "lsgan: target the generator pushes its scores to", "float",
-                     group="method")
-
-    # --- optimization
-    optimizer: str = _f("adam", "optimizer of both networks (of the generator when "
-                        "--d-optimizer is set)", "str", choices=("adam", "rmsprop", "sgd"),
-                        group="optim")
-    d_optimizer: str = _f("same", "critic optimizer: same (as --optimizer), adam, rmsprop or sgd",
-                          "str", choices=("same", "adam", "rmsprop", "sgd"), group="optim")
-    lr_g: float = _f(1e-4, "generator learning rate", "float", _positive, group="optim")
-    lr_d: float = _f(1e-4, "critic learning rate", "float", _positive, group="optim")
-    beta1: float = _f(0.5, "Adam beta1", "float", _unit_interval_open_right, group="optim")
-    beta2: float = _f(0.9, "Adam beta2", "float", _unit_interval_open_right, group="optim")
-    batch_size: int = _f(64, "batch size of real and of generated points", "int",
-                         _between(1, 2**24), group="optim")
-    n_critic: int = _f(5, "critic updates per generator update", "int", _between(1, 10**6),
-                       group="optim")
-    critic_boost: bool = _f(False, "WGAN reference-code schedule: 100 critic updates for the first "
-                            "25 generator updates and every 500th", "bool", group="optim")
-    ema: float = _f(0.0, "decay of the generator's weight EMA used for sampling (0: off)", "float",
-                    _unit_interval_open_right, group="optim")
-
-    # --- loop
-    steps: int = _f(2000, "generator updates", "int", _at_least(1), group="run")
-    epochs: float = _f(0.0, "training length in epochs instead of steps (0: use steps): one epoch "
-                       "is N_train / batch_size critic updates, as in the lab's DataLoader loop, "
-                       "so steps = ceil(epochs * N_train / (batch_size * n_critic))", "float",
-                       _nonneg, group="run")
-    time_limit: float = _f(0.0, "stop after this many seconds of training (summed over resumed "
-                           "segments; 0: no limit): the update that crosses it is the last, "
-                           "logged, evaluated and checkpointed as the end", "float", _nonneg,
-                           group="run")
-    seed: int = _f(0, "seed of initialization, batches and latent draws", "int",
-                   _between(0, MAX_SEED), group="run")
-    device: str = _f("auto", "auto, cpu, cuda, cuda:N or mps", "str", _device, group="run")
-    precision: str = _f("fp32", "forward passes in fp32, or bf16 autocast (the gradient penalty's "
-                         "pass and the semi-discrete c-transform stay fp32)", "str",
-                         choices=("fp32", "bf16"), group="run")
-    threads: int = _f(1, "torch CPU threads (0: torch's default); 1 is fastest for small MLPs",
-                      "int", _between(0, 1024), group="run")
-    log_every: int = _f(50, "generator updates between lines of metrics.jsonl", "int",
-                        _at_least(1), group="run")
-    eval_every: int = _f(500, "generator updates between exact-W1 evaluations (0: only at the end)",
-                         "int", _nonneg, group="run")
-    eval_n: int = _f(2000, "generated and held-out points used by each evaluation", "int",
-                     _between(2, 10**8), group="run")
-    eval_critic_steps: int = _f(100, "critic updates of a copy of the critic against the frozen "
-                                "generator before each evaluation reads its estimate of W (0: "
-                                "read the training critic)", "int", _nonneg, group="run")
-    checkpoint_every: int = _f(1000, "generator updates between checkpoints (0: only at the end)",
-                               "int", _nonneg, group="run")
-    metrics: str = _f("auto", "metrics evaluated during training, comma-separated, or auto "
-                      "(w1,w2,critic,lipschitz, and modes on mixtures)", "str", _metric_names,
-                      group="run")
-    eval_background: bool = _f(True, "solve evaluation OT problems on a background thread (the "
-                               "second core) while training continues", "bool", group="run")
-    tensorboard: bool = _f(True, "write TensorBoard event files to <run>/tensorboard", "bool",
-                           group="run")
-
-    def to_dict(self) -> dict:
-        d = dataclasses.asdict(self)
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+#: every field, by name: the general ones, with the methods' own after ``preset``
+FIELDS: dict[str, Field] = {f.name: f for f in _DATA + _MODEL + _METHOD + method_fields()
+                            + _OPTIM + _RUN}
+_TYPES = {"bool": bool, "int": int, "float": float, "ints": tuple, "str": str}
 
 
-FIELDS: dict[str, dataclasses.Field] = {f.name: f for f in fields(TrainConfig)}
+def _dataclass_field(f: Field):
+    if isinstance(f.default, tuple):
+        return dataclasses.field(default_factory=lambda d=f.default: d)
+    return dataclasses.field(default=f.default)
+
+
+def _to_dict(self) -> dict:
+    d = dataclasses.asdict(self)
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+
+
+#: everything that determines a training run (not where it is written), one attribute per field
+TrainConfig = dataclasses.make_dataclass(
+    "TrainConfig", [(f.name, _TYPES[f.kind], _dataclass_field(f)) for f in FIELDS.values()],
+    namespace={"to_dict": _to_dict, "__doc__": "Everything that determines a training run (not "
+               "where it is written): one attribute per field of ``config.FIELDS``."})
+TrainConfig.__module__ = __name__  # pickled by name: otgan.config.TrainConfig
 
 
 # ----------------------------------------------------------------------------- coercion
@@ -284,8 +186,8 @@ _FALSE = {"0", "false", "no", "off"}
 
 def coerce(name: str, value: Any) -> Any:
     """Convert ``value`` (from a CLI string, TOML or JSON) to the kind of field ``name``."""
-    kind = FIELDS[name].metadata["kind"]
-    bad = ConfigError(f"{name}: expected {_KIND_WORDS[kind]}, got {value!r}")
+    kind = FIELDS[name].kind
+    bad = ConfigError(f"{name}: expected {KIND_WORDS[kind]}, got {value!r}")
     if kind == "bool":
         if isinstance(value, bool):
             return value
@@ -342,10 +244,6 @@ def coerce_int(p) -> int:
     return int(p)
 
 
-_KIND_WORDS = {"bool": "true or false", "int": "an integer", "float": "a number",
-               "ints": "comma-separated integers such as 128,64", "str": "a string"}
-
-
 # Spellings users bring from other GAN code, mapped to otgan's names before fuzzy matching.
 SYNONYMS = {"learning_rate": "lr", "lambda": "gp_lambda", "lam": "gp_lambda",
             "critic_iters": "n_critic", "d_iters": "n_critic", "batch": "batch_size",
@@ -362,11 +260,7 @@ def closest_key(key: str, valid) -> str | None:
     k = key.lower().replace("-", "_")
     for wrong, right in SYNONYMS.items():
         k = k.replace(wrong, right)
-    for cutoff in (0.6, 0.4):
-        close = difflib.get_close_matches(k, list(valid), n=1, cutoff=cutoff)
-        if close:
-            return close[0]
-    return None
+    return closest(k, valid) or closest(k, valid, cutoff=0.4)
 
 
 def unknown_key_error(key: str, valid=None, what="config key") -> ConfigError:
@@ -436,24 +330,18 @@ def validate(cfg: TrainConfig, explicit: set[str] | None = None) -> TrainConfig:
     ``explicit`` names the fields the user set (file or CLI); setting a field that the chosen
     method does not read is an error, since it would silently have no effect.
     """
-    for f in fields(cfg):
-        setattr(cfg, f.name, check_field(f.name, getattr(cfg, f.name)))
-    from .methods import get_method_class, readers
-
-    cls = get_method_class(cfg.method)
-    if cfg.preset not in cls.presets:
-        raise ConfigError(f"preset: method {cfg.method} has presets "
-                          f"{', '.join(cls.presets)}, got {cfg.preset!r}")
+    for name in FIELDS:
+        setattr(cfg, name, check_field(name, getattr(cfg, name)))
+    spec = method_spec(cfg.method)
+    check_preset(spec, cfg.preset)
     for name in sorted(explicit or ()):
         owners = readers(name)
-        if owners and name not in cls.params:
+        if owners and name not in spec.params:
             raise ConfigError(f"{name} does not apply to method {cfg.method} "
                               f"(it is read by {' and '.join(owners)})")
     sized = sorted({"n_train", "n_test"} & (explicit or set()), reverse=True)
     if sized and not cfg.data_weights:
-        from .data import TOY
-
-        if cfg.data not in TOY:
+        if cfg.data not in POINT_SETS:
             verb = "size" if len(sized) > 1 else "sizes"
             raise ConfigError(f"{' and '.join(sized)} {verb} the built-in toy sets; {cfg.data} "
                               f"keeps its own split (to train on fewer points, save them to a "
@@ -464,7 +352,7 @@ def validate(cfg: TrainConfig, explicit: set[str] | None = None) -> TrainConfig:
     if "adam" not in kinds and {"beta1", "beta2"} & (explicit or set()):
         used = kinds[0] if kinds[0] == kinds[1] else f"{kinds[0]} (generator), {kinds[1]} (critic)"
         raise ConfigError(f"beta1/beta2 apply to the adam optimizer, not {used}")
-    problem = cls.check(cfg)
+    problem = spec.check(cfg) if spec.check is not None else None
     if problem:
         raise ConfigError(problem)
     return cfg
@@ -473,11 +361,11 @@ def validate(cfg: TrainConfig, explicit: set[str] | None = None) -> TrainConfig:
 def check_field(name: str, value: Any) -> Any:
     """``value`` converted to field ``name``'s kind and checked alone; raises ConfigError."""
     value = coerce(name, value)
-    meta = FIELDS[name].metadata
-    if meta["choices"] and value not in meta["choices"]:
-        raise ConfigError(f"{name}: must be one of {', '.join(meta['choices'])}, got {value!r}")
-    if meta["check"] is not None:
-        msg = meta["check"](value)
+    f = FIELDS[name]
+    if f.choices and value not in f.choices:
+        raise ConfigError(f"{name}: must be one of {', '.join(f.choices)}, got {value!r}")
+    if f.check is not None:
+        msg = f.check(value)
         if msg:
             raise ConfigError(f"{name} {msg}, got {value!r}")
     return value
@@ -486,7 +374,11 @@ def check_field(name: str, value: Any) -> Any:
 def steps_for_epochs(cfg: TrainConfig, n_train: int) -> int:
     """Generator updates in ``cfg.epochs`` epochs of ``n_train`` points: an epoch is one pass of
     batches over the data, n_train / batch_size critic updates, n_critic per generator update."""
-    return max(1, math.ceil(cfg.epochs * n_train / (cfg.batch_size * cfg.n_critic)))
+    steps = cfg.epochs * n_train / (cfg.batch_size * cfg.n_critic)
+    if not steps <= MAX_STEPS:
+        raise ConfigError(f"epochs {cfg.epochs:g} of {n_train} points is more than {MAX_STEPS} "
+                          f"generator updates; give fewer epochs")
+    return max(1, math.ceil(steps))
 
 
 def critic_optimizer_kind(cfg: TrainConfig) -> str:
@@ -512,24 +404,23 @@ def resolve(overrides: Mapping[str, Any] | None = None, config_file: str | Path 
         start = base.to_dict() if isinstance(base, TrainConfig) else normalize_keys(
             base, "saved config")
         return validate(TrainConfig(**{**start, **user}), explicit=set(user))
-    from .methods import get_method_class
-
-    method = user.get("method", TrainConfig.method)
-    cls = get_method_class(method)
-    preset_name = user.get("preset") or default_preset(cls, user.get("data", TrainConfig.data))
-    if preset_name not in cls.presets:
-        raise ConfigError(f"preset: method {method} has presets {', '.join(cls.presets)}, "
-                          f"got {preset_name!r}")
-    values = {**cls.presets[preset_name], **user, "method": method, "preset": preset_name}
+    spec = method_spec(user.get("method", TrainConfig.method))
+    preset_name = user.get("preset") or default_preset(spec, user.get("data", TrainConfig.data))
+    check_preset(spec, preset_name)
+    values = {**spec.presets[preset_name], **user, "method": spec.name, "preset": preset_name}
     return validate(TrainConfig(**values), explicit=set(user))
 
 
-def default_preset(method_class, data: str) -> str:
+def default_preset(spec, data: str) -> str:
     """The preset used when none is named: the method's ``images`` preset on the built-in image
     sets where it has one, ``default`` otherwise."""
-    from .data import IMAGE_SETS
+    return "images" if data in IMAGE_SETS and "images" in spec.presets else "default"
 
-    return "images" if data in IMAGE_SETS and "images" in method_class.presets else "default"
+
+def check_preset(spec, name: str) -> None:
+    if name not in spec.presets:
+        raise ConfigError(f"preset: method {spec.name} has presets {', '.join(spec.presets)}, "
+                          f"got {name!r}")
 
 
 def from_dict(d: Mapping[str, Any]) -> TrainConfig:

@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from otgan.methods import METHODS
+from otgan.methods import IMPLEMENTATIONS
 from tests.conftest import quick_config
 
 
@@ -32,4 +32,4 @@ def clouds(n=64):
 
 
 def method(name, **kw):
-    return METHODS[name](quick_config(method=name, **kw))
+    return IMPLEMENTATIONS[name](quick_config(method=name, **kw))

@@ -4,11 +4,11 @@ critics (WGAN forks often got these wrong), presets, and the (loss, stats) signa
 import pytest
 import torch
 
-from otgan.methods import METHODS, Wasserstein
+from otgan.methods import IMPLEMENTATIONS, METHODS, Wasserstein
 from tests.methods.helpers import Linear, clouds, method
 
-WASSERSTEIN = [n for n, cls in METHODS.items() if issubclass(cls, Wasserstein)]
-NETWORK_CRITICS = [n for n, cls in METHODS.items() if not cls.critic_from_data]
+WASSERSTEIN = [n for n, cls in IMPLEMENTATIONS.items() if issubclass(cls, Wasserstein)]
+NETWORK_CRITICS = [n for n, cls in IMPLEMENTATIONS.items() if not cls.critic_from_data]
 
 
 def _no_penalty(name):
@@ -70,11 +70,11 @@ def test_every_generator_loss_pulls_fake_scores_up(name):
 
 
 def test_every_method_has_default_and_paper_presets():
-    for name, cls in METHODS.items():
-        assert {"default", "paper"} <= set(cls.presets), name
+    for name, spec in METHODS.items():
+        assert {"default", "paper"} <= set(spec.presets), name
 
 
-@pytest.mark.parametrize("name", [n for n, c in METHODS.items() if c.batchable])
+@pytest.mark.parametrize("name", [n for n, c in IMPLEMENTATIONS.items() if c.batchable])
 def test_batched_losses_are_the_single_losses_of_each_member(name):
     # a method built with batched=True on (K, n, d) stacks computes, per member, what the
     # single-run method computes on that member's (n, d) batch

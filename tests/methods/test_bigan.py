@@ -6,7 +6,8 @@ import torch
 from torch import nn
 
 import otgan
-from otgan.nets import Bidirectional, MLPJointCritic, joint
+from otgan.nets import Bidirectional, MLPJointCritic
+from otgan.nets.joint import joint
 from tests.methods.helpers import method
 
 

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from otgan.methods.penalty import critic_input_gradients, gradient_penalty, interpolates
-from otgan.methods import METHODS
+from otgan.methods import IMPLEMENTATIONS
 from tests.conftest import quick_config
 
 
@@ -89,7 +89,7 @@ def test_critic_loss_adds_lambda_times_penalty(name):
     D = smooth_critic()
     real, fake = points()
     cfg = quick_config(method=name, gp_lambda=7.0)
-    m = METHODS[name](cfg)
+    m = IMPLEMENTATIONS[name](cfg)
     torch.manual_seed(3)
     loss, stats = m.critic_loss(D, real, fake)
     base = D(fake).mean() - D(real).mean()

@@ -136,7 +136,7 @@ def test_refined_dual_estimates_the_cost_for_the_frozen_generator(cost, shift):
     the refined one's value on fresh points is the OT cost between mu uniform on the unit square
     and the k x k cell centres (shifted by (shift, 0)): W1 = 0.38260 / k (the mean distance of a
     uniform point of a square of side 1/k to its centre), W2^2 = 1 / (6 k^2) + shift^2."""
-    from otgan.methods import METHODS
+    from otgan.methods import IMPLEMENTATIONS
     from tests.conftest import quick_config
     from otgan.semidiscrete import c_transform
 
@@ -144,7 +144,7 @@ def test_refined_dual_estimates_the_cost_for_the_frozen_generator(cost, shift):
     u = (torch.arange(k) + 0.5) / k
     y = torch.stack(torch.meshgrid(u, u, indexing="ij"), -1).reshape(-1, 2)
     y = y + torch.tensor([shift, 0.0])
-    method = METHODS["sd-wgan"](quick_config(method="sd-wgan", sd_cost=cost))
+    method = IMPLEMENTATIONS["sd-wgan"](quick_config(method="sd-wgan", sd_cost=cost))
     critic = method.build_critic(y)
     with torch.no_grad():
         critic.psi.copy_(0.2 * torch.randn(k * k, generator=torch.Generator().manual_seed(0)))

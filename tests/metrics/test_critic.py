@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from otgan.methods import METHODS
+from otgan.methods import IMPLEMENTATIONS
 from otgan.metrics import EvalContext, compute
 from tests.conftest import quick_config
 from tests.metrics.helpers import linear_critic
@@ -49,7 +49,7 @@ def test_the_estimating_critic_is_read_when_given():
 
 def test_js_estimate_from_a_discriminator():
     x = torch.zeros(10, 2)
-    gan = METHODS["gan"](quick_config(method="gan"))
+    gan = IMPLEMENTATIONS["gan"](quick_config(method="gan"))
 
     def js(critic, s_real, s_fake):
         return gan.estimate(critic, s_real, s_fake)

@@ -5,7 +5,7 @@ import torch
 
 from otgan import api
 from otgan.errors import ConfigError
-from otgan.methods import METHODS
+from otgan.methods import IMPLEMENTATIONS
 from otgan.sweep.ensemble import Ensemble
 from otgan.training.build import start_run
 from otgan.training.datasets import dataset_for
@@ -69,7 +69,7 @@ def _max_member_error(cfgs, steps):
     return max(errs), ens
 
 
-@pytest.mark.parametrize("method", [n for n, c in METHODS.items() if c.batchable])
+@pytest.mark.parametrize("method", [n for n, c in IMPLEMENTATIONS.items() if c.batchable])
 def test_every_batchable_method_default_preset_in_an_ensemble(method):
     """The registry's batchable methods, each at its default preset: two members (seed and
     learning rates differ) equal their single runs (a new method is covered without editing

@@ -9,11 +9,11 @@ import torch
 
 import otgan
 from otgan.cli import main
-from otgan.methods import METHODS
+from otgan.methods import IMPLEMENTATIONS, METHODS
 
 # critics trained alone between two sets of points (a critic of BiGAN's (x, z) pairs is not)
-W1_METHODS = [n for n, c in METHODS.items()
-              if c.estimates == "W" and not c.critic_from_data and not c.bidirectional]
+W1_METHODS = [n for n, c in IMPLEMENTATIONS.items()
+              if METHODS[n].estimates == "W" and not c.critic_from_data and not c.bidirectional]
 
 
 @pytest.mark.parametrize("data", ["ring", "8gaussians"])

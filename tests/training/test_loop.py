@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import otgan
-from otgan.methods import METHODS
+from otgan.methods import IMPLEMENTATIONS, METHODS
 from otgan.training.build import start_run
 from otgan.training.datasets import dataset_for
 from otgan.metrics import wasserstein1
@@ -119,7 +119,7 @@ def test_a_short_run_lowers_the_exact_w1(method):
     # Each method's default preset, 300 generator updates (100 for sd-wgan, whose every update
     # runs 10 dual steps over its 1000 targets): a sign error would raise W1 or leave it.
     # Measured: the WGANs lower W1 by 57-88% in 300 updates, the GANs (slower starters) by 17-38%.
-    from_data = METHODS[method].critic_from_data
+    from_data = IMPLEMENTATIONS[method].critic_from_data
     steps = 100 if from_data else 300
     n_train = 1000 if from_data else 4000
     cfg = quick_config(method=method, steps=steps, batch_size=256, n_train=n_train, eval_n=1000)

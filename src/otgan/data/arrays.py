@@ -194,3 +194,13 @@ def load_weights(path: str | Path, n: int) -> np.ndarray:
     if not isinstance(w, np.ndarray) or not np.issubdtype(w.dtype, np.number):
         raise DataError(f"{p}: expected an array of numbers")
     return check_weights(w, n, str(p))
+
+
+def as_points(x) -> np.ndarray:
+    """(n, ...) tensor or array -> contiguous float64 array of shape (n, d)."""
+    if hasattr(x, "detach"):
+        x = x.detach().cpu().numpy()
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 1:
+        x = x[:, None]
+    return np.ascontiguousarray(x.reshape(x.shape[0], -1))

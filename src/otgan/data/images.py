@@ -325,6 +325,3 @@ def load_image_folder(path: Path) -> np.ndarray:
     x = np.stack(imgs)
     x = x[:, None] if x.ndim == 3 else x.transpose(0, 3, 1, 2)
     return to_unit_range(x, str(path))
-
-
-IMAGE_SETS = ("mnist", "fashion-mnist", "digits")

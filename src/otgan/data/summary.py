@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from . import Dataset
+from .dataset import Dataset
 
 #: per-coordinate moments are listed up to this dimension
 MAX_COORDINATES = 8

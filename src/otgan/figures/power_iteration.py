@@ -22,8 +22,8 @@ import torch
 import torch.nn.functional as F
 
 from ..config import resolve
-from ..methods import make_method
-from ..nets import build_networks
+from ..methods.registry import make_method
+from ..nets.build import build_networks
 from ..training.critic_fit import fit_critic
 from ..viz import style
 

@@ -1,48 +1,14 @@
-"""Training objectives, one module per objective and Lipschitz mechanism, behind one registry.
+"""Training objectives: each method's spec (``specs.py``: name, fields, presets, what it
+estimates, without PyTorch), one module per objective and Lipschitz mechanism, and the registry
+that pairs them (``registry.py``).
 
-Adding a method: its module here, one line in ``METHODS`` below, its config fields (in
-``otgan.config``, named in the class's ``params``), its tests and its row in docs/methods.md.
+The names below are imported on first use (PEP 562), so that reading a method's spec (config
+validation, ``otgan --help``) does not load PyTorch.
 """
 
-from ..errors import ConfigError
-from ..runtime.distributed import SINGLE
-from .base import Method, Wasserstein
-from .bigan import BiGAN, BiGANGradientPenalty
-from .clipping import WeightClipping
-from .gan import GAN, NonSaturatingGAN
-from .lsgan import LeastSquaresGAN
-from .penalty import GradientPenalty, LipschitzPenalty
-from .semidiscrete import SemiDiscrete
-from .spectral import SpectralNorm
+from .._lazy import lazy_face
 
-METHODS: dict[str, type[Method]] = {
-    cls.name: cls
-    for cls in (GAN, NonSaturatingGAN, LeastSquaresGAN, WeightClipping, GradientPenalty,
-                LipschitzPenalty, SpectralNorm, SemiDiscrete, BiGAN, BiGANGradientPenalty)
-}
-
-
-def get_method_class(name: str) -> type[Method]:
-    try:
-        return METHODS[name]
-    except KeyError:
-        import difflib
-
-        close = difflib.get_close_matches(name, list(METHODS), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ConfigError(f"method: unknown method {name!r} (choose from "
-                          f"{', '.join(METHODS)}){hint}") from None
-
-
-def make_method(cfg, world=None, batched: bool = False) -> Method:
-    """The method ``cfg.method``, for a run in ``world`` (one process by default); ``batched``:
-    for an ensemble's stacked tensors."""
-    return get_method_class(cfg.method)(cfg, world or SINGLE, batched)
-
-
-def readers(field: str) -> list[str]:
-    """The methods that read a method-specific config field (empty for general fields)."""
-    return [name for name, cls in METHODS.items() if field in cls.params]
-
-
-__all__ = ["METHODS", "Method", "Wasserstein", "get_method_class", "make_method", "readers"]
+_WHERE = {"METHODS": ".specs", "MethodSpec": ".specs", "method_spec": ".specs",
+          "readers": ".specs", "IMPLEMENTATIONS": ".registry", "get_method_class": ".registry",
+          "make_method": ".registry", "Method": ".base", "Wasserstein": ".base"}
+__getattr__, __dir__, __all__ = lazy_face(__name__, _WHERE)

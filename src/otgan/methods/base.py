@@ -29,6 +29,7 @@ from torch import nn
 
 from ..runtime.distributed import SINGLE, World
 from ..runtime.precision import upcast
+from .specs import METHODS
 
 
 _BATCH_STATS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -49,23 +50,16 @@ def has_batch_statistics(module: nn.Module) -> bool:
 class Method:
     """Base class of every objective; subclasses set the class attributes below."""
 
+    #: the method's name: its spec in ``specs.METHODS`` (fields, presets, what it estimates)
     name: ClassVar[str] = ""
-    summary: ClassVar[str] = ""
-    #: config fields this method reads beyond the general ones
-    params: ClassVar[tuple[str, ...]] = ()
-    #: named hyperparameter sets: field -> value; every method has "default" and "paper"
-    presets: ClassVar[dict[str, dict]] = {}
-    #: what the critic's number estimates: "W" (W1), "W2^2", "JS" (Jensen-Shannon), ...
-    estimates: str = "W"
     #: the key of the training statistics the progress bar shows (each method logs its own)
     progress_key: str = "critic_gap"
-    #: report rows (key, label, format) of the keys ``estimate`` returns beyond the critic gap
-    estimate_rows: ClassVar[tuple[tuple[str, str, str], ...]] = ()
     #: whether sweeps may train it as a batched ensemble of MLPs
     batchable: ClassVar[bool] = True
     #: whether the critic must treat samples independently (gradient penalties)
     per_sample_critic: ClassVar[bool] = False
-    #: whether ``build_critic`` makes the critic from the training data (no network)
+    #: whether ``build_critic`` makes the critic from the training data (no network): a dual
+    #: vector over the training points, whose cells partition space
     critic_from_data: ClassVar[bool] = False
     #: whether critic updates read a batch of data (False: ``critic_loss`` gets ``real=None``)
     draws_real: ClassVar[bool] = True
@@ -75,17 +69,12 @@ class Method:
     #: whether generator updates read a batch of data too (an encoder trained with G): then
     #: ``generator_loss`` gets the real side of ``critic_inputs`` as ``real``
     generator_draws_real: ClassVar[bool] = False
-    #: config values a critic trained alone takes (``fit_critic``: no generator updates, so
-    #: nothing scheduled by generator updates)
-    critic_alone: ClassVar[dict] = {}
-
-    @classmethod
-    def check(cls, cfg) -> str | None:
-        """What is wrong with ``cfg``'s values for this method, in one line (None: nothing)."""
-        return None
 
     def __init__(self, cfg, world: World = SINGLE, batched: bool = False):
         self.cfg, self.world = cfg, world
+        self.spec = METHODS[self.name]
+        #: what the critic's number estimates: "W" (W1), "W2^2", "JS", "LC"
+        self.estimates = self.spec.estimate_label(cfg)
         #: the sample axis: 0 in a single run, 1 behind the member axis of a batched ensemble
         self.dim = 1 if batched else 0
         #: config values the method derived from the data (``make_critic_optimizer``), written

@@ -26,25 +26,6 @@ from .base import Method
 from .gan import LOG4, discriminator_loss, discriminator_loss_and_stats
 from .penalty import GradientPenalty
 
-# gan-ns's measured toy values (beta2 0.999 as in the paper); checked on the ring (W1 0.16-0.18
-# after 2000 updates, unsteady) and on digits (docs/methods.md, docs/images.md).
-_DEFAULT = dict(optimizer="adam", lr_g=5e-4, lr_d=5e-4, beta1=0.5, beta2=0.999,
-                batch_size=256, n_critic=1, ema=0.99)
-# The BiGAN paper's settings (Adam 2e-4, beta1 0.5, batch 128, one D step per G/E step).
-_PAPER = dict(optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999,
-              batch_size=128, n_critic=1, ema=0.0)
-# Images (digits, MNIST): the MLP pair, latent 32, as wgan-gp's images preset.
-_IMAGES = dict(_DEFAULT, lr_g=2e-4, lr_d=2e-4, batch_size=128, arch="mlp", latent_dim=32,
-               g_hidden=(256, 512), d_hidden=(512, 256))
-# The Wasserstein variant: near wgan-gp's measured toy values in the joint space (lambda 1); on
-# the ring W1 0.07-0.09 after 2000 updates; on digits (images preset) class agreement 0.81.
-_GP_DEFAULT = dict(optimizer="adam", lr_g=1e-3, lr_d=1e-3, beta1=0.5, beta2=0.9,
-                   gp_lambda=1.0, batch_size=256, n_critic=2, ema=0.99)
-_GP_PAPER = dict(optimizer="adam", lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9, gp_lambda=10.0,
-                 batch_size=64, n_critic=5, ema=0.0)
-_GP_IMAGES = dict(_GP_DEFAULT, lr_g=2e-4, lr_d=2e-4, gp_lambda=10.0, batch_size=128,
-                  arch="mlp", latent_dim=32, g_hidden=(256, 512), d_hidden=(512, 256))
-
 
 def pairs(generator, real, z):
     """((x, E(x)), (G(z), z)) as joint rows, from one call of the (G, E) pair (no data:
@@ -57,12 +38,7 @@ def pairs(generator, real, z):
 
 class BiGAN(Method):
     name = "bigan"
-    summary = ("BiGAN: generator, encoder and a discriminator of (x, z) pairs, binary "
-               "cross-entropy")
-    presets = {"default": _DEFAULT, "paper": _PAPER, "images": _IMAGES}
-    estimates = "JS"
     progress_key = "js_estimate"
-    estimate_rows = (("js_estimate", "discriminator JS estimate (log 2 = 0.693)", "{:.4f}"),)
     batchable = False  # the critic reads pairs from an encoder: no stacked ensemble
     bidirectional = True
     generator_draws_real = True
@@ -85,9 +61,6 @@ class BiGAN(Method):
 
 class BiGANGradientPenalty(GradientPenalty):
     name = "bigan-gp"
-    summary = ("BiGAN with a Wasserstein critic of (x, z) pairs and a gradient penalty on "
-               "both parts")
-    presets = {"default": _GP_DEFAULT, "paper": _GP_PAPER, "images": _GP_IMAGES}
     batchable = False
     bidirectional = True
     generator_draws_real = True

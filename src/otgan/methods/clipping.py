@@ -7,16 +7,7 @@ critic estimates K * W1 rather than W1.
 
 import torch
 
-from . import course
 from .base import Wasserstein
-
-_PAPER = dict(optimizer="rmsprop", lr_g=5e-5, lr_d=5e-5, clip=0.01, batch_size=64, n_critic=5,
-              ema=0.0)
-# Measured on the five toy sets (docs/defaults.md). The clipped critic keeps the paper's RMSProp;
-# the generator, whose updates the paper's warning about momentum does not concern, uses Adam:
-# with RMSProp on both the 25-Gaussian grid was out of reach.
-_DEFAULT = dict(optimizer="adam", d_optimizer="rmsprop", lr_g=2e-3, lr_d=5e-4, beta1=0.0,
-                beta2=0.9, clip=0.05, batch_size=256, n_critic=2, ema=0.998)
 
 
 @torch.no_grad()
@@ -40,10 +31,6 @@ def clip_(params, c) -> None:
 
 class WeightClipping(Wasserstein):
     name = "wgan-clip"
-    summary = "WGAN, critic weights clipped to [-clip, clip] after every critic update"
-    params = ("clip",)
-    presets = {"default": _DEFAULT, "paper": _PAPER, "lab": course.LAB_CLIP,
-               "blog": course.BLOG_CLIP}
 
     def after_critic_step(self, critic):
         clip_(critic.parameters(), self.cfg.clip)

@@ -14,21 +14,9 @@ import math
 
 import torch.nn.functional as F
 
-from . import course
 from .base import Method
 
 LOG4 = math.log(4.0)
-
-# Measured on the five toy sets (docs/defaults.md): with lr 1e-3 the saturating GAN went back
-# above the ring's target after reaching it; lr 5e-4 with beta1 0 stayed for 12000 updates.  Both
-# losses drop modes of the Gaussian mixtures with every setting tried.
-_GAN_DEFAULT = dict(optimizer="adam", lr_g=5e-4, lr_d=5e-4, beta1=0.0, beta2=0.9,
-                    batch_size=256, n_critic=1, ema=0.99)
-_GAN_NS_DEFAULT = dict(_GAN_DEFAULT, beta1=0.5)
-# Goodfellow et al. used SGD with momentum on MLPs; the DCGAN settings (Adam 2e-4, beta1 0.5,
-# one discriminator step per generator step) are the de facto paper defaults for GANs since.
-_GAN_PAPER = dict(optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999,
-                  batch_size=64, n_critic=1, ema=0.0)
 
 
 def discriminator_loss(l_real, l_fake):
@@ -45,11 +33,7 @@ def discriminator_loss_and_stats(l_real, l_fake):
 
 class GAN(Method):
     name = "gan"
-    summary = "vanilla GAN, binary cross-entropy, saturating minimax generator loss"
-    estimates = "JS"
     progress_key = "js_estimate"
-    estimate_rows = (("js_estimate", "discriminator JS estimate (log 2 = 0.693)", "{:.4f}"),)
-    presets = {"default": _GAN_DEFAULT, "paper": _GAN_PAPER}
     saturating = True
 
     def critic_loss(self, critic, real, fake, noise=None):
@@ -67,6 +51,4 @@ class GAN(Method):
 
 class NonSaturatingGAN(GAN):
     name = "gan-ns"
-    summary = "vanilla GAN, binary cross-entropy, non-saturating generator loss -log D(G(z))"
-    presets = {"default": _GAN_NS_DEFAULT, "paper": _GAN_PAPER, "notebook": course.NOTEBOOK}
     saturating = False

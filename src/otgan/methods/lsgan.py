@@ -18,15 +18,6 @@ discriminator short of the optimum gives a lower value (the estimate is a lower 
 
 from .base import Method
 
-# Measured on the five toy sets (docs/notes/preset-search.md, "lsgan"): with the (-1, 1, 0)
-# coding no setting reached the ring's target in 4000-6000 updates (lr 2e-4 to 2e-3, beta1 0 or
-# 0.5, 1 or 2 discriminator steps); the (0, 1, 1) coding reached it in 500.
-_DEFAULT = dict(optimizer="adam", lr_g=1e-3, lr_d=1e-3, beta1=0.0, beta2=0.9, batch_size=256,
-                n_critic=1, ema=0.99, ls_a=0.0, ls_b=1.0, ls_c=1.0)
-# The paper trains with Adam lr 2e-4 (beta1 0.5) and the (a, b, c) = (-1, 1, 0) coding.
-_PAPER = dict(optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999, batch_size=64,
-              n_critic=1, ema=0.0, ls_a=-1.0, ls_b=1.0, ls_c=0.0)
-
 
 def least_squares_loss(d_real, d_fake, a: float, b: float):
     """1/2 E[(D(real) - b)^2] + 1/2 E[(D(fake) - a)^2] over the last (sample) axis."""
@@ -35,20 +26,7 @@ def least_squares_loss(d_real, d_fake, a: float, b: float):
 
 class LeastSquaresGAN(Method):
     name = "lsgan"
-    summary = "least-squares GAN, discriminator regresses real to b and fake to a, G fake to c"
-    params = ("ls_a", "ls_b", "ls_c")
-    estimates = "LC"
     progress_key = "lc_estimate"
-    estimate_rows = (("lc_estimate", "discriminator Le Cam divergence estimate (disjoint = 1)",
-                      "{:.4f}"),)
-    presets = {"default": _DEFAULT, "paper": _PAPER}
-
-    @classmethod
-    def check(cls, cfg):
-        if cfg.ls_a == cfg.ls_b:
-            return (f"ls_a and ls_b must differ (the discriminator separates them), got "
-                    f"{cfg.ls_a} and {cfg.ls_b}")
-        return None
 
     def _le_cam(self, loss):
         return 1 - 4 * loss / (self.cfg.ls_b - self.cfg.ls_a) ** 2

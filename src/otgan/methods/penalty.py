@@ -13,24 +13,7 @@ import torch
 
 from ..runtime.distributed import SINGLE, World, is_ddp
 from ..runtime.precision import full_precision, upcast
-from . import course
 from .base import Wasserstein, wasserstein_critic_loss
-
-_PAPER = dict(optimizer="adam", lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9, gp_lambda=10.0,
-              batch_size=64, n_critic=5, ema=0.0)
-# Measured on the five toy sets (docs/defaults.md): lambda 0.1, two critic updates per generator
-# update, lr 2e-3 and the paper's betas (0, 0.9) converge and stay on all of them, the 25-Gaussian
-# grid included (lr 1e-3 needed 5000-7000 updates there; with beta1 0.5 W1 hovered at the ring's
-# target); the paper's lambda 10 never settles on the ring.
-_DEFAULT = dict(optimizer="adam", lr_g=2e-3, lr_d=2e-3, beta1=0.0, beta2=0.9, gp_lambda=0.1,
-                batch_size=256, n_critic=2, ema=0.99)
-# The one-sided penalty with beta1 0 left the ring after 20 s (W1 up to 0.28); with 0.5 it stayed.
-_LP_DEFAULT = dict(_DEFAULT, beta1=0.5)
-# The preset used by default on the built-in image sets (docs/images.md): an MLP pair, ten
-# times cheaper than the DCGAN pair on a CPU, lambda 10, Adam 1e-3 betas (0.5, 0.9); measured
-# on MNIST, 3000 updates: FID 112 (lambda 10), 116 (lambda 1), 167 (lambda 0.1, the toy value).
-_IMAGES = dict(_DEFAULT, lr_g=1e-3, lr_d=1e-3, beta1=0.5, gp_lambda=10.0, arch="mlp",
-               g_hidden=(256, 512), d_hidden=(512, 256), latent_dim=32)
 
 
 def interpolation_weights(real: torch.Tensor, world: World = SINGLE,
@@ -86,10 +69,6 @@ def gradient_penalty(grad: torch.Tensor, one_sided: bool = False, dim: int = 0,
 
 class GradientPenalty(Wasserstein):
     name = "wgan-gp"
-    summary = "WGAN-GP, two-sided penalty lambda * (||grad D(x_hat)|| - 1)^2 on interpolates"
-    params = ("gp_lambda",)
-    presets = {"default": _DEFAULT, "paper": _PAPER, "images": _IMAGES,
-               "lab": course.LAB_PENALTY, "blog": course.BLOG_PENALTY}
     per_sample_critic = True
     one_sided = False
 
@@ -109,7 +88,4 @@ class GradientPenalty(Wasserstein):
 
 class LipschitzPenalty(GradientPenalty):
     name = "wgan-lp"
-    summary = "WGAN-LP, one-sided penalty lambda * max(0, ||grad D(x_hat)|| - 1)^2"
-    presets = {"default": _LP_DEFAULT, "paper": _PAPER, "images": _IMAGES,
-               "lab": course.LAB_PENALTY}
     one_sided = True

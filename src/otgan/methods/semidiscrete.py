@@ -42,46 +42,20 @@ from ..semidiscrete import (AveragedSGD, SemiDiscreteCritic, cost_scale, dual_on
 from ..runtime.distributed import SINGLE
 from .base import Method
 
-# Measured on the five toy sets, seeds 0-3 (docs/semidiscrete.md, bench/bench_defaults.py): the
-# multiscale dual step at gamma 1 (the value that also solves Exercises 1 and 2) with the
-# generator's Adam of wgan-gp's default at twice its rate; J = 1000 targets because each dual
-# step's cost grows with J (J = 10000: too few generator updates in 60 s).
 #: the refined dual of an evaluation is solved exactly (network simplex on 8 J points, an (8 J, J)
 #: cost matrix: 268 MB at J = 2048) up to this many targets, by averaged SGD beyond
 EXACT_DUAL_MAX_TARGETS = 2048
 EXACT_DUAL_SAMPLES = 4
-_DEFAULT = dict(optimizer="adam", lr_g=4e-3, beta1=0.0, beta2=0.9, batch_size=256, n_critic=10,
-                n_train=1000, sd_cost="euclidean", sd_eps=0.0, sd_gamma=1.0, sd_average="step",
-                ema=0.99)
-# The preset used by default on the built-in image sets (docs/semidiscrete.md, "All 60000 MNIST
-# images"): the squared cost, a dual step 100x smaller than the toy sets' (gamma 1 diverges on
-# MNIST), 2 dual steps per update, wgan-gp's images MLP generator; a warm-up of 6000 updates
-# (about 5 minutes on one thread) against 1000 of the images, then all of them.
-_IMAGES = dict(_DEFAULT, sd_cost="sqeuclidean", sd_gamma=0.01, n_critic=2, arch="mlp",
-               g_hidden=(256, 512), latent_dim=32, sd_warmup_targets=1000,
-               sd_warmup_steps=6000)
-# Houdard, Leclaire, Papadakis, Rabin (TMLR 2023), MNIST script: 10 dual steps of batch 200 per
-# generator step, Adam 1e-3 on the generator.
-_PAPER = dict(optimizer="adam", lr_g=1e-3, beta1=0.9, beta2=0.999, batch_size=200, n_critic=10,
-              sd_cost="sqeuclidean", sd_eps=0.0, sd_gamma=1.0, sd_average="global", ema=0.0)
 
 
 class SemiDiscrete(Method):
     name = "sd-wgan"
-    summary = ("semi-discrete WGAN: critic = c-transform of a dual vector over the data, "
-               "averaged SGD on the dual")
-    params = ("sd_cost", "sd_eps", "sd_gamma", "sd_scale", "sd_average", "sd_warmup_targets",
-              "sd_warmup_steps")
-    presets = {"default": _DEFAULT, "paper": _PAPER, "images": _IMAGES}
     critic_from_data = True
     draws_real = False  # the data enter through the dual vector: no batch of data is drawn
     batchable = False  # the critic is a dual vector over the data, not a stackable MLP
-    # no generator updates: no warm-up (it would last forever)
-    critic_alone = {"sd_warmup_targets": 0, "sd_warmup_steps": 0}
 
     def __init__(self, cfg, world=SINGLE, batched=False):
         super().__init__(cfg, world, batched)
-        self.estimates = "W" if cfg.sd_cost == "euclidean" else "W2^2"
         #: the semi-dual value at the averaged dual vector estimates W1 or W2^2 itself
         self.progress_key = "w_estimate" if cfg.sd_cost == "euclidean" else "w2sq_estimate"
         self.opt: AveragedSGD | None = None
@@ -89,13 +63,6 @@ class SemiDiscrete(Method):
         #: generator updates so far (the warm-up's clock) and the warm-up's own dual
         self._updates = 0
         self._warm: _WarmUp | None = None
-
-    @classmethod
-    def check(cls, cfg):
-        if (cfg.sd_warmup_targets > 0) != (cfg.sd_warmup_steps > 0):
-            return ("sd_warmup_targets and sd_warmup_steps go together: a warm-up needs a "
-                    "number of targets and a number of generator updates")
-        return None
 
     def build_critic(self, train: torch.Tensor, weights: torch.Tensor | None = None):
         return SemiDiscreteCritic(train, weights, cost=self.cfg.sd_cost, eps=self.cfg.sd_eps)

@@ -17,13 +17,6 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 from .base import Wasserstein
 
-_PAPER = dict(optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9, batch_size=64,
-              n_critic=5, sn_loss="wasserstein", ema=0.0)
-# Measured on the five toy sets (docs/defaults.md): the paper's betas with lr 2e-3, a larger batch,
-# two critic updates and a generator EMA converge and stay on all five; with the paper's lr 2e-4
-# SN-GAN did not reach the mixtures' or the swiss roll's target in 30 s; beta1 0.5 oscillated.
-_DEFAULT = dict(optimizer="adam", lr_g=2e-3, lr_d=2e-3, beta1=0.0, beta2=0.9, batch_size=256,
-                n_critic=2, sn_loss="wasserstein", ema=0.99)
 
 NORMALIZED_LAYERS = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose2d)
 
@@ -68,9 +61,6 @@ class StackedSpectralNorm:
 
 class SpectralNorm(Wasserstein):
     name = "sngan"
-    summary = "SN-GAN, spectral normalization of every critic layer (Wasserstein or hinge loss)"
-    params = ("sn_loss",)
-    presets = {"default": _DEFAULT, "paper": _PAPER}
 
     def prepare_critic(self, critic):
         return spectrally_normalize(critic)

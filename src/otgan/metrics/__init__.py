@@ -1,39 +1,31 @@
-"""Metrics behind one registry (``registry.py``); each family module registers its own.
+"""Metrics: each one's spec (``specs.py``: what it applies to, whether training evaluates it by
+default, how it is shown; no PyTorch), one family module per kind registering the functions that
+compute them (``registry.py``), and ``compute`` (``suite.py``), which runs them by name.
 
-| name      | returns |
-|-----------|---------|
-| w1, w2    | exact W1 / W2 between generated and held-out points (POT network simplex) |
-| sliced    | sliced W2 (for large N or high dimension) |
-| energy    | energy distance |
-| critic    | the critic's own estimate on held-out data (its method's ``estimate``: the gap
-|           | E D(real) - E D(fake) for Wasserstein critics, JS for the GAN discriminator, ...)
-| lipschitz | segment estimate (lip_mean, lip_max, ...), gradient norms at real/fake/interpolates,
-|           | largest singular value of every critic layer (sigma_max, sigma_product, sigma_layers) |
-| modes     | mixtures only: modes covered, % high-quality, KL of the mode histogram to uniform |
-| fid       | labelled image sets: Frechet distance in the features of otgan's own classifier |
-| kid       | kernel (MMD^2) distance in the same features, mean and std over subsets |
-| pr        | k-NN (k = 3) manifold precision and recall in the same features |
-| classes   | classes covered by generated images, KL of their class histogram to uniform, and the
-|           | confidence score exp(E KL(p(y|x) || p(y))) |
-| reconstruction | runs with an encoder: MSE of G(E(x)) on held-out x against G(z), z random |
-| latent_classes | labelled images, with an encoder: G(E(x)) classified as x's label |
-| latent_knn | labelled images, with an encoder: 1-NN class accuracy of E(x) features |
+| family | metrics |
+|--------|---------|
+| ``ot.py`` | w1, w2 (exact, POT's network simplex), sliced, energy |
+| ``critic.py`` | critic: the critic's own estimate on held-out data beside the exact value |
+| ``lipschitz.py`` | lipschitz: segment slopes, gradient norms, layer spectral norms |
+| ``modes.py`` | modes: mixtures' modes covered, % high quality, KL to uniform |
+| ``images.py`` | fid, kid, pr, classes: in the features of otgan's own classifier |
+| ``partition.py`` | partition: a dual critic's Laguerre cells against the target weights |
+| ``latent.py`` | reconstruction, latent_classes, latent_knn: runs with an encoder |
 
-Importing a family module registers its metrics; the order below is the order of the table.
+The names below are imported on first use (PEP 562), so that checking metric names does not
+load PyTorch.
 """
 
-from . import ot, critic, lipschitz, modes, images, partition, latent  # noqa: F401  (order)
-from .lipschitz import (gradient_norm_stats, input_gradient_norms, layer_spectral_norms,
-                        lipschitz_segments)
-from .modes import mode_coverage
-from .ot import (OTNotConverged, energy_distance, sliced_wasserstein, wasserstein,
-                 wasserstein1, wasserstein2)
-from .registry import (REGISTRY, DataTraits, EvalContext, Metric, Row, check_names, compute,
-                       eval_mode, merge, metric_names, register,
-                       report_rows)
+from .._lazy import lazy_face
 
-__all__ = ["REGISTRY", "DataTraits", "EvalContext", "Metric", "OTNotConverged", "Row",
-           "check_names", "compute", "energy_distance", "eval_mode",
-           "gradient_norm_stats", "input_gradient_norms", "layer_spectral_norms",
-           "lipschitz_segments", "merge", "metric_names", "mode_coverage", "register",
-           "report_rows", "sliced_wasserstein", "wasserstein", "wasserstein1", "wasserstein2"]
+_WHERE = {
+    "METRICS": ".specs", "DataTraits": ".specs", "Row": ".specs", "check_names": ".specs",
+    "metric_names": ".specs", "report_rows": ".specs", "headline_rows": ".specs",
+    "REGISTRY": ".suite", "EvalContext": ".registry", "register": ".registry",
+    "eval_mode": ".registry", "merge": ".registry", "compute": ".suite",
+    "gradient_norm_stats": ".lipschitz", "input_gradient_norms": ".lipschitz",
+    "layer_spectral_norms": ".lipschitz", "lipschitz_segments": ".lipschitz",
+    "mode_coverage": ".modes", "OTNotConverged": ".ot", "energy_distance": ".ot",
+    "sliced_wasserstein": ".ot", "wasserstein": ".ot", "wasserstein1": ".ot",
+    "wasserstein2": ".ot"}
+__getattr__, __dir__, __all__ = lazy_face(__name__, _WHERE)

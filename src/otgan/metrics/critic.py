@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 
 from .gradients import input_gradient_norms
-from .registry import Row, eval_mode, for_point_critics, register, w_estimate
+from .registry import eval_mode, register, w_estimate
 
 
 def critic_gap(s_real: torch.Tensor, s_fake: torch.Tensor) -> dict:
@@ -62,17 +62,7 @@ def slope(D, ctx, dev) -> float:
         return float(input_gradient_norms(f, x).double().mean())
 
 
-@register("critic", applies=for_point_critics, rows=(
-        Row("critic_gap", "critic gap E D(real) - E D(fake) (held-out, training critic)"),
-        Row("w_estimate", "critic estimate of W1 (gap / slope on the data, or the refined "
-            "semi-dual)", headline=True),
-        Row("w_critic_slope", "slope of the estimating critic on the data", "{:.3f}"),
-        Row("w_ratio", "critic estimate of W1 / exact W1", "{:.3f}"),
-        Row("w2sq_estimate", "critic estimate of W2^2 (semi-dual value)", headline=True),
-        Row("w_estimate_training", "semi-dual value at the training dual (a lower bound of W1)"),
-        Row("w2sq_estimate_training", "semi-dual value at the training dual (a lower bound of "
-            "W2^2)"),
-        Row("w2sq_ratio", "critic estimate of W2^2 / exact W2^2", "{:.3f}")))
+@register("critic")
 def _critic(ctx) -> dict:
     D = ctx.critic
     dev = next(D.parameters()).device

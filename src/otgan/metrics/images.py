@@ -32,7 +32,7 @@ from ..data.images import data_home
 from ..errors import ConfigError
 from ..fileio import atomic_write_bytes
 from ..runtime.progress import bar as progress_bar
-from .registry import Row, for_labelled_images, register
+from .registry import register
 
 FEATURES = 128
 
@@ -232,34 +232,26 @@ def _embeddings(ctx):
     return ctx.cache["_embeddings"]
 
 
-@register("fid", applies=for_labelled_images,
-          rows=(Row("fid", "FID (otgan's classifier features)", "{:.2f}", headline=True),))
+@register("fid")
 def _fid(ctx) -> dict:
     f_fake, _, f_real, _ = _embeddings(ctx)
     return {"fid": frechet_distance(f_fake, f_real)}
 
 
-@register("kid", applies=for_labelled_images,
-          rows=(Row("kid", "KID (same features)", "{:.4f}", headline=True),
-                Row("kid_std", "KID standard deviation over subsets", "{:.4f}")))
+@register("kid")
 def _kid(ctx) -> dict:
     f_fake, _, f_real, _ = _embeddings(ctx)
     mean, std = kernel_distance(f_fake, f_real)
     return {"kid": mean, "kid_std": std}
 
 
-@register("pr", applies=for_labelled_images,
-          rows=(Row("precision", "precision (k-NN manifold, k = 3)", "{:.3f}", headline=True),
-                Row("recall", "recall (k-NN manifold, k = 3)", "{:.3f}", headline=True)))
+@register("pr")
 def _pr(ctx) -> dict:
     f_fake, _, f_real, _ = _embeddings(ctx)
     return precision_recall(f_fake, f_real)
 
 
-@register("classes", applies=for_labelled_images,
-          rows=(Row("classes_covered", "classes covered by generated images", "{}", headline=True),
-                Row("class_kl", "KL(class histogram || uniform)", "{:.3f}"),
-                Row("confidence", "confidence score exp(E KL(p(y|x) || p(y)))", "{:.2f}")))
+@register("classes")
 def _classes(ctx) -> dict:
     _, p_fake, _, _ = _embeddings(ctx)
     out = class_coverage(p_fake)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import torch
 
-from .registry import Row, for_encoders, for_labelled_image_encoders, register
+from .registry import register
 
 #: encoded training images the nearest-neighbour classifier compares with
 KNN_REFERENCES = 10000
@@ -49,32 +49,21 @@ def _codes(ctx):
     return ctx.cache["_latent_codes"]
 
 
-@register("reconstruction", applies=for_encoders, default=for_encoders, rows=(
-        Row("recon_mse", "reconstruction error of G(E(x)), held-out (MSE per coordinate)",
-            "{:.4f}"),
-        Row("recon_baseline_mse", "baseline: error of G(z), z random (MSE per coordinate)",
-            "{:.4f}"),
-        Row("recon_ratio", "reconstruction error / baseline error", "{:.3f}", headline=True)))
+@register("reconstruction")
 def _reconstruction(ctx) -> dict:
     _, recon = _codes(ctx)
     baseline = ctx.from_latent(ctx.prior(ctx.real.shape[0]))
     return reconstruction_error(ctx.real, recon, baseline)
 
 
-@register("latent_classes", applies=for_labelled_image_encoders,
-          default=for_labelled_image_encoders, rows=(
-            Row("recon_class_agreement", "held-out images whose G(E(x)) is classified as x's "
-                "label", "{:.3f}", headline=True),))
+@register("latent_classes")
 def _latent_classes(ctx) -> dict:
     _, recon = _codes(ctx)
     _, probs = ctx.classifier().embed(recon)
     return {"recon_class_agreement": float((probs.argmax(1) == ctx.real_labels).double().mean())}
 
 
-@register("latent_knn", applies=for_labelled_image_encoders,
-          default=for_labelled_image_encoders, rows=(
-            Row("encoder_knn_accuracy", "1-NN class accuracy of E(x) features (held-out vs "
-                "train)", "{:.3f}", headline=True),))
+@register("latent_knn")
 def _latent_knn(ctx) -> dict:
     z, _ = _codes(ctx)
     train, labels = ctx.train_labelled()

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from .gradients import input_gradient_norms
-from .registry import Row, eval_mode, for_point_critics, for_points, identity, register
+from .registry import eval_mode, identity, register
 
 
 def _alpha(n: int, like: torch.Tensor, generator=None) -> torch.Tensor:
@@ -100,16 +100,7 @@ class _Composed(nn.Module):
         return self.critic(self.encode(x))
 
 
-def _points_with_point_critics(t) -> bool:
-    return for_points(t) and for_point_critics(t)
-
-
-@register("lipschitz", applies=for_point_critics, default=_points_with_point_critics,
-          rows=(Row("lip_mean", "Lipschitz: mean ||grad D|| on segments", "{:.3f}"),
-                Row("lip_max", "Lipschitz: max ||grad D|| on segments", "{:.3f}"),
-                Row("lip_frac_above_1", "fraction of segment points with ||grad D|| > 1",
-                    "{:.3f}"),
-                Row("sigma_product", "product of layer spectral norms", "{:.3g}")))
+@register("lipschitz")
 def _lipschitz(ctx) -> dict:
     """Slopes of the critic as a function of data coordinates (through ``encode``), so that
     the gap divided by them is in the units of the exact W1."""

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .ot import as_points
-from .registry import Row, for_mixtures, register
+from ..data.arrays import as_points
+from .registry import register
 
 
 def mode_coverage(samples, centres, sigma: float) -> dict:
@@ -32,10 +32,7 @@ def mode_coverage(samples, centres, sigma: float) -> dict:
             "high_quality_pct": float(100.0 * good.mean()), "mode_kl": kl}
 
 
-@register("modes", applies=for_mixtures,
-          rows=(Row("modes_covered", "modes covered", "{}", headline=True),
-                Row("high_quality_pct", "high-quality samples (%)", "{:.1f}"),
-                Row("mode_kl", "KL(mode histogram || uniform)", "{:.3f}")))
+@register("modes")
 def _modes(ctx) -> dict:
     pts = ctx.sample(2500) if ctx.sample is not None else ctx.fake
     return mode_coverage(pts, ctx.modes, ctx.mode_sigma)

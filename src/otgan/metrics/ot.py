@@ -11,8 +11,9 @@ import warnings
 
 import numpy as np
 
+from ..data.arrays import as_points
 from ..errors import OtganError
-from .registry import Row, for_images, for_none, for_points, register
+from .registry import register
 
 # POT's network simplex stops at numItermax and only *warns* (result_code 3), returning a value
 # that can be far from the optimum (above ~5000 points with the default 100000).  otgan passes
@@ -31,16 +32,6 @@ def _pot():
 
 class OTNotConverged(OtganError, RuntimeError):
     """The exact solver did not reach optimality; its value would be wrong."""
-
-
-def as_points(x) -> np.ndarray:
-    """(n, ...) tensor or array -> contiguous float64 array of shape (n, d)."""
-    if hasattr(x, "detach"):
-        x = x.detach().cpu().numpy()
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 1:
-        x = x[:, None]
-    return np.ascontiguousarray(x.reshape(x.shape[0], -1))
 
 
 def _weights(w, n: int) -> np.ndarray:
@@ -126,25 +117,21 @@ def energy_distance(x, y) -> float:
 
 
 # ----------------------------------------------------------------------------- registered
-@register("w1", background=True,
-          rows=(Row("w1", "exact W1 to held-out", headline=True),
-                Row("w1_floor", "W1 noise floor (held-out vs held-out)")))
+@register("w1")
 def _w1(ctx) -> dict:
     return {"w1": wasserstein1(ctx.fake, ctx.real)}
 
 
-@register("w2", default=for_points, background=True, rows=(Row("w2", "exact W2 to held-out"),))
+@register("w2")
 def _w2(ctx) -> dict:
     return {"w2": wasserstein2(ctx.fake, ctx.real)}
 
 
-@register("sliced", default=for_images, background=True,
-          rows=(Row("sliced_w2", "sliced W2 to held-out (256 projections)", headline=True),))
+@register("sliced")
 def _sliced(ctx) -> dict:
     return {"sliced_w2": sliced_wasserstein(ctx.fake, ctx.real, n_projections=256, p=2)}
 
 
-@register("energy", default=for_none, background=True,
-          rows=(Row("energy", "energy distance to held-out"),))
+@register("energy")
 def _energy(ctx) -> dict:
     return {"energy": energy_distance(ctx.fake, ctx.real)}

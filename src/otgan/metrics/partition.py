@@ -19,16 +19,10 @@ from __future__ import annotations
 
 import torch
 
-from .registry import Row, for_dual_critics, register
+from .registry import register
 
 
-@register("partition", applies=for_dual_critics, default=for_dual_critics, rows=(
-        Row("sd_mass_error", "largest relative cell-mass error max_j |mu(L_j) - nu_j| / nu_j",
-            "{:.3f}"),
-        Row("sd_mass_tv", "total variation between cell masses and target weights", "{:.4f}"),
-        Row("sd_empty_cells", "fraction of empty Laguerre cells", "{:.3f}"),
-        Row("sd_cells_hit", "distinct cells hit over a balanced partition's expected number",
-            "{:.3f}")))
+@register("partition")
 @torch.no_grad()
 def _partition(ctx) -> dict:
     critic = ctx.critic

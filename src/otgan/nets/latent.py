@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-LATENTS = ("gaussian", "uniform")
+from .specs import LATENTS
 
 
 def sample_latent(kind: str, shape, *, generator: torch.Generator | None = None,

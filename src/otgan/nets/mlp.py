@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from torch import nn
 
+from . import specs
+
 ACTIVATIONS = {
     "relu": nn.ReLU,
     "leaky_relu": lambda: nn.LeakyReLU(0.2),
@@ -13,6 +15,8 @@ ACTIVATIONS = {
     "silu": nn.SiLU,
     "gelu": nn.GELU,
 }
+if tuple(ACTIVATIONS) != specs.ACTIVATIONS:  # pragma: no cover - one side edited alone
+    raise ImportError("nets/mlp.py and nets/specs.py name different activations")
 
 
 class MLP(nn.Sequential):

@@ -148,7 +148,7 @@ def make_sampler(source: str, dim: int, seed: int = 0) -> Callable[[int], torch.
     bounding box), ``package.module:function`` (a function of n returning (n, dim) points), a
     built-in toy dataset (fresh draws), or a .npy file of points (drawn with replacement: an
     empirical measure, not a continuous one)."""
-    from ..data import BUILTIN
+    from ..data.specs import DATASETS
     from ..data.arrays import load_array_file
     from ..data.toy import TOY
     from ..errors import DataError
@@ -173,7 +173,7 @@ def make_sampler(source: str, dim: int, seed: int = 0) -> Callable[[int], torch.
     if ":" in source and not source.startswith((".", "/")):
         return _python_sampler(source, dim, seed)
     raise DataError(f"source {source!r}: use uniform, gaussian, polygon:x1,y1;x2,y2;..., "
-                    f"module:function, a .npy file or a built-in dataset ({', '.join(BUILTIN)})")
+                    f"module:function, a .npy file or a built-in dataset ({', '.join(DATASETS)})")
 
 
 def _polygon_sampler(source: str, dim: int, g: torch.Generator):

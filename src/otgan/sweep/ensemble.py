@@ -25,7 +25,7 @@ from ..nets.latent import sample_latent
 from ..runtime.progress import bar as progress_bar
 from ..config import TrainConfig, critic_optimizer_kind
 from ..errors import ConfigError
-from ..methods import get_method_class, make_method
+from ..methods.registry import get_method_class, make_method
 from ..training.build import build_run, training_data
 from ..training.ema import StackedEMA
 from ..training.loop import critic_updates

@@ -13,7 +13,7 @@ import json
 
 from ..config import FIELDS, resolve
 from ..errors import ConfigError
-from ..methods import get_method_class
+from ..methods.registry import get_method_class
 from ..training.datasets import dataset_for
 from .ensemble import BATCHABLE
 from .grid import expand
@@ -38,7 +38,7 @@ def _program(cfg) -> tuple:
 
 def _data_key(cfg) -> tuple:
     return tuple(str(getattr(cfg, k)) for k, f in FIELDS.items()
-                 if f.metadata["group"] == "data")
+                 if f.group == "data")
 
 
 def make_plan(base: dict, grid: dict, seeds: int, steps: int, eval_n: int | None = None,

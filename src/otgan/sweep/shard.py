@@ -16,7 +16,8 @@ import time
 import torch
 
 from ..config import from_dict
-from ..metrics import mode_coverage, wasserstein1
+from ..metrics.modes import mode_coverage
+from ..metrics.ot import wasserstein1
 from ..rundir import CHECKPOINT
 from ..training.datasets import dataset_for
 from ..training.fit import resume, train

@@ -17,11 +17,12 @@ from torch import nn
 from .._version import __version__
 from ..config import (RESUMABLE, TrainConfig, changed_on_resume, critic_optimizer_kind,
                       from_dict, resolve, steps_for_epochs)
-from ..data import Dataset
+from ..data.dataset import Dataset
 from ..data.normalize import Normalizer
 from ..errors import ConfigError, DataError, RunFolderError
-from ..methods import make_method
-from ..nets import build_networks, has_encoder
+from ..methods.registry import make_method
+from ..nets.build import build_networks
+from ..nets.encoder import has_encoder
 from ..rundir import FORMAT_VERSION, RunDir
 from ..runtime.device import resolve_device, set_threads
 from ..runtime.distributed import SINGLE, World, wrap

@@ -22,12 +22,14 @@ from typing import Callable, Sequence
 import torch
 
 from ..config import TrainConfig, critic_optimizer_kind, resolve
-from ..data import Dataset, load_dataset
+from ..data.dataset import Dataset, load_dataset
 from ..errors import ConfigError, DataError
-from ..metrics import EvalContext, compute
+from ..methods.specs import method_spec
+from ..metrics.suite import compute
+from ..metrics.registry import EvalContext
 from ..metrics.gradients import input_gradient_norms
 from ..metrics.registry import w_estimate
-from ..nets import build_networks
+from ..nets.build import build_networks
 from ..nets.latent import sample_latent
 from ..runtime.device import resolve_device, set_threads
 from ..runtime.progress import bar as progress_bar
@@ -120,10 +122,11 @@ def fit_critic(real, fake, method: str = "wgan-gp", steps: int = 2000, seed: int
     ...), ``w1`` (exact, held-out against held-out), the Lipschitz diagnostics, and ``curve``
     (the held-out estimate every ``every`` updates).
     """
-    from ..methods import get_method_class, make_method
+    from ..methods.registry import make_method
 
     cfg = resolve(dict(config, method=method, seed=seed, steps=steps), config_file)
-    cfg = dataclasses.replace(cfg, **get_method_class(cfg.method).critic_alone)
+    spec = method_spec(cfg.method)
+    cfg = dataclasses.replace(cfg, **spec.critic_alone)
     device = resolve_device(cfg.device)
     set_threads(device, cfg.threads)
     seed_everything(cfg.seed)
@@ -168,26 +171,26 @@ def fit_critic(real, fake, method: str = "wgan-gp", steps: int = 2000, seed: int
     out.pop("sigma_layers", None)
     out.update(method=method, estimates=m.estimates, steps=steps, seconds=round(seconds, 3),
                real=P.name, fake=Q.name, n_eval=n, curve=curve,
-               config={k: v for k, v in cfg.to_dict().items() if k in _REPORTED})
+               config={k: v for k, v in cfg.to_dict().items() if k in _REPORTED + spec.params})
     out["critic"] = critic
     out["_real_test"], out["_fake_test"], out["_method"] = real_test.cpu(), fake_test.cpu(), m
     return out
 
 
-#: the config fields a critic fit reports (those that shape the critic and its training)
+#: the general config fields a critic fit reports (those that shape the critic and its
+#: training); the method's own fields are reported too
 _REPORTED = ("method", "preset", "lr_d", "optimizer", "d_optimizer", "beta1", "beta2",
-             "batch_size", "d_hidden", "activation", "clip", "gp_lambda", "sn_loss", "sd_cost",
-             "sd_eps", "sd_gamma", "ls_a", "ls_b", "seed")
-
-
-#: what the table and critic.json show first, in this order, where present
-HEADLINE = ("w1", "w_estimate", "w_ratio", "critic_gap", "w_critic_slope", "w2sq_estimate",
-            "js_estimate", "lc_estimate", "lip_mean", "lip_max", "gnorm_interp")
+             "batch_size", "d_hidden", "activation", "seed")
+#: what the table and critic.json show first, in this order, where present: the exact value and
+#: the estimates of W, then the method's own estimate, then the critic's slope
+_FIRST = ("w1", "w_estimate", "w_ratio", "critic_gap", "w_critic_slope", "w2sq_estimate")
+_LAST = ("lip_mean", "lip_max", "gnorm_interp")
 
 
 def summary(result: dict) -> dict:
     """The JSON-able part of a result (no module), headline values first."""
-    out = {k: result[k] for k in HEADLINE if k in result}
+    keys = _FIRST + method_spec(result["method"]).headline + _LAST
+    out = {k: result[k] for k in keys if k in result}
     out.update({k: v for k, v in result.items()
                 if k not in out and k != "critic" and not k.startswith("_")})
     return out

@@ -8,7 +8,8 @@ import numpy as np
 import torch
 
 from ..config import TrainConfig
-from ..data import TOY, Dataset, from_tensors, load_dataset, weighted
+from ..data.dataset import Dataset, from_tensors, load_dataset, weighted
+from ..data.specs import POINT_SETS
 from ..data.arrays import load_array_file, load_weights
 from ..errors import DataError
 
@@ -40,7 +41,7 @@ def _weighted(cfg: TrainConfig, data, weights) -> Dataset:
                         "array, file or dataset name")
     if data is None or isinstance(data, (str, Path)):
         name = str(data or cfg.data)
-        if name in TOY:
+        if name in POINT_SETS:
             points = load_dataset(name, n_train=cfg.n_train, n_test=1,
                                   data_seed=cfg.data_seed).train
         else:

@@ -21,15 +21,16 @@ import torch
 from ..config import critic_optimizer_kind
 
 from ..errors import ConfigError
-from ..metrics import (REGISTRY, DataTraits, EvalContext, check_names, compute, merge,
-                       metric_names)
-from ..metrics import wasserstein1
+from ..metrics.suite import compute
+from ..metrics.ot import wasserstein1
+from ..metrics.registry import EvalContext, merge
+from ..metrics.specs import METRICS, DataTraits, check_names, metric_names
 from ..metrics.images import load_classifier
 from ..metrics.registry import identity
 from .optim import make_optimizer
 from . import latent
 from .sampler import BatchSampler
-from ..nets import has_encoder
+from ..nets.encoder import has_encoder
 from ..nets.latent import sample_latent
 from ..runtime.progress import bar
 
@@ -40,7 +41,8 @@ DIAG_STREAM = 2_000_003
 def traits(run) -> DataTraits:
     ds = run.dataset
     return DataTraits(image=len(run.data_shape) == 3, modes=ds.modes is not None,
-                      labels=ds.train_labels is not None, dual=run.method.critic_from_data,
+                      labels=ds.train_labels is not None,
+                      critic_from_data=run.method.critic_from_data,
                       joint=run.method.bidirectional,
                       encoder=has_encoder(run.sampling_generator))
 
@@ -58,7 +60,7 @@ def training_metrics(run) -> tuple[str, ...]:
 def check_applicable(names, kind) -> None:
     """ConfigError naming the first of ``names`` that does not apply to data with ``kind``."""
     for name in check_names(names):
-        if not REGISTRY[name].applies(kind):
+        if not METRICS[name].applies(kind):
             raise ConfigError(f"metric {name!r} does not apply to this run's data (it applies "
                               f"to: {', '.join(metric_names(kind))})")
 
@@ -188,8 +190,8 @@ class Evaluator:
         saves what animations need."""
         self.make_context, self.names, self.write = make_context, tuple(names), write
         self.snapshot = snapshot
-        self.sync_names = tuple(n for n in self.names if not REGISTRY[n].background)
-        self.bg_names = tuple(n for n in self.names if REGISTRY[n].background)
+        self.sync_names = tuple(n for n in self.names if not METRICS[n].background)
+        self.bg_names = tuple(n for n in self.names if METRICS[n].background)
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="otgan-eval") if background \
             else None
         # the metrics the loop waits for are computed on a thread of their own: while the main

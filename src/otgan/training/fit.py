@@ -23,7 +23,7 @@ from torch import nn
 
 from ..config import TrainConfig
 from ..errors import RunFolderError
-from ..metrics import gradient_norm_stats
+from ..metrics.lipschitz import gradient_norm_stats
 from ..rundir import RunDir
 from ..runtime.device import resolve_device
 from ..runtime.distributed import init_from_env

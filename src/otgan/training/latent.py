@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import torch
 
-from ..data import BUILTIN, load_dataset
+from ..data.dataset import load_dataset
+from ..data.specs import DATASETS
 from ..data.arrays import load_array_file
 from ..errors import ConfigError, DataError
 from ..metrics.latent import reconstruction_error
-from ..nets import has_encoder
+from ..nets.encoder import has_encoder
 from ..nets.inversion import LR, STEPS, invert
 
 __all__ = ["HOW", "LR", "STEPS", "codes", "points", "reconstruct", "reconstruction_error",
@@ -74,7 +75,7 @@ def points(run, spec: str) -> torch.Tensor:
     run's config draws it) or a user file's points in file order (an .npz with train and test
     arrays: its test array); refused unless their shape is the run's."""
     cfg = run.config
-    if spec in BUILTIN:
+    if spec in DATASETS:
         x = load_dataset(spec, n_train=cfg.n_train, n_test=cfg.n_test,
                          data_seed=cfg.data_seed).test
     else:

@@ -10,13 +10,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..nets import has_encoder
+from ..nets.encoder import has_encoder
 from ..nets.latent import sample_latent
 from ..config import TrainConfig
-from ..data import Dataset
+from ..data.dataset import Dataset
 from ..data.normalize import Normalizer
 from ..errors import ConfigError
-from ..methods import Method
+from ..methods.base import Method
 from ..rundir import RunDir
 from ..runtime.distributed import SINGLE, World
 from ..runtime.progress import wanted

@@ -17,7 +17,8 @@ import math
 
 import numpy as np
 
-from ..metrics.ot import as_points
+from ..data.arrays import as_points
+from ..methods.specs import METHODS
 from . import style
 
 
@@ -183,23 +184,24 @@ def _series(records, key):
 
 
 #: what a method logs on training batches, under what name (the first present is drawn)
+#: the methods' own estimates (``methods/specs.py``: JS, Le Cam), by their logged key
+_OWN = {key: label for spec in METHODS.values() for key, label, _ in spec.estimate_rows}
 TRAINING_SERIES = {"critic_gap": "critic gap (training batches)",
                    "w_estimate": "semi-dual value (training batches)",
                    "w2sq_estimate": "semi-dual value, W2^2 (training batches)",
-                   "js_estimate": "discriminator JS estimate (training batches)",
-                   "lc_estimate": "discriminator Le Cam estimate (training batches)"}
+                   **{k: f"{label} (training batches)" for k, label in _OWN.items()}}
 #: what an evaluation reads on held-out points
 HELD_OUT_SERIES = {"w_estimate": "critic estimate of W1 (held-out)",
                    "w2sq_estimate": "critic estimate of W2^2 (held-out)",
-                   "js_estimate": "JS estimate (held-out)",
-                   "lc_estimate": "Le Cam estimate (held-out)"}
-#: divergences that saturate on disjoint supports: their value there, as written on the plot
-CEILINGS = {"JS": (math.log(2), "log 2"), "LC": (1.0, "1")}
+                   **{k: f"{label} (held-out)" for k, label in _OWN.items()}}
 
 
-def plot_curves(history: list[dict], path=None, estimates: str = "W", floor: float | None = None,
-                title: str | None = None, axes=None, label: str | None = None):
-    """Three panels against generator updates: estimate vs exact W, losses, gradient norms."""
+def plot_curves(history: list[dict], path=None, ceiling: tuple[float, str] | None = None,
+                floor: float | None = None, title: str | None = None, axes=None,
+                label: str | None = None):
+    """Three panels against generator updates: estimate vs exact W, losses, gradient norms.
+    ``ceiling``: (value, as written) of a divergence that saturates on disjoint supports (the
+    method spec's), drawn as a line."""
     train, evals = split_history(history)
     own = axes is None
     if own:
@@ -225,8 +227,8 @@ def plot_curves(history: list[dict], path=None, estimates: str = "W", floor: flo
     s, v = _series(evals, "w2")
     if s and not label:
         ax_w.plot(s, v, "s--", ms=3, lw=1, color="#59a14f", label="exact W2 (held-out)")
-    if estimates in CEILINGS:
-        value, text = CEILINGS[estimates]
+    if ceiling is not None:
+        value, text = ceiling
         ax_w.axhline(value, color="grey", ls=":", lw=1, label=f"{text} (disjoint supports)")
     if floor is not None:
         ax_w.axhline(floor, color="k", ls=":", lw=1, label=f"W1 noise floor {floor:.3f}")

@@ -14,8 +14,8 @@ from pathlib import Path
 from ..config import from_dict
 from ..errors import OtganError
 from ..fileio import atomic_write_bytes
-from ..methods import METHODS, make_method
-from ..metrics import report_rows
+from ..methods.specs import METHODS, method_spec
+from ..metrics.specs import report_rows
 from ..rundir import INTERPOLATION_PNG, RECONSTRUCTION_PNG, SAMPLES_PNG, RunDir
 from . import style
 from .plots import (animate, figure_png, plot_critic, plot_curves, plot_laguerre,
@@ -48,7 +48,7 @@ TAIL = [("eval_overhead_pct", "evaluation time / training time (%)", "{:.1f}"),
 
 def summary_rows() -> list[tuple[str, str, str]]:
     metric = [(r.key, r.label, r.fmt) for r in report_rows()]
-    estimates = list(dict.fromkeys(row for cls in METHODS.values() for row in cls.estimate_rows))
+    estimates = list(dict.fromkeys(row for spec in METHODS.values() for row in spec.estimate_rows))
     return HEAD + metric + estimates + TAIL
 
 
@@ -100,12 +100,15 @@ def _table(columns: list[tuple[str, dict]]) -> str:
     return f"<table><tr><th></th>{head}</tr>{''.join(rows)}</table>"
 
 
-def estimates(config: dict) -> str:
-    """What the run's critic estimates ("W", "JS", ...), from its method."""
+def estimates(config: dict) -> tuple[str, tuple[float, str] | None]:
+    """What the run's critic estimates ("W", "JS", ...), and that estimate's value on disjoint
+    supports where it saturates (None: it does not), from its method's spec."""
     try:
-        return make_method(from_dict(config)).estimates
+        cfg = from_dict(config)
+        spec = method_spec(cfg.method)
     except OtganError:  # a config from another otgan version: plot as a Wasserstein critic
-        return "W"
+        return "W", None
+    return spec.estimate_label(cfg), spec.ceiling
 
 
 def _critic_label(estimated: str) -> str:
@@ -164,7 +167,7 @@ def write_report(path) -> Path:
     summary = run_summary(folder, history)
     snaps = load_snapshots(folder.path)
     method = summary["method"]
-    estimated = estimates(record["config"])
+    estimated, ceiling = estimates(record["config"])
     parts = [f"<h1>otgan run: {html.escape(method)} on {html.escape(str(summary['data']))}</h1>",
              f'<p class="note">{html.escape(str(folder.path))} &middot; created '
              f'{html.escape(str(record.get("created")))} &middot; otgan '
@@ -176,7 +179,7 @@ def write_report(path) -> Path:
         heading = "Samples and critic" if snaps else "Samples (held-out data beside generated)"
         parts += [f"<h2>{heading}</h2>", _img(final, heading.lower())]
     if history:
-        fig = plot_curves(history, estimates=estimated, floor=summary.get("w1_floor"))
+        fig = plot_curves(history, ceiling=ceiling, floor=summary.get("w1_floor"))
         parts += ["<h2>Training curves</h2>", _img(figure_png(fig), "training curves")]
     targets = _targets(folder)
     if snaps and "cells" in snaps[-1] and targets is not None:
@@ -244,7 +247,7 @@ def write_compare(paths, out) -> Path:
         fig, axes = style.figure(len(critics), size=3.8)
         for ax, (f, s, name, kind) in zip(axes, critics):
             plot_critic(ax, s[-1], _held_out(f, 500), f"{name}: step {int(s[-1]['step'])}",
-                        colorbar=False, label=_critic_label(kind))
+                        colorbar=False, label=_critic_label(kind[0]))
         parts += ["<h2>Critics and samples (last evaluation)</h2>",
                   _img(figure_png(fig), "critics")]
     shown = [(name, _last_samples(f)) for f, s, name in zip(folders, snaps, names) if not s]
@@ -257,7 +260,7 @@ def write_compare(paths, out) -> Path:
                   + "</div>"]
     fig, axes = style.figure(3, size=3.8)
     for history, name, kind in zip(histories, names, kinds):
-        plot_curves(history, axes=axes, label=name, estimates=kind)
+        plot_curves(history, axes=axes, label=name, ceiling=kind[1])
     parts += ["<h2>Curves</h2>", _img(figure_png(fig), "curves")]
     page = _page("otgan comparison", parts)
     out = Path(out)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..metrics import eval_mode
+from ..metrics.registry import eval_mode
 from ..fileio import atomic_write_bytes
 
 FOLDER = "snapshots"

@@ -110,7 +110,7 @@ SAMPLE_REAL = 500
 def _held_out(name: str, cache: dict):
     """The first held-out points of data set ``name`` (None where it cannot be loaded)."""
     if name not in cache:
-        from ..data import load_dataset
+        from ..data.dataset import load_dataset
 
         try:
             cache[name] = load_dataset(name).test[:SAMPLE_REAL].numpy()
