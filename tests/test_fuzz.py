@@ -767,8 +767,8 @@ def test_images_too_small_for_the_networks_write_nothing(tmp_path):
 
     folder = tmp_path / "tiny"
     folder.mkdir()
-    for i in range(3):
-        Image.fromarray(np.full((1, 1), 60 * i, np.uint8)).save(folder / f"{i}.png")
+    for i in range(500):  # a held-out split of 100
+        Image.fromarray(np.full((1, 1), i % 250, np.uint8)).save(folder / f"{i}.png")
     train_on(folder, tmp_path, "1 x 1")
 
 
@@ -776,6 +776,66 @@ def test_image_values_beyond_float32_are_one_line(scratch):
     f = scratch / "bright.npy"
     np.save(f, np.full((4, 8, 8), 1e300))
     train_on(f, scratch, "bright.npy", "pixel values")
+
+
+@pytest.mark.parametrize("rows, needle", [
+    (2, "its held-out split holds 1 point, and the run's metrics need at least 100"),
+    (499, "holds 100 points"), (490, "holds 98 points")])
+def test_a_held_out_split_under_100_points_is_refused(rows, needle, scratch):
+    """A data file whose held-out split (test_fraction 0.2) would measure nothing: refused in
+    one line (499 rows give 100 held-out points and train)."""
+    f = scratch / "few.npy"
+    np.save(f, np.random.default_rng(0).normal(size=(rows, 2)))
+    if rows == 499:
+        out = fresh(scratch)
+        code, _, err = otgan_cli(["train", "--data", f, *BUDGET, "--out", out])
+        assert code == 0 and err.count("\n") == 1, err  # the line saying it starts
+        return
+    train_on(f, scratch, "few.npy", needle, "a larger test_fraction")
+
+
+WEIGHTS = {  # name: (the weights file's contents, the needle of the refusal)
+    "complex": (lambda f: np.save(f.with_suffix(".npy"), np.ones(500) + 1j), "complex numbers"),
+    "empty_csv": (lambda f: f.write_text(""), "file is empty"),
+    "blank_csv": (lambda f: f.write_text("\n\n"), "holds no weights"),
+    "negative": (lambda f: f.write_text("-1\n" * 500), "non-negative"),
+    "too_few": (lambda f: f.write_text("1\n" * 3), "expected 500 weights"),
+}
+
+
+@pytest.mark.parametrize("case", list(WEIGHTS))
+def test_weights_files_that_are_not_weights_are_one_line_naming_them(case, tmp_path):
+    """One line naming the weights file, and no Python warning (ComplexWarning, loadtxt's
+    UserWarning) on the way."""
+    make, needle = WEIGHTS[case]
+    f = tmp_path / "w.csv"
+    make(f)
+    f = f if f.exists() else f.with_suffix(".npy")
+    out = tmp_path / "out"
+    refuses(["train", "--data", "ring", "--n-train", "500", "--data-weights", f, *BUDGET,
+             "--out", out], str(f), needle, keep=[tmp_path])
+    assert not out.exists()
+
+
+def test_weights_near_the_top_of_float64_are_ratios_like_any_other(tmp_path):
+    """1e308 each is uniform (they are scaled before summing): the run trains, no overflow
+    warning, and its sampler draws uniformly."""
+    from otgan.data.arrays import check_weights
+
+    assert check_weights(np.full(4, 1e308), 4, "w").tolist() == [0.25] * 4
+    assert check_weights([1e308, 1e308, 0.0], 3, "w").tolist() == [0.5, 0.5, 0.0]
+    np.save(tmp_path / "w.npy", np.full(500, 1e308))
+    code, _, err = otgan_cli(["train", "--data", "ring", "--n-train", "500", "--data-weights",
+                              tmp_path / "w.npy", *BUDGET, "--out", tmp_path / "out"])
+    assert code == 0 and err.count("\n") == 1 and "Warning" not in err, err
+
+
+def test_weights_on_an_image_set_are_refused_naming_it(tmp_path):
+    (tmp_path / "w.npy").write_bytes(b"")
+    np.save(tmp_path / "w.npy", np.ones(10))
+    refuses(["train", "--data", "digits", "--data-weights", tmp_path / "w.npy", *BUDGET,
+             "--out", tmp_path / "out"], "digits is an image set", "toy set",
+            keep=[tmp_path])
 
 
 # ============================================================================= 4. run folders
@@ -851,7 +911,7 @@ def test_a_broken_config_json_is_one_line(case, command, copy):
 
 
 def float_tensors(obj, name="", path=()):
-    """(name as rundir._non_finite spells it, path of keys) of every floating tensor."""
+    """(name as rundir.non_finite spells it, path of keys) of every floating tensor."""
     if isinstance(obj, torch.Tensor):
         return [(name, path)] if obj.is_floating_point() else []
     items = obj.items() if isinstance(obj, dict) else enumerate(obj) \
@@ -942,15 +1002,20 @@ def test_a_truncated_checkpoint_falls_back_to_the_previous_saying_so(data, run_d
 
 
 def test_resume_from_a_truncated_checkpoint_continues_from_the_previous(copy):
+    """The damaged checkpoint is set aside (kept, renamed), not rotated over the previous one."""
     data = (copy / CHECKPOINT).read_bytes()
     (copy / CHECKPOINT).write_bytes(data[: len(data) // 3])
     code, out, err = otgan_cli(["train", "--resume", copy, "--steps", "21"])
     assert code == 0 and "Traceback" not in out + err, out + err
     assert (f"otgan: {copy / CHECKPOINT}: refused or unreadable checkpoint (truncated or "
-            f"corrupt file); using {PREVIOUS} (step 10)") in err.splitlines()
+            f"corrupt file); set aside as {CHECKPOINT}.damaged; using {PREVIOUS} (step 10)"
+            ) in err.splitlines()
     assert "resuming from step 10 to 21" in err
     state = torch.load(copy / CHECKPOINT, weights_only=True)
     assert state["state"]["step"] == 21
+    assert (copy / f"{CHECKPOINT}.damaged").read_bytes() == data[: len(data) // 3]
+    # the checkpoint before the last is the resumed run's own (step 20), never the damaged one
+    assert torch.load(copy / PREVIOUS, weights_only=True)["state"]["step"] == 20
 
 
 CHECKPOINT_CASES = {  # name: what checkpoint.pt holds
@@ -1136,3 +1201,287 @@ def test_a_second_train_on_a_locked_folder_names_the_holder(how, locked_run):
             "plain": ["train", "--data", "ring", *BUDGET, "--out", run]}[how]
     assert (run / LOCK).read_text().startswith(f"pid {pid} ")
     refuses(args, f"pid {pid}", keep=[run])
+
+
+# ============================================================================= 7. sweep folders
+#: a batched ensemble shard (0: the wgan-clip member) and a plain run shard (1: sd-wgan)
+SWEEP = ["sweep", "--grid", "method=wgan-clip,sd-wgan", "--steps", "6", "--set", "n_train=500",
+         "--set", "n_test=300", "--set", "eval_n=300", "--set", "metrics=w1", "--set",
+         "log_every=1000000000", "--set", "checkpoint_every=2", "--workers", "1",
+         "--no-progress", "--out"]
+#: the merged outputs: derived from the shards, rewritten by every re-run and collect
+OUTPUTS = ("sweep.json", "table.md", "heatmaps.png", "samples.png", "sweep.html")
+
+
+def damage(path: Path, how: str) -> None:
+    """Truncate, empty, replace by a folder (holding a file), or delete ``path``."""
+    if how == "truncated":
+        path.write_bytes(path.read_bytes()[: max(1, path.stat().st_size // 2)])
+    elif how == "emptied":
+        path.write_bytes(b"")
+    elif how == "folder":
+        path.unlink()
+        path.mkdir()
+        (path / "inside.txt").write_text("kept")
+    else:
+        path.unlink()
+
+
+def kept_or_set_aside(before: dict, after: dict, changed_ok=()) -> list[str]:
+    """Files of ``before`` missing from ``after``: each must be there, byte for byte, or under a
+    set-aside name (``.damaged``); the outputs and the names in ``changed_ok`` may change."""
+    lost = []
+    for rel, data in before.items():
+        if rel in OUTPUTS or rel in changed_ok or after.get(rel) == data:
+            continue
+        if not any(".damaged" in k and v == data for k, v in after.items()):
+            lost.append(rel)
+    return lost
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory):
+    """A finished sweep."""
+    out = tmp_path_factory.mktemp("sweep") / "s"
+    code, _, err = otgan_cli(SWEEP + [out])
+    assert code == 0, err
+    assert sorted(p.name for p in (out / "shards").glob("*.json")) == ["0000.json", "0001.json"]
+    return out
+
+
+@contextlib.contextmanager
+def sweep_copy(src):
+    with tempfile.TemporaryDirectory(dir=src.parent.parent) as d:
+        dst = Path(d) / "s"
+        shutil.copytree(src, dst, symlinks=True)
+        yield dst
+
+
+#: (file, damage) -> what a re-run of the same command and `otgan sweep collect` do:
+#: (exit code, a needle of the one stderr line, or None for no line)
+def _sweep_case(name, how):
+    damaged = how != "deleted"
+    if name == ".otgan-sweep":  # its contents are not read; a folder there is not ours
+        return {"rerun": (2, "not an otgan sweep") if how == "folder" else (0, None),
+                "collect": (2, "not an otgan sweep") if how == "folder" else (0, None)}
+    if name == "plan.json":  # the command writes it again; collect cannot go on without it
+        return {"rerun": (0, "plan.json"), "collect": (2, "plan.json")}
+    if name.startswith("shards/"):  # set aside and trained again; collect: missing
+        return {"rerun": (0, name[7:] if damaged else None),
+                "collect": (0, name[7:] if damaged else None)}
+    if name == "table.md":  # an output: written again; a folder in its place is set aside
+        return {c: (0, "table.md" if how == "folder" else None) for c in ("rerun", "collect")}
+    return {"rerun": (0, None), "collect": (0, None)}  # a finished shard's run: not read
+
+
+SWEEP_FILES = [".otgan-sweep", "plan.json", "shards/0000.json", "shards/0001.json", "table.md",
+               "runs/m0001/checkpoint.pt", "runs/m0001/config.json"]
+DAMAGES = ["truncated", "emptied", "folder", "deleted"]
+
+
+@pytest.mark.parametrize("command", ["rerun", "collect"])
+@pytest.mark.parametrize("how", DAMAGES)
+@pytest.mark.parametrize("name", SWEEP_FILES)
+def test_a_damaged_file_of_a_finished_sweep(name, how, command, sweep_dir):
+    """Re-running the same command and collecting: exit code, at most the one line naming the
+    damaged file, no traceback, every file kept (a damaged one under a set-aside name), and
+    a re-run ends with every shard done again."""
+    code, needle = _sweep_case(name, how)[command]
+    with sweep_copy(sweep_dir) as s:
+        damage(s / name, how)
+        before = snapshot(s)
+        args = SWEEP + [s] if command == "rerun" else ["sweep", "collect", s]
+        status, out, err = otgan_cli(args)
+        lines = err.strip().splitlines()
+        assert "Traceback" not in out + err and status == code, (status, out + err)
+        if needle is None:
+            assert lines == [], err
+        else:
+            assert len(lines) == 1 and needle in lines[0], err
+        assert kept_or_set_aside(before, snapshot(s)) == [], err
+        if command == "rerun" and code == 0:
+            assert "all 2 runs done" in out, out
+            assert {p.name for p in (s / "shards").glob("*.json")} == {"0000.json", "0001.json"}
+        if command == "collect" and code == 0 and name.startswith("shards/"):
+            assert "1 of 2 runs done" in out, out
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+                    | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=4)
+                    | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
+
+
+@fuzz(20)
+@given(data=st.data())
+def test_any_json_as_a_shard_result_or_plan_is_one_line_for_collect(data, sweep_dir):
+    """A shard result edited into any JSON value (or one of the entries that identify it
+    replaced by any value): counted as missing in one line; a plan so edited: one line, exit 2;
+    nothing changed."""
+    which = data.draw(st.sampled_from(["shards/0000.json", "plan.json"]), label="file")
+    with sweep_copy(sweep_dir) as s:
+        original = json.loads((s / which).read_text())
+        if data.draw(st.booleans(), label="whole file"):
+            value = data.draw(JSON, label="value")
+        else:
+            value = dict(original)
+            keys = ["shard", "records", "digest"] if which != "plan.json" else ["members",
+                                                                               "shards"]
+            key = data.draw(st.sampled_from(keys), label="key")
+            value[key] = data.draw(JSON, label="value")
+        assume(value != original)
+        (s / which).write_text(json.dumps(value))
+        before = {k: v for k, v in snapshot(s).items() if k not in OUTPUTS}
+        code, out, err = otgan_cli(["sweep", "collect", s])
+        lines = err.strip().splitlines()
+        assert "Traceback" not in out + err and len(lines) == 1 and which in lines[0], out + err
+        assert code == (0 if which.startswith("shards") else 2), out + err
+        after = {k: v for k, v in snapshot(s).items() if k not in OUTPUTS}
+        assert differences(before, after) == []
+
+
+@pytest.fixture(scope="module")
+def killed_sweep(tmp_path_factory):
+    """A sweep whose two shards were killed after their second checkpoint (shards/0000.pt and
+    0000.prev.pt; runs/m0001/checkpoint.pt and checkpoint.prev.pt), and no result written."""
+    from unittest import mock
+
+    from otgan.rundir import RunDir
+    from otgan.sweep.folder import SweepFolder
+    from otgan.sweep.shard import run_shard
+
+    class Killed(BaseException):
+        pass
+
+    out = tmp_path_factory.mktemp("killed") / "s"
+    counts = {}
+
+    def killing(original, key):
+        def write(self, *args):
+            original(self, *args)
+            counts[key] = counts.get(key, 0) + 1
+            if counts[key] == 2:
+                raise Killed()
+        return write
+
+    with mock.patch.object(SweepFolder, "write_checkpoint",
+                           killing(SweepFolder.write_checkpoint, "ensemble")):
+        with pytest.raises(Killed):  # shard 0 trains first
+            main([str(a) for a in SWEEP + [out]])
+    with mock.patch.object(RunDir, "save_checkpoint", killing(RunDir.save_checkpoint, "run")):
+        with pytest.raises(Killed):
+            run_shard(out, 1)
+    assert {p.name for p in (out / "shards").iterdir()} == {"0000.pt", "0000.prev.pt",
+                                                            "0000.lock", "0001.lock"}
+    assert (out / "runs" / "m0001" / PREVIOUS).is_file()
+    return out
+
+
+KILLED_FILES = ["shards/0000.pt", "shards/0000.prev.pt", "runs/m0001/checkpoint.pt",
+                "runs/m0001/config.json"]
+#: the cases of the default suite (each trains both shards to the end, about 2 s); the other
+#: ten are `make test-slow`'s
+KILLED_QUICK = {("shards/0000.pt", "truncated"), ("shards/0000.pt", "deleted"),
+                ("shards/0000.prev.pt", "folder"), ("runs/m0001/checkpoint.pt", "emptied"),
+                ("runs/m0001/config.json", "truncated"), ("runs/m0001/config.json", "folder")}
+
+
+@pytest.mark.parametrize("name, how", [
+    pytest.param(name, how, marks=() if (name, how) in KILLED_QUICK else pytest.mark.slow)
+    for name in KILLED_FILES for how in DAMAGES])
+def test_a_damaged_checkpoint_of_a_killed_sweep(name, how, killed_sweep, sweep_dir):
+    """The last checkpoint damaged: set aside, the previous one continued from; the previous
+    one damaged: unused, set aside only where it would be replaced; a plain run's config.json
+    damaged: its folder set aside whole, the member trained again.  Every case ends with the
+    uninterrupted sweep's results."""
+    with sweep_copy(killed_sweep) as s:
+        damage(s / name, how)
+        before = snapshot(s)
+        status, out, err = otgan_cli(SWEEP + [s])
+        lines = err.strip().splitlines()
+        assert "Traceback" not in out + err and status == 0, out + err
+        silent = how == "deleted" and name.endswith(".pt") or \
+            name.endswith("prev.pt") and how in ("truncated", "emptied")
+        if silent:  # the previous checkpoint used, or a previous one replaced in rotation
+            assert lines == [], err
+        else:
+            assert len(lines) == 1 and Path(name).name in lines[0], err
+            assert "set aside as" in lines[0], err
+        # a shard's checkpoints are of no use once its results are written, and a continued
+        # run rotates its own: what else was there is kept
+        consumed = {k for k in before if k.startswith("shards/0000") or k.startswith("runs/")}
+        if not silent:
+            consumed -= {k for k in before if k.startswith(name)}
+        assert kept_or_set_aside(before, snapshot(s), consumed) == [], err
+        assert "all 2 runs done" in out, out
+        done = json.loads((s / "sweep.json").read_text())["members"]
+        ref = json.loads((sweep_dir / "sweep.json").read_text())["members"]
+        assert [m["w1"] for m in done] == [m["w1"] for m in ref]
+
+
+# ============================================================================= 8. inputs
+@pytest.fixture(scope="module")
+def file_run(tmp_path_factory):
+    """A run on a data file, and one on a toy set with a weights file (checkpoints at 10)."""
+    d = tmp_path_factory.mktemp("inputs")
+    rng = np.random.default_rng(0)
+    np.save(d / "x.npy", rng.normal(size=(600, 2)).astype(np.float32))
+    np.savetxt(d / "w.csv", rng.uniform(0.5, 1.5, 500), delimiter=",")
+    for name, data in (("data", ["--data", d / "x.npy"]),
+                       ("weights", ["--data", "ring", "--n-train", "500", "--data-weights",
+                                    d / "w.csv"])):
+        code, _, err = otgan_cli(["train", *data, *budget_without("steps"), "--steps", "10",
+                                  "--checkpoint-every", "10", "--out", d / name])
+        assert code == 0, err
+    return d
+
+
+def _rows_reversed(p: Path) -> None:
+    if p.suffix == ".csv":
+        p.write_text("\n".join(reversed(p.read_text().splitlines())) + "\n")
+    else:
+        np.save(p, np.load(p)[::-1].copy())
+
+
+def _row_added(p: Path) -> None:
+    if p.suffix == ".csv":
+        p.write_text(p.read_text() + "1.0\n")
+    else:
+        np.save(p, np.concatenate([np.load(p), np.ones((1, 2), np.float32)]))
+
+
+EDITS = {  # name: an edit of a file's contents (the same path)
+    "one_byte": lambda p: p.write_bytes(p.read_bytes()[:-2] + bytes([p.read_bytes()[-2] ^ 1])
+                                        + p.read_bytes()[-1:]),
+    "row_added": _row_added,
+    "same_size": _rows_reversed,  # the same rows in another order: the same size
+}
+
+
+@pytest.mark.parametrize("command", ["resume", "eval"])
+@pytest.mark.parametrize("edit", list(EDITS))
+@pytest.mark.parametrize("which", ["data", "weights"])
+def test_an_input_edited_between_segments_is_refused_naming_it(which, edit, command, file_run):
+    """An edited data or weights file: resume and eval refuse in one line naming it, writing
+    nothing; the file touched (its contents unchanged) is the same input."""
+    key, name = ("data", "x.npy") if which == "data" else ("data_weights", "w.csv")
+    with tempfile.TemporaryDirectory(dir=file_run) as d:
+        d = Path(d)
+        f = d / name  # a copy of the input, and the run pointed at it (config and checkpoint)
+        shutil.copy(file_run / name, f)
+        shutil.copytree(file_run / which, d / "run")
+        record = json.loads((d / "run" / "config.json").read_text())
+        record["config"][key] = record["inputs"][key]["path"] = str(f)
+        (d / "run" / "config.json").write_text(json.dumps(record))
+        ckpt = torch.load(d / "run" / CHECKPOINT, weights_only=True)
+        ckpt["config"][key] = str(f)
+        torch.save(ckpt, d / "run" / CHECKPOINT)
+        args = (["train", "--resume", d / "run", "--steps", "11", "--no-progress"]
+                if command == "resume" else ["eval", d / "run", "--n", "100", "--metrics", "w1"])
+        os.utime(f, (0, 0))
+        code, _, err = otgan_cli(args)
+        assert code == 0 and "Traceback" not in err, err
+        EDITS[edit](f)
+        assert f.read_bytes() != (file_run / name).read_bytes()
+        refuses(args, f"{f} changed since the run read it", "--accept-changed-inputs",
+                keep=[d / "run"])

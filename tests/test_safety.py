@@ -207,7 +207,7 @@ def test_commands_do_not_write_over_a_runs_files_or_a_users(run_dir, tmp_path, c
     (tmp_path / "s").mkdir()
     (tmp_path / "s" / "table.md").write_text("mine")
     cli_fails(["sweep", "--grid", "lr=1e-3", "--steps", "2", "--out", str(tmp_path / "s")],
-              capsys, "table.md: exists")
+              capsys, "folder is not empty and is not an otgan sweep")
     (tmp_path / "s" / "solution.json").write_text("mine")
     cli_fails(["solve", "--targets", "ring", "--n-targets", "4", "--steps", "2", "--out",
                str(tmp_path / "s")], capsys, "solution.json: exists")
@@ -378,3 +378,49 @@ def test_a_disk_that_fills_during_training_is_one_line(tmpfs):
     assert p.returncode == 2 and "Traceback" not in err, err
     assert err.strip().splitlines()[-1].startswith("otgan: error: cannot write to")
     assert "No space left on device" in err
+
+
+def test_a_checkpoint_that_is_a_folder_is_set_aside_on_resume(copy, capsys, monkeypatch):
+    """Resuming: one line (set aside, the previous checkpoint used) besides the start line, the
+    folder kept whole; a write failing later names the checkpoint really last written."""
+    import errno
+
+    (copy / CHECKPOINT).unlink()
+    (copy / CHECKPOINT).mkdir()
+    (copy / CHECKPOINT / "mine.txt").write_text("kept")
+
+    def full(self, state):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(RunDir, "save_checkpoint", full)
+    with pytest.raises(SystemExit) as e:
+        main(["train", "--resume", str(copy), "--steps", "40", "--no-progress"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert e.value.code == 2 and len(err) == 3, err
+    assert err[0] == (f"otgan: {copy / CHECKPOINT}: is not a file; set aside as "
+                      f"{CHECKPOINT}.damaged; using {PREVIOUS} (step 20)")
+    assert err[1].startswith("otgan: resuming from step 20 to 40")
+    assert err[2].endswith(f"last good checkpoint: {copy / PREVIOUS} (step 20)")
+    assert (copy / f"{CHECKPOINT}.damaged" / "mine.txt").read_text() == "kept"
+
+
+def test_a_sweep_plan_of_an_empty_object_is_set_aside_and_written_again(tmp_path, capsys):
+    args = ["sweep", "--method", "wgan-clip", "--grid", "clip=0.01,0.02", "--steps", "2",
+            "--set", "eval_n=100", "--set", "metrics=w1", "--workers", "1", "--no-progress",
+            "--out", str(tmp_path / "s")]
+    with pytest.raises(SystemExit):
+        main(args)
+    result = (tmp_path / "s" / "shards" / "0000.json").read_bytes()
+    (tmp_path / "s" / "plan.json").write_text("{}")
+    cli_fails(["sweep", "collect", str(tmp_path / "s")], capsys, "plan.json: not an otgan "
+                                                                 "sweep plan (no format number)")
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as e:
+        main(args)
+    out = capsys.readouterr()
+    assert e.value.code == 0 and "1 of 1 shards already done" in out.out  # not retrained
+    assert out.err.strip() == (f"otgan: {tmp_path / 's' / 'plan.json'}: not an otgan sweep plan "
+                               f"(no format number); set aside as plan.json.damaged; plan.json "
+                               f"written again from this command")
+    assert (tmp_path / "s" / "plan.json.damaged").read_text() == "{}"
+    assert (tmp_path / "s" / "shards" / "0000.json").read_bytes() == result

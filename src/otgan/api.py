@@ -60,7 +60,7 @@ def train(config: TrainConfig | Mapping | None = None, *, data=None, weights=Non
     cfg = make_config(config, config_file, overrides)
     return _fit.train(cfg, data, weights=weights, generator=generator, critic=critic, out=out,
                       overwrite=overwrite, progress=wanted(progress),
-                      announce=_announce if verbose else None)
+                      announce=_announce if verbose else None, config_file=config_file)
 
 
 def _announce(run: Run) -> None:
@@ -77,19 +77,25 @@ def _announce(run: Run) -> None:
 
 def resume(path: str | Path, overrides: Mapping[str, Any] | None = None,
            progress: bool | None = None, generator: nn.Module = None, critic: nn.Module = None,
-           verbose: bool = False) -> Run:
+           verbose: bool = False, accept_changed_inputs: bool = False) -> Run:
     """Continue the run in ``path`` from its last checkpoint (more ``steps`` in ``overrides``);
     on the CPU, bitwise the run that was never interrupted.  ``progress``: a progress bar
     [default: in a terminal or a notebook]; ``verbose``: a line on stderr when training starts.
+    A data or weights file changed since the run read it is refused unless
+    ``accept_changed_inputs`` (then recorded in config.json).
     """
     return _fit.resume(path, overrides, progress=wanted(progress), generator=generator,
-                       critic=critic, announce=_announce if verbose else None)
+                       critic=critic, announce=_announce if verbose else None,
+                       accept_changed_inputs=accept_changed_inputs)
 
 
 def load_run(path: str | Path, device: str = "cpu", generator: nn.Module = None,
-             critic: nn.Module = None) -> Run:
-    """Open a run folder for sampling or evaluation (pass the modules for custom networks)."""
-    run, _ = restore(path, {"device": device}, generator=generator, critic=critic)
+             critic: nn.Module = None, accept_changed_inputs: bool = False) -> Run:
+    """Open a run folder for sampling or evaluation (pass the modules for custom networks).
+    Evaluating refuses a data or weights file changed since the run read it unless
+    ``accept_changed_inputs`` (``run.changed_inputs`` then lists the changes)."""
+    run, _ = restore(path, {"device": device}, generator=generator, critic=critic,
+                     accept_changed_inputs=accept_changed_inputs)
     run.history = run.folder.read_metrics()
     return run
 

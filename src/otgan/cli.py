@@ -106,11 +106,14 @@ def cli(ctx):
 @click.option("--resume", "resume_dir", type=RUN, default=None,
               help="Continue the run in this folder from its last checkpoint (raise --steps to "
                    "train further).")
+@click.option("--accept-changed-inputs", "accept", is_flag=True,
+              help="With --resume: continue though the data or weights file changed since the "
+                   "run read it (recorded in config.json).")
 @click.option("--lr", type=float, default=None,
               help="Both learning rates at once (sets lr_g and lr_d), as the lab's loop has one.")
 @_progress_option
 @_config_options
-def train(config_file, out, overwrite, resume_dir, progress, **values):
+def train(config_file, out, overwrite, resume_dir, accept, progress, **values):
     """Train a GAN and write a run folder (config, metrics.jsonl, checkpoint, report.html).
 
     Example: otgan train --data ring --method wgan-gp --steps 2000 --seed 0 --out runs/ring
@@ -121,6 +124,8 @@ def train(config_file, out, overwrite, resume_dir, progress, **values):
     overrides = {k: v for k, v in values.items() if v is not None}
     if "data" in overrides and missing_data(overrides["data"]):  # before resolve loads PyTorch
         raise CommandFailed(missing_data(overrides["data"]))
+    if accept and resume_dir is None:
+        raise CommandFailed("--accept-changed-inputs goes with --resume")
     cfg = None if resume_dir is not None else resolve(overrides, config_file)
     from . import api
     from .runtime.progress import wanted
@@ -130,13 +135,15 @@ def train(config_file, out, overwrite, resume_dir, progress, **values):
         if out is not None or overwrite or config_file is not None:
             raise CommandFailed("--resume continues a run in place; it takes no --out, "
                                 "--overwrite or --config")
-        run = api.resume(resume_dir, overrides, progress=progress, verbose=True)
+        run = api.resume(resume_dir, overrides, progress=progress, verbose=True,
+                         accept_changed_inputs=accept)
         if run.world.is_main:
             _report_done(run)
         return
     if out is None:
         out = Path("runs") / f"{Path(cfg.data).stem}-{cfg.method}-s{cfg.seed}"
-    run = api.train(cfg, out=out, overwrite=overwrite, progress=progress, verbose=True)
+    run = api.train(overrides, config_file=config_file, out=out, overwrite=overwrite,
+                    progress=progress, verbose=True)
     if run.world.is_main:
         _report_done(run)
 
@@ -309,8 +316,11 @@ def show(run_dir):
               help="Comma-separated metrics [default: all that apply].")
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda, cuda:N or auto.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--accept-changed-inputs", "accept", is_flag=True,
+              help="Evaluate though the data or weights file changed since the run read it "
+                   "(recorded in eval.json).")
 @_progress_option
-def eval_(run_dir, n, metrics, device, as_json, progress):
+def eval_(run_dir, n, metrics, device, as_json, accept, progress):
     """Evaluate a saved run against its held-out data; print a table, write eval.json."""
     from . import api
     from .fileio import atomic_write_json
@@ -324,12 +334,13 @@ def eval_(run_dir, n, metrics, device, as_json, progress):
         m.strip() for m in metrics.split(",") if m.strip())
     if names is not None and not names:
         raise CommandFailed("--metrics: name at least one metric (otgan eval --help)")
-    run = api.load_run(run_dir, device=device)
+    run = api.load_run(run_dir, device=device, accept_changed_inputs=accept)
     result = run.evaluate(names, n, progress=progress)
     result["eval_n"] = min(n or run.config.eval_n, run.dataset.test.shape[0])
-    atomic_write_json(run.folder.file(EVAL), result)
+    record = dict(result, changed_inputs=run.changed_inputs) if run.changed_inputs else result
+    atomic_write_json(run.folder.file(EVAL), record)
     if as_json:
-        click.echo(json.dumps(result, indent=2))
+        click.echo(json.dumps(record, indent=2))
         return
     click.echo(f"{run.config.method} on {run.config.data}: {result['eval_n']} generated vs "
                f"{result['eval_n']} held-out points")

@@ -20,3 +20,8 @@ class DataError(OtganError, ValueError):
 
 class RunFolderError(OtganError):
     """A run folder that is missing, unreadable, or not compatible with the request."""
+
+
+class DamagedFile(RunFolderError):
+    """A file otgan wrote in one of its folders that cannot be read as what it was (truncated,
+    emptied, replaced, edited): the folder's owner may set it aside and carry on."""

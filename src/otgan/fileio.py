@@ -1,4 +1,5 @@
-"""Crash-safe file writes: a file that replaces another is never seen half-written.
+"""Crash-safe file writes (a file that replaces another is never seen half-written), and the
+identity of a file's contents (``digest``).
 
 Each write goes to a temporary file in the same folder, is flushed and fsynced, then renamed over
 the target (atomic on POSIX), and the folder is fsynced; a crash leaves the old file or the new
@@ -9,6 +10,7 @@ up what a killed writer left.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -52,3 +54,30 @@ def fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def digest(path: str | Path, suffixes: tuple[str, ...] | None = None) -> dict:
+    """The identity of a file's contents, {"sha256", "size"}; of a folder, the same over its
+    files (each one's path relative to the folder and its bytes, in sorted order; ``suffixes``:
+    only the files with those suffixes), with their number ("files")."""
+    path = Path(path)
+    h = hashlib.sha256()
+    if not path.is_dir():
+        size = _hash_file(path, h)
+        return {"sha256": h.hexdigest(), "size": size}
+    files = sorted(f for f in path.rglob("*") if f.is_file()
+                   and (suffixes is None or f.suffix.lower() in suffixes))
+    size = 0
+    for f in files:
+        h.update(str(f.relative_to(path)).encode() + b"\0")
+        size += _hash_file(f, h)
+    return {"sha256": h.hexdigest(), "size": size, "files": len(files)}
+
+
+def _hash_file(path: Path, h) -> int:
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return size

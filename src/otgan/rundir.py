@@ -1,8 +1,8 @@
-"""The run folder: resolved config, metrics.jsonl, checkpoints, plots.
+"""The run folder, and the files it holds: config.json, metrics.jsonl, the checkpoints.
 
 Layout of a run folder::
 
-    config.json         resolved config, otgan/torch versions, seed, data summary
+    config.json         resolved config, otgan/torch versions, seed, data summary, inputs
     metrics.jsonl       one JSON object per logging interval (and per evaluation)
     checkpoint.pt       everything needed to continue or sample (weights_only-loadable)
     checkpoint.prev.pt  the checkpoint before the last one (kept when a new one is written)
@@ -10,9 +10,12 @@ Layout of a run folder::
     .otgan-run          the marker: only otgan writes it, and only a folder holding it is a run
     .otgan-lock         locked (flock) by the process training in the folder; holds its pid
 
-``--overwrite`` removes otgan's own files only (``RUN_FILES``, ``RUN_FOLDERS`` with their own
-contents) and refuses a folder that holds anything else, naming it.  The lock is released by
-the kernel when its holder exits, however it exits: a killed process leaves no stale lock.
+The folder is an ``owned.OwnedFolder``: ``--overwrite`` removes otgan's own files only
+(``RUN_FILES``, ``RUN_FOLDERS`` with their own contents) and refuses a folder that holds
+anything else, naming it; a damaged checkpoint is set aside (``checkpoint.pt.damaged``) by the
+process resuming the run.  Each of the run's file formats is written, read and validated here
+alone: config.json (``config_record``, ``read_config``, ``record_resume``), metrics.jsonl and
+the checkpoint (``checkpoint_record``, ``load_checkpoint_file``).
 
 Every file that replaces another is written atomically (temporary file in the same folder,
 fsync, rename, fsync of the folder), so a crash leaves either the old or the new file, never a
@@ -21,18 +24,17 @@ half-written one.  metrics.jsonl is append-only; a torn last line is skipped on 
 
 from __future__ import annotations
 
-import fcntl
+import datetime as _dt
 import io
 import json
 import os
-import shutil
-import socket
 import sys
 import warnings
 from pathlib import Path
 
-from .errors import RunFolderError
-from .fileio import TMP_MARK, atomic_write_bytes, atomic_write_json
+from .errors import DamagedFile, RunFolderError
+from .fileio import atomic_write_bytes, atomic_write_json
+from .owned import Layout, OwnedFolder, say
 
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"
@@ -49,63 +51,30 @@ RUN_FILES = frozenset({CONFIG, METRICS, CHECKPOINT, PREVIOUS, SAMPLES_PNG, MARKE
                        "summary.json", "report.html", "eval.json", "training.gif",
                        RECONSTRUCTION_PNG, INTERPOLATION_PNG})
 #: folders otgan writes in a run folder, with the names of the files it writes there
-RUN_FOLDERS = {"snapshots": ("step_*.npz", "heldout.npy"),
+RUN_FOLDERS = {"snapshots": ("step_*.npz", "heldout.npy", "targets.npy"),
                "tensorboard": ("events.out.tfevents.*",)}
 FORMAT_VERSION = 1
-#: refuse to start a run on a disk with less free space than this
-MIN_FREE_BYTES = 64 * 2**20
 
 
-class RunDir:
-    """A run folder on disk."""
+class RunDir(OwnedFolder):
+    """A run folder on disk (``owned.OwnedFolder``: marker, own files, lock, set-aside)."""
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-
-    def __repr__(self) -> str:
-        return f"RunDir({str(self.path)!r})"
-
-    def file(self, name: str) -> Path:
-        return self.path / name
+    LAYOUT = Layout(marker=MARKER, kind="otgan run", files=RUN_FILES, folders=RUN_FOLDERS,
+                    lock=LOCK)
 
     # -- creation and checks ---------------------------------------------------------------
     @classmethod
     def create(cls, path: str | Path, overwrite: bool = False) -> "RunDir":
-        """A new, empty, writable run folder, marked as otgan's.  ``overwrite`` removes an
-        earlier otgan run's own files, and refuses a folder holding anything else."""
-        p = Path(path)
-        folder = cls(p)
-        if p.exists() and not p.is_dir():
-            raise RunFolderError(f"--out {p}: exists and is not a folder")
-        if p.is_dir() and any(p.iterdir()):
-            if not (p / MARKER).is_file() and not folder._legacy_run():
-                raise RunFolderError(f"--out {p}: folder is not empty and is not an otgan run; "
-                                     f"choose another folder")
-            holder = folder.held_by()
-            if holder is not None:
-                raise RunFolderError(f"--out {p}: another otgan process is training in this "
-                                     f"folder ({holder}); wait for it or stop it")
-            if not overwrite:
-                raise RunFolderError(f"--out {p}: a run already exists there; pass --overwrite "
-                                     f"to replace it or --resume to continue it")
-            folder.remove_own_files()
-        folder._made = [d for d in (p, *p.parents) if not d.exists()]
-        try:
-            p.mkdir(parents=True, exist_ok=True)
-            probe = p / f".write-test-{os.getpid()}"
-            probe.write_bytes(b"ok")
-            probe.unlink()
-        except OSError as e:
-            raise RunFolderError(f"--out {p}: cannot write there ({e.strerror or e})") from None
-        free = shutil.disk_usage(p).free
-        if free < MIN_FREE_BYTES:
-            raise RunFolderError(f"--out {p}: only {free / 2**20:.1f} MiB free on that disk; a "
-                                 f"run needs at least {MIN_FREE_BYTES / 2**20:.0f} MiB")
+        """A new, empty, writable run folder, marked as otgan's and locked.  ``overwrite``
+        removes an earlier otgan run's own files, and refuses a folder holding anything
+        else."""
+        folder, _ = cls.claim(path, overwrite, "a run already exists there; pass --overwrite "
+                                               "to replace it or --resume to continue it")
         folder.lock()
-        atomic_write_json(p / MARKER, {"otgan_run": FORMAT_VERSION})
+        folder.mark()
         return folder
 
-    def _legacy_run(self) -> bool:
+    def unmarked_but_ours(self) -> bool:
         """A run written before the marker existed: an otgan config.json record, and nothing
         but otgan's own file names."""
         try:
@@ -114,96 +83,6 @@ class RunDir:
             return False
         return (isinstance(record, dict) and {"format", "config", "versions"} <= set(record)
                 and self.file(CHECKPOINT).is_file() and not self.foreign_files())
-
-    def foreign_files(self) -> list[Path]:
-        """What the folder holds that otgan did not write (by name)."""
-        out = []
-        for entry in sorted(self.path.iterdir()):
-            if entry.name in RUN_FOLDERS and entry.is_dir() and not entry.is_symlink():
-                patterns = RUN_FOLDERS[entry.name]
-                out += [f for f in sorted(entry.iterdir()) if f.is_dir() or f.is_symlink()
-                        or not any(f.match(pat) for pat in patterns)
-                        and TMP_MARK not in f.name]
-            elif not (entry.name in RUN_FILES and entry.is_file() and not entry.is_symlink()
-                      or TMP_MARK in entry.name and entry.is_file()):
-                out.append(entry)
-        return out
-
-    def remove_own_files(self) -> None:
-        """Delete the run's own files (for --overwrite); refuse, deleting nothing, when the
-        folder holds anything otgan did not write or another process trains in it."""
-        foreign = self.foreign_files()
-        if foreign:
-            names = ", ".join(str(f.relative_to(self.path)) for f in foreign[:3])
-            more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
-            raise RunFolderError(f"--out {self.path}: --overwrite removes only otgan's own "
-                                 f"files, and this folder also holds {names}{more}; move them "
-                                 f"away or choose another folder")
-        self.lock()
-        for entry in sorted(self.path.iterdir()):
-            if entry.is_dir():
-                for f in entry.iterdir():
-                    f.unlink()
-                entry.rmdir()
-            elif entry.name not in (LOCK, MARKER):
-                entry.unlink()
-        # the marker goes last: a crash midway leaves a folder still known as otgan's
-        (self.path / MARKER).unlink(missing_ok=True)
-
-    def lock(self) -> None:
-        """Hold the folder's lock until this process exits or ``unlock``; a clear error naming
-        the holder when another process holds it."""
-        if getattr(self, "_lock_fd", None) is not None:
-            return
-        try:
-            fd = os.open(self.file(LOCK), os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as e:
-            raise RunFolderError(f"{self.path}: cannot create its lock file "
-                                 f"({e.strerror or e})") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            try:
-                holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "unknown"
-            finally:
-                os.close(fd)
-            raise RunFolderError(f"{self.path}: another otgan process is training in this "
-                                 f"folder ({holder}); wait for it or stop it") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
-        self._lock_fd = fd
-
-    def held_by(self) -> str | None:
-        """Who holds the folder's lock ("pid N on HOST"), or None; the lock is not taken."""
-        try:
-            fd = os.open(self.file(LOCK), os.O_RDONLY)
-        except OSError:
-            return None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            return None
-        except OSError:
-            return os.pread(fd, 200, 0).decode(errors="replace").strip() or "unknown"
-        finally:
-            os.close(fd)
-
-    def discard(self) -> None:
-        """Undo ``create`` when the run failed to start before writing anything: the marker,
-        the lock, and the folders ``create`` made, if nothing else is in them."""
-        self.unlock()
-        for name in (MARKER, LOCK):
-            self.file(name).unlink(missing_ok=True)
-        for d in getattr(self, "_made", []):
-            try:
-                d.rmdir()
-            except OSError:
-                break  # not empty: something else is there now
-
-    def unlock(self) -> None:
-        fd = getattr(self, "_lock_fd", None)
-        if fd is not None:
-            self._lock_fd = None
-            os.close(fd)  # releases the flock
 
     @classmethod
     def open(cls, path: str | Path) -> "RunDir":
@@ -221,25 +100,46 @@ class RunDir:
         parent = Path(path).resolve().parent
         return parent if (parent / MARKER).is_file() else None
 
-    # -- config and metrics ----------------------------------------------------------------
+    # -- config.json -----------------------------------------------------------------------
     def write_config(self, record: dict) -> None:
         atomic_write_json(self.file(CONFIG), record)
 
     def read_config(self) -> dict:
+        """config.json as otgan wrote it (``config_record``); one line naming what is wrong."""
         try:
             record = json.loads(self.file(CONFIG).read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:  # JSON and UTF-8 errors are ValueErrors
-            raise RunFolderError(f"{self.path}: unreadable {CONFIG}: {e}") from None
+            raise DamagedFile(f"{self.path}: unreadable {CONFIG}: {e}") from None
         if not isinstance(record, dict) or not isinstance(record.get("config"), dict):
-            raise RunFolderError(f"{self.path}: {CONFIG} has no 'config' table")
+            raise DamagedFile(f"{self.path}: {CONFIG} has no 'config' table")
         fmt = record.get("format", 0)
         if type(fmt) is not int:
-            raise RunFolderError(f"{self.path}: {CONFIG} has format {fmt!r}, not a number")
+            raise DamagedFile(f"{self.path}: {CONFIG} has format {fmt!r}, not a number")
         if fmt > FORMAT_VERSION:
             raise RunFolderError(f"{self.path}: written by a newer otgan (format {fmt}, this "
                                  f"version reads {FORMAT_VERSION}); upgrade otgan")
+        inputs = record.get("inputs", {})
+        if not isinstance(inputs, dict) or not all(isinstance(v, dict) for v in inputs.values()):
+            raise DamagedFile(f"{self.file(CONFIG)}: its 'inputs' table is not otgan's")
         return record
 
+    def record_resume(self, record: dict, config: dict, step: int, versions: dict,
+                      world_size: int, inputs: dict | None = None,
+                      changed: list | None = None) -> None:
+        """config.json of a run continued from ``step``: its config now, one more entry in
+        ``resumed`` (when, versions, ranks, and the inputs accepted though they changed), and
+        the inputs it reads from now on."""
+        record["config"] = config
+        entry = {"from_step": step, "at": _now(), "versions": versions,
+                 "world_size": world_size}
+        if changed:
+            entry["changed_inputs"] = changed
+        record.setdefault("resumed", []).append(entry)
+        if inputs is not None:
+            record["inputs"] = inputs
+        self.write_config(record)
+
+    # -- metrics.jsonl ---------------------------------------------------------------------
     def append_metrics(self, record: dict) -> None:
         line = json.dumps(record, separators=(",", ":")) + "\n"
         with open(self.file(METRICS), "a", encoding="utf-8") as f:
@@ -261,8 +161,7 @@ class RunDir:
             else:
                 out.append(record)
         if bad:
-            print(f"otgan: {path}: skipped {bad} line(s) that are not otgan metrics records",
-                  file=sys.stderr)
+            say(f"{path}: skipped {bad} line(s) that are not otgan metrics records")
         return out
 
     def truncate_after(self, step: int) -> None:
@@ -274,49 +173,56 @@ class RunDir:
             if int(snap.stem.split("_")[1]) > step:
                 snap.unlink()
 
-    def clean_temporary(self) -> None:
-        """Remove temporary files left by a writer that was killed mid-write."""
-        for tmp in self.path.rglob(f".*{TMP_MARK}*"):
-            tmp.unlink(missing_ok=True)
-
     # -- checkpoints -----------------------------------------------------------------------
     def save_checkpoint(self, state: dict | bytes) -> Path:
-        """Write a checkpoint (a state dict, or one already serialized with ``torch.save``),
+        """Write a checkpoint (``checkpoint_record``'s dict, or its ``serialize``d bytes),
         keeping the one it replaces as checkpoint.prev.pt."""
         if isinstance(state, dict):
-            import torch
-
-            buf = io.BytesIO()
-            torch.save(state, buf)
-            state = buf.getvalue()
+            state = serialize(state)
         path = self.file(CHECKPOINT)
-        if path.exists():
+        self.make_room(path)
+        if path.is_file():
+            self.make_room(self.file(PREVIOUS))
             os.replace(path, self.file(PREVIOUS))
         atomic_write_bytes(path, state)
+        self.loaded_from = path
         return path
 
-    def load_checkpoint(self, map_location="cpu") -> dict:
-        """The last checkpoint; the previous one, saying so on stderr, when the last is
-        missing, truncated or refused."""
-        refused = []
-        for path in (self.file(CHECKPOINT), self.file(PREVIOUS)):
-            if not path.exists():
-                continue
-            if not path.is_file():
-                refused.append(f"{path}: is not a file")
-                continue
-            try:
-                state = load_checkpoint_file(path, map_location)
-            except RunFolderError as e:
-                refused.append(str(e))
-                continue
-            if refused:
-                print(f"otgan: {refused[0]}; using {path.name} "
-                      f"(step {state['state'].get('step', '?')})", file=sys.stderr)
-            return state
-        if refused:
-            raise RunFolderError("; and ".join(refused))
-        raise RunFolderError(f"{self.path}: no checkpoint found")
+    def load_checkpoint(self, map_location="cpu", quiet: bool = False) -> dict:
+        """The last checkpoint; the previous one, saying so in one line (unless ``quiet``),
+        when the last is missing, truncated or refused (set aside when this process holds the
+        folder's lock: a resume).  ``loaded_from`` is then the file read."""
+        found = self.read_newest((self.file(CHECKPOINT), self.file(PREVIOUS)),
+                                 lambda p: load_checkpoint_file(p, map_location),
+                                 lambda s: f" (step {s['state'].get('step', '?')})",
+                                 repair=self.holds(), quiet=quiet)
+        if found is None:
+            raise RunFolderError(f"{self.path}: no checkpoint found")
+        state, self.loaded_from = found
+        return state
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def config_record(*, config: dict, seed: int, device: str, world_size: int, data: dict,
+                  networks: dict, versions: dict, inputs: dict) -> dict:
+    """A new run's config.json: the resolved ``config`` and what the run was made of
+    (``inputs``: the identity of every file and built-in data set it reads)."""
+    return {
+        "format": FORMAT_VERSION,
+        "created": _now(),
+        "versions": versions,
+        "seed": seed,
+        "command": " ".join(sys.argv) if sys.argv and sys.argv[0].endswith("otgan") else None,
+        "device": device,
+        "world_size": world_size,
+        "data": data,
+        "networks": networks,
+        "inputs": inputs,
+        "config": config,
+    }
 
 
 def _metrics_record(obj) -> dict | None:
@@ -358,14 +264,33 @@ def check_output_folder(folder, names, overwrite: bool = False, option: str = "-
     check_outputs([folder / n for n in names], overwrite, option)
 
 
-def load_checkpoint_file(path: Path, map_location="cpu") -> dict:
-    """Load a checkpoint without executing code from it (``weights_only=True``)."""
+def checkpoint_record(*, config: dict, data_shape, normalizer: dict, state: dict,
+                      method: dict, otgan_version: str) -> dict:
+    """A run checkpoint: the resolved ``config`` (the truth on resume), the data's shape and
+    normalizer, the training ``state`` (weights, optimizers, RNGs, step) and the method's."""
+    return {"format": FORMAT_VERSION, "otgan_version": otgan_version, "config": config,
+            "data_shape": list(data_shape), "normalizer": normalizer, "state": state,
+            "method": method}
+
+
+def serialize(record: dict) -> bytes:
+    """A checkpoint record as the bytes ``torch.save`` writes."""
+    import torch
+
+    buf = io.BytesIO()
+    torch.save(record, buf)
+    return buf.getvalue()
+
+
+def read_torch_file(path: Path, map_location="cpu", what: str = "checkpoint"):
+    """What ``torch.save`` wrote in ``path``, loaded without executing code from it
+    (``weights_only=True``); ``DamagedFile`` saying why in plain words when it cannot be."""
     import torch  # here: opening a run folder (and `otgan sample --help`) does not load it
 
     try:
         with warnings.catch_warnings():  # torch's remarks on odd pickles: the refusal says it
             warnings.simplefilter("ignore")
-            state = torch.load(path, map_location=map_location, weights_only=True)
+            return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:  # unpickling refusals and corrupt files alike
         text = str(e)
         if not _starts_as_zip(path):  # torch.save writes a zip archive; its errors on other
@@ -378,16 +303,22 @@ def load_checkpoint_file(path: Path, map_location="cpu") -> dict:
             why = "truncated or corrupt file"
         else:
             why = "not a PyTorch checkpoint"
-        raise RunFolderError(f"{path}: refused or unreadable checkpoint ({why})") from None
+        raise DamagedFile(f"{path}: refused or unreadable {what} ({why})") from None
+
+
+def load_checkpoint_file(path: Path, map_location="cpu") -> dict:
+    """A run checkpoint (``checkpoint_record``), validated: loaded without executing code,
+    of otgan's format and no newer, every floating tensor finite."""
+    state = read_torch_file(path, map_location)
     if not isinstance(state, dict) or type(state.get("format")) is not int \
             or not isinstance(state.get("state"), dict) \
             or type(state["state"].get("step", 0)) is not int:
-        raise RunFolderError(f"{path}: not an otgan checkpoint")
+        raise DamagedFile(f"{path}: not an otgan checkpoint")
     if state["format"] > FORMAT_VERSION:
         raise RunFolderError(f"{path}: written by a newer otgan (format {state['format']})")
-    bad = _non_finite(state.get("state"))
+    bad = non_finite(state.get("state"))
     if bad:
-        raise RunFolderError(f"{path}: holds NaN or infinite weights ({bad})")
+        raise DamagedFile(f"{path}: holds NaN or infinite weights ({bad})")
     return state
 
 
@@ -400,7 +331,7 @@ def _starts_as_zip(path: Path) -> bool:
         return False
 
 
-def _non_finite(obj, name: str = "") -> str | None:
+def non_finite(obj, name: str = "") -> str | None:
     """The name of the first floating tensor in ``obj`` with a NaN or Inf, or None."""
     import torch
 
@@ -409,7 +340,7 @@ def _non_finite(obj, name: str = "") -> str | None:
     items = obj.items() if isinstance(obj, dict) else enumerate(obj) \
         if isinstance(obj, (list, tuple)) else ()
     for k, v in items:
-        bad = _non_finite(v, f"{name}.{k}" if name else str(k))
+        bad = non_finite(v, f"{name}.{k}" if name else str(k))
         if bad:
             return bad
     return None

@@ -104,4 +104,4 @@ def test_gradient_penalty_rejects_batchnorm_critic():
     G = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
     D = nn.Sequential(nn.Linear(2, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 1))
     with pytest.raises(ConfigError, match="BatchNorm"):
-        train(data=torch.randn(100, 2), generator=G, critic=D, method="wgan-gp", steps=1)
+        train(data=torch.randn(500, 2), generator=G, critic=D, method="wgan-gp", steps=1)

@@ -1,5 +1,5 @@
 """`otgan sweep`: --dry-run, a re-run that trains nothing, another sweep refused in the same
-folder, `otgan sweep collect`."""
+folder, `otgan sweep collect`, --overwrite."""
 
 import json
 
@@ -46,9 +46,13 @@ def test_rerun_skips_done_shards_and_another_sweep_is_refused(tmp_path, capsys):
     (out / "shards" / "0000.json").unlink()
     code, text, _ = run(["sweep", "collect", str(out)], capsys)
     assert code == 0 and "0 of 2 runs done; shards missing (1): 0" in text
-    # --overwrite replaces the sweep's own files, and a file of the user's stays
+    # --overwrite removes the sweep's own files only: a file of the user's is named, and
+    # nothing is removed, as in a run folder
     (out / "notes.txt").write_text("mine")
-    code, text, _ = run(SWEEP[:4] + ["clip=0.02"] + SWEEP[5:] + ["--out", str(out),
-                                                              "--overwrite"], capsys)
+    other = SWEEP[:4] + ["clip=0.02"] + SWEEP[5:] + ["--out", str(out), "--overwrite"]
+    code, _, err = run(other, capsys)
+    assert code == 2 and "also holds notes.txt" in err and len(err.strip().splitlines()) == 1
+    assert (out / "notes.txt").read_text() == "mine" and (out / "plan.json").is_file()
+    (out / "notes.txt").unlink()
+    code, text, _ = run(other, capsys)
     assert code == 0 and "all 1 runs done" in text
-    assert (out / "notes.txt").read_text() == "mine"

@@ -111,7 +111,7 @@ def test_wrong_generator_output_shape_is_a_clear_error():
     D = torch.nn.Linear(5, 1)
     with pytest.raises(DataError, match=r"generator outputs shape \(5,\) but the data has shape "
                                         r"\(2,\)"):
-        otgan.train(data=torch.randn(100, 2), generator=G, critic=D, steps=1)
+        otgan.train(data=torch.randn(500, 2), generator=G, critic=D, steps=1)
 
 
 @pytest.mark.parametrize("method", list(METHODS))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -166,7 +167,11 @@ def split(x: np.ndarray, test_fraction: float, seed: int) -> tuple[np.ndarray, n
 
 
 def check_weights(w, n: int, where: str) -> np.ndarray:
-    """``n`` non-negative finite weights with a positive sum, normalized to sum 1 (float64)."""
+    """``n`` non-negative finite weights with a positive sum, normalized to sum 1 (float64).
+    Only their ratios matter: they are scaled by their largest first, so weights near the top of
+    float64's range (1e308) sum without overflowing."""
+    if np.iscomplexobj(w):
+        raise DataError(f"{where}: complex numbers; weights are real and non-negative")
     try:
         w = np.asarray(w, dtype=np.float64)
     except (TypeError, ValueError):
@@ -176,8 +181,9 @@ def check_weights(w, n: int, where: str) -> np.ndarray:
     if w.shape != (n,):
         raise DataError(f"{where}: expected {n} weights (one per data point), got shape "
                         f"{tuple(np.shape(w))}")
-    if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+    if not np.isfinite(w).all() or (w < 0).any() or not (w > 0).any():
         raise DataError(f"{where}: weights must be finite, non-negative and not all zero")
+    w = w / w.max()
     return w / w.sum()
 
 
@@ -186,13 +192,19 @@ def load_weights(path: str | Path, n: int) -> np.ndarray:
     p = Path(path)
     if not p.is_file():
         raise DataError(f"data weights file not found: {p}")
+    if p.stat().st_size == 0:
+        raise DataError(f"{p}: file is empty")
     try:
-        w = (np.loadtxt(p, delimiter=",", ndmin=1) if p.suffix.lower() == ".csv"
-             else np.load(p, allow_pickle=False))
+        with warnings.catch_warnings():  # numpy's remarks (no data in a CSV): said below
+            warnings.simplefilter("ignore")
+            w = (np.loadtxt(p, delimiter=",", ndmin=1) if p.suffix.lower() == ".csv"
+                 else np.load(p, allow_pickle=False))
     except (ValueError, OSError, EOFError) as e:
         raise DataError(f"{p}: cannot read weights: {str(e).splitlines()[0]}") from None
     if not isinstance(w, np.ndarray) or not np.issubdtype(w.dtype, np.number):
         raise DataError(f"{p}: expected an array of numbers")
+    if w.size == 0:
+        raise DataError(f"{p}: holds no weights")
     return check_weights(w, n, str(p))
 
 

@@ -1,8 +1,9 @@
 """The sweep's outputs merged from whatever shards are done: table, heatmaps, samples, page.
 
-``otgan sweep collect DIR`` (and the end of a local sweep) reads ``shards/*.json``, keeps the
-members in the plan's order, and writes sweep.json, table.md, heatmaps.png, samples.png and
-sweep.html; the shards still missing are listed in sweep.json and returned.  Each data family
+``otgan sweep collect DIR`` (and the end of a local sweep) reads ``shards/*.json`` (each one
+validated: a damaged one is said in one line and counted as missing), keeps the members in the
+plan's order, and writes sweep.json, table.md, heatmaps.png, samples.png and sweep.html; the
+shards still missing are listed in sweep.json and returned.  Each data family
 shows its own metrics: exact W1 (and modes on the mixtures) for points, FID, KID, precision,
 recall and classes covered for images; a row leaves the others blank.
 """
@@ -15,7 +16,7 @@ import numpy as np
 
 from ..fileio import atomic_write_bytes, atomic_write_json
 from ..viz.sweep import plot_heatmaps, plot_sample_grid, sweep_page
-from .folder import SweepFolder
+from .folder import OUTPUTS, SweepFolder
 
 #: the table's metrics, in its column order (those no member has are left out)
 METRICS = ("w1", "modes_covered", "high_quality_pct", "fid", "kid", "precision", "recall",
@@ -89,9 +90,12 @@ def collect(path, seconds: float | None = None, workers: int | None = None) -> d
     """Merge the finished shards of the sweep in ``path`` and write its outputs there."""
     folder = SweepFolder.open(path)
     plan = folder.plan()
-    results = [folder.read_result(s) for s in sorted(folder.done())]
+    found = folder.results()  # a damaged result is said and counted as missing
+    results = [found[s] for s in sorted(found)]
     result = merge(plan, results, seconds, workers)
     if result["members"]:
+        for name in OUTPUTS:
+            folder.make_room(folder.path / name)
         write_outputs(result, folder.path)
     return result
 

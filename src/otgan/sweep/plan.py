@@ -15,10 +15,11 @@ from ..config import FIELDS, resolve
 from ..errors import ConfigError
 from ..methods.registry import get_method_class
 from ..training.datasets import dataset_for
+from ..training.inputs import identify
 from .ensemble import BATCHABLE
+from .folder import PLAN_FORMAT as FORMAT
 from .grid import expand
 
-FORMAT = 1
 #: members per batched shard on a cluster, where --shard-size is not given (the ensemble's
 #: time per member-update is flat from 8 members on: docs/sweeps.md)
 CLUSTER_SHARD = 16
@@ -58,10 +59,12 @@ def make_plan(base: dict, grid: dict, seeds: int, steps: int, eval_n: int | None
     datasets: dict[tuple, object] = {}
     groups: dict[tuple, list[int]] = {}
     runs = []
+    inputs: dict[str, dict] = {}
     for i, cfg in enumerate(cfgs):
         key = _data_key(cfg)
         if key not in datasets:
             datasets[key] = dataset_for(cfg)
+            inputs.update(_inputs(cfg, config_file))
         if batchable(cfg, datasets[key]):
             groups.setdefault(_program(cfg), []).append(i)
         else:
@@ -76,8 +79,21 @@ def make_plan(base: dict, grid: dict, seeds: int, steps: int, eval_n: int | None
     plan = {"format": FORMAT, "base": base, "grid": grid, "seeds": seeds, "steps": steps,
             "members": [{"index": m.index, "point": m.point, "seed": m.seed,
                          "config": cfg.to_dict()} for m, cfg in zip(members, cfgs)],
-            "shards": shards}
+            "shards": shards, "inputs": inputs}
     return json.loads(json.dumps(plan))  # as it reads back from plan.json
+
+
+def _inputs(cfg, config_file) -> dict[str, dict]:
+    """The identity of the files and built-in data sets a member reads, by name: a re-run of
+    the sweep whose files changed is refused (``folder.differs``)."""
+    out = {}
+    for key, identity in identify(cfg, config_file).items():
+        if "path" in identity:
+            out[identity["path"]] = {k: v for k, v in identity.items() if k != "path"}
+        else:
+            out[f"the built-in data set {identity['name']}"] = {
+                "data_version": identity["data_version"]}
+    return out
 
 
 def describe(plan: dict) -> str:

@@ -1,28 +1,33 @@
 """One shard trained: a batched ensemble or a plain run, evaluated like single runs.
 
-``run_shard(folder, id)`` is what a worker process or an array task calls.  A finished shard
-(its results file exists) is read back; an unfinished one continues from its checkpoint (the
-ensemble's state, or the plain run's own checkpoint through ``training.fit.resume``), so that
-a shard killed midway ends as the uninterrupted one does.  The results land in one file,
-written atomically once the whole shard is done.
+``run_shard(folder, id)`` is what a worker process or an array task calls.  It holds the
+shard's lock while it works.  A finished shard (its results file exists and is sound) is read
+back; an unfinished one continues from its checkpoint (the ensemble's state, or the plain run's
+own checkpoint through ``training.fit.resume``), so that a shard killed midway ends as the
+uninterrupted one does.  A damaged result is set aside and the shard trained again; a damaged
+checkpoint is set aside and the previous one used (``folder.SweepFolder``); a plain run whose
+folder cannot be continued at all is set aside whole and trained again.  The results land in
+one file, written atomically once the whole shard is done.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import io
 import time
 
 import torch
 
 from ..config import from_dict
+from ..errors import DamagedFile
 from ..metrics.modes import mode_coverage
 from ..metrics.ot import wasserstein1
-from ..rundir import CHECKPOINT
+from ..owned import say
+from ..rundir import CHECKPOINT, CONFIG, PREVIOUS, RunDir
+from ..training.build import restore
 from ..training.datasets import dataset_for
 from ..training.fit import resume, train
 from .ensemble import Ensemble
-from .folder import SweepFolder
+from .folder import RUNS, SHARDS, SweepFolder, serialize
 
 SAMPLES = 500  # points kept per member for the sample grid
 IMAGES = 16  # images kept per member
@@ -32,12 +37,23 @@ def run_shard(folder, shard_id: int, worker: int | None = None,
               progress: bool = False) -> dict:
     """Train shard ``shard_id`` of the sweep in ``folder`` (unless done); returns its results."""
     sf = SweepFolder.open(folder)
-    if sf.result_path(shard_id).is_file():
-        return sf.read_result(shard_id)
     plan = sf.plan()
-    result = train_shard(plan, plan["shards"][shard_id], sf, worker, progress)
-    sf.write_result(shard_id, result)
-    return result
+    lock = sf.lock_name(shard_id)
+    sf.subfolder(SHARDS)
+    sf.lock(lock)
+    try:
+        path = sf.result_path(shard_id)
+        if path.exists() or path.is_symlink():
+            try:
+                return sf.read_result(shard_id)
+            except DamagedFile as e:
+                say(f"{e}; set aside as {sf.set_aside(path).name}; shard {shard_id} is trained "
+                    f"again")
+        result = train_shard(plan, plan["shards"][shard_id], sf, worker, progress)
+        sf.write_result(shard_id, result)
+        return result
+    finally:
+        sf.unlock(lock)
 
 
 def train_shard(plan: dict, shard: dict, folder: SweepFolder | None = None,
@@ -61,13 +77,13 @@ def _ensemble(cfgs, shard, folder, progress) -> list[dict]:
         cfgs = [dataclasses.replace(c, device="cpu") for c in cfgs]
         dataset = dataset_for(cfgs[0])
         t0 = time.perf_counter()
-        ens = Ensemble(cfgs, dataset)
         sid = shard["id"]
         save = None
         if folder is not None:
-            if folder.checkpoint_path(sid).is_file():
-                ens.load_state_dict(torch.load(folder.checkpoint_path(sid), weights_only=True))
-            save = lambda: folder.write_checkpoint(sid, _serialize(ens.state_dict()))  # noqa: E731
+            ens = _restored(cfgs, dataset, folder, sid)
+            save = lambda: folder.write_checkpoint(sid, serialize(ens.state_dict()))  # noqa: E731
+        else:
+            ens = Ensemble(cfgs, dataset)
         t1 = time.perf_counter()
         ens.train(cfgs[0].steps - ens.step_count, progress, desc=f"{ens.size} runs batched",
                   every=cfgs[0].checkpoint_every, checkpoint=save)
@@ -89,15 +105,37 @@ def _ensemble(cfgs, shard, folder, progress) -> list[dict]:
         torch.set_num_threads(threads)
 
 
+def _restored(cfgs, dataset, folder: SweepFolder, sid: int) -> Ensemble:
+    """The shard's ensemble at its last sound checkpoint (fresh when there is none)."""
+    ens = Ensemble(cfgs, dataset)
+
+    def fits(state):
+        nonlocal ens
+        try:
+            ens.load_state_dict(state)
+        except BaseException:
+            ens = Ensemble(cfgs, dataset)  # what the failed load changed, built afresh
+            raise
+
+    folder.load_checkpoint(sid, fits)
+    return ens
+
+
 def _plain_run(cfg, index: int, folder, progress) -> dict:
     """One member through the single-run API, in its own run folder (resumable)."""
     t0 = time.perf_counter()
     path = None if folder is None else folder.run_path(index)
-    if path is not None and (path / CHECKPOINT).is_file():
-        run = resume(path, {"steps": cfg.steps}, progress=progress)
-    else:
+    run = None
+    if path is not None and (path.exists() or path.is_symlink()):
+        try:
+            run = _continued(cfg, path, progress)
+        except DamagedFile as e:
+            moved = folder.set_aside(path)
+            say(f"{e}; set aside as {RUNS}/{moved.name}; member {index} is trained again from "
+                f"the start")
+    if run is None:
         if path is not None:
-            path.parent.mkdir(exist_ok=True)
+            folder.subfolder(RUNS)
         run = train(cfg, out=path, overwrite=True, progress=progress)
     seconds = time.perf_counter() - t0
     last = next(r for r in reversed(run.history) if r.get("eval"))
@@ -113,7 +151,21 @@ def _plain_run(cfg, index: int, folder, progress) -> dict:
     return rec
 
 
-def _serialize(state: dict) -> bytes:
-    buf = io.BytesIO()
-    torch.save(state, buf)
-    return buf.getvalue()
+def _continued(cfg, path, progress):
+    """The member's run in ``path`` continued to its steps (or read back, when it got there
+    before its shard's results were written), or None when it has no checkpoint yet (it is
+    then trained from the start); ``DamagedFile`` when the folder cannot be continued."""
+    if not path.is_dir() or path.is_symlink():
+        raise DamagedFile(f"{path}: is not a run folder")
+    if not any((path / n).exists() or (path / n).is_symlink() for n in (CHECKPOINT, PREVIOUS)):
+        return None
+    if not (path / CONFIG).is_file():
+        raise DamagedFile(f"{path / CONFIG}: missing")
+    step = RunDir(path).load_checkpoint(quiet=True)["state"].get("step", 0)
+    if step < cfg.steps:
+        return resume(path, {"steps": cfg.steps}, progress=progress)
+    run, _ = restore(path)  # trained to the end: its last evaluation is in metrics.jsonl
+    run.history = run.folder.read_metrics()
+    if not any(r.get("eval") for r in run.history):
+        raise DamagedFile(f"{path / 'metrics.jsonl'}: holds no evaluation of the trained run")
+    return run

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import platform
-import sys
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -19,17 +17,18 @@ from ..config import (RESUMABLE, TrainConfig, changed_on_resume, critic_optimize
                       from_dict, resolve, steps_for_epochs)
 from ..data.dataset import Dataset
 from ..data.normalize import Normalizer
-from ..errors import ConfigError, DataError, RunFolderError
+from ..errors import ConfigError, DamagedFile, DataError, RunFolderError
 from ..methods.registry import make_method
 from ..nets.build import build_networks
 from ..nets.encoder import has_encoder
-from ..rundir import FORMAT_VERSION, RunDir
+from ..rundir import RunDir, config_record
 from ..runtime.device import resolve_device, set_threads
 from ..runtime.distributed import SINGLE, World, wrap
 from ..runtime.memory import require_memory
 from .datasets import dataset_for
 from .ema import make_ema
 from .evaluation import training_metrics
+from .inputs import check as check_inputs, identify
 from .optim import make_optimizer
 from .run import Models, Run
 from .sampler import BatchSampler
@@ -148,8 +147,9 @@ def training_data(run: Run) -> torch.Tensor:
 
 
 def start_run(cfg: TrainConfig, dataset: Dataset, generator=None, critic=None,
-              folder: RunDir | None = None, world: World = SINGLE) -> Run:
-    """Build everything a run needs to train, seeded, and write its config.json."""
+              folder: RunDir | None = None, world: World = SINGLE, config_file=None) -> Run:
+    """Build everything a run needs to train, seeded, and write its config.json (with the
+    identity of its inputs, ``config_file`` among them)."""
     if cfg.epochs:  # the training length in epochs of this data: in generator updates
         cfg = dataclasses.replace(cfg, steps=steps_for_epochs(cfg, dataset.train.shape[0]))
     run = build_run(cfg, dataset, generator, critic, folder, world)
@@ -172,39 +172,32 @@ def start_run(cfg: TrainConfig, dataset: Dataset, generator=None, critic=None,
         run.config = dataclasses.replace(run.config, **m.method.resolved)
     training_metrics(run)  # a metric named that does not apply to the data: refused now
     if folder is not None:
-        folder.write_config(config_record(run, dataset, generator is not None))
+        folder.write_config(config_record(
+            config=run.config.to_dict(), seed=run.config.seed, device=str(run.device),
+            world_size=run.world.size, versions=versions(),
+            data={"name": dataset.name, "shape": list(run.data_shape),
+                  "n_train": int(dataset.train.shape[0]), "n_test": int(dataset.test.shape[0])},
+            networks={"generator": type(run.generator).__name__,
+                      "critic": type(run.critic).__name__, "custom": generator is not None},
+            inputs=identify(run.config, config_file)))
     return run
 
 
-def config_record(run: Run, dataset: Dataset, custom: bool) -> dict:
-    cfg = run.config
-    return {
-        "format": FORMAT_VERSION,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "versions": versions(),
-        "seed": cfg.seed,
-        "command": " ".join(sys.argv) if sys.argv and sys.argv[0].endswith("otgan") else None,
-        "device": str(run.device),
-        "world_size": run.world.size,
-        "data": {"name": dataset.name, "shape": list(run.data_shape),
-                 "n_train": int(dataset.train.shape[0]), "n_test": int(dataset.test.shape[0])},
-        "networks": {"generator": type(run.generator).__name__,
-                     "critic": type(run.critic).__name__, "custom": custom},
-        "config": cfg.to_dict(),
-    }
-
-
-def restore(path: str | Path, overrides: Mapping[str, Any] | None = None, *, train: bool = False,
-            generator: nn.Module = None, critic: nn.Module = None,
-            world: World = SINGLE) -> tuple[Run, dict]:
+def restore(path: str | Path | RunDir, overrides: Mapping[str, Any] | None = None, *,
+            train: bool = False, generator: nn.Module = None, critic: nn.Module = None,
+            world: World = SINGLE, accept_changed_inputs: bool = False) -> tuple[Run, dict]:
     """The run in folder ``path`` at its last checkpoint, and its config.json record.
 
     ``train=False``: its models, for sampling and evaluation (``overrides`` may only name the
     device).  ``train=True``: everything training needs (optimizers, batch order, RNG states),
     seeded as the run was, so that continuing it is bitwise the run never interrupted; only
-    ``config.RESUMABLE`` fields may change.  The folder itself is not written.
+    ``config.RESUMABLE`` fields may change.  Data or weights files that changed since the run
+    read them are refused (``inputs.check``: at once to train, when the data is first read
+    to evaluate) unless ``accept_changed_inputs``; ``run.inputs`` and ``run.changed_inputs``
+    say what they are now.  The folder itself is not written (but for setting a damaged
+    checkpoint aside when ``path`` is a RunDir this process holds the lock of).
     """
-    folder = RunDir.open(path)
+    folder = path if isinstance(path, RunDir) else RunDir.open(path)
     record = folder.read_config()
     where = f"--resume {folder.path}" if train else str(folder.path)
     ckpt = folder.load_checkpoint()
@@ -224,6 +217,9 @@ def restore(path: str | Path, overrides: Mapping[str, Any] | None = None, *, tra
         cfg = dataclasses.replace(cfg, epochs=0.0)  # a new length in steps replaces epochs
     data_shape = tuple(ckpt.get("data_shape") or record["data"]["shape"])
     dataset = None
+    inputs = changed = None
+    if train:
+        inputs, changed = check_inputs(record.get("inputs"), cfg, where, accept_changed_inputs)
     if train or make_method(cfg).critic_from_data:
         dataset = dataset_for(cfg)
         if tuple(dataset.train.shape[1:]) != data_shape:
@@ -250,6 +246,14 @@ def restore(path: str | Path, overrides: Mapping[str, Any] | None = None, *, tra
                             world, folder, dataset)
         _fitting(folder, lambda: _load_models(run.models, ckpt["state"]))
     run.models.method.load_state_dict(ckpt.get("method") or {})
+    if train:
+        run.inputs, run.changed_inputs = inputs, changed
+    else:
+        def inputs_check():  # before the data is read again to evaluate
+            run.inputs, run.changed_inputs = check_inputs(
+                record.get("inputs"), cfg, str(folder.path), accept_changed_inputs, "evaluate")
+
+        run.inputs_check = inputs_check
     return run, record
 
 
@@ -259,20 +263,20 @@ def _saved_config(record: dict, ckpt: dict, folder: RunDir) -> TrainConfig:
     try:
         saved = from_dict(record["config"])
     except ConfigError as e:
-        raise RunFolderError(f"{folder.file('config.json')}: {e}") from None
+        raise DamagedFile(f"{folder.file('config.json')}: {e}") from None
     if ckpt.get("config") is None:  # written before checkpoints carried their config
         return saved
     try:
         truth = from_dict(ckpt["config"])
     except ConfigError as e:
-        raise RunFolderError(f"{folder.path}: the checkpoint's config is invalid ({e})") from None
+        raise DamagedFile(f"{folder.path}: the checkpoint's config is invalid ({e})") from None
     a, b = truth.to_dict(), saved.to_dict()
     edited = [k for k in a if a[k] != b.get(k) and k not in RESUMABLE]
     if edited:
         k = edited[0]
-        raise RunFolderError(f"{folder.file('config.json')} says {k} = {b.get(k)!r} but the "
-                             f"checkpoint was trained with {k} = {a[k]!r}; the checkpoint is "
-                             f"the truth: restore config.json")
+        raise DamagedFile(f"{folder.file('config.json')} says {k} = {b.get(k)!r} but the "
+                          f"checkpoint was trained with {k} = {a[k]!r}; the checkpoint is the "
+                          f"truth: restore config.json")
     return dataclasses.replace(truth, **{k: b[k] for k in RESUMABLE})
 
 
@@ -282,8 +286,8 @@ def _fitting(folder: RunDir, load) -> None:
         load()
     except (RuntimeError, KeyError, ValueError, TypeError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise RunFolderError(f"{folder.path}: the checkpoint does not fit these networks "
-                             f"({first[:200]})") from None
+        raise DamagedFile(f"{folder.path}: the checkpoint does not fit these networks "
+                          f"({first[:200]})") from None
 
 
 def _load_models(models: Models, sd: dict) -> None:

@@ -1,13 +1,15 @@
-"""What a checkpoint holds, and the writer that keeps track of the last good one."""
+"""What a run puts in its checkpoint, and the writer that keeps track of the last good one.
+
+The checkpoint's format (what it holds, how it is written, read and validated) is
+``rundir.checkpoint_record`` / ``rundir.load_checkpoint_file``; this module gathers the run's
+part of it."""
 
 from __future__ import annotations
 
-import io
-
-import torch
+from pathlib import Path
 
 from .._version import __version__
-from ..rundir import CHECKPOINT, FORMAT_VERSION, RunDir
+from ..rundir import RunDir, checkpoint_record, serialize
 
 
 def checkpoint_dict(run) -> dict:
@@ -19,14 +21,13 @@ def checkpoint_dict(run) -> dict:
         weights = {"generator": models.generator.state_dict(),
                    "critic": models.critic.state_dict(),
                    "ema": None if models.ema is None else models.ema.state_dict()}
-    return {"format": FORMAT_VERSION, "otgan_version": __version__,
-            "config": run.config.to_dict(), "data_shape": list(run.data_shape),
-            "normalizer": run.normalizer.state_dict(), "state": weights,
-            "method": models.method.state_dict()}
+    return checkpoint_record(config=run.config.to_dict(), data_shape=run.data_shape,
+                             normalizer=run.normalizer.state_dict(), state=weights,
+                             method=models.method.state_dict(), otgan_version=__version__)
 
 
 class Checkpoints:
-    """Saves ``run``'s checkpoints into its folder and remembers the step of the last one.
+    """Saves ``run``'s checkpoints into its folder and remembers the last one (step, file).
 
     The state is serialized when ``save`` is called; the write goes through ``defer(write)``:
     the training loop passes the evaluator's ``then``, which writes the checkpoint once every
@@ -34,20 +35,20 @@ class Checkpoints:
     resume after a kill finds every record up to its step and training never waits for an
     evaluation running in the background."""
 
-    def __init__(self, run, last_step: int | None = None, defer=None):
-        self.run, self.last_step = run, last_step
+    def __init__(self, run, last_step: int | None = None, defer=None,
+                 last_path: Path | None = None):
+        self.run, self.last_step, self.last_path = run, last_step, last_path
         self.defer = defer or (lambda write: write())
 
     def save(self, state=None) -> None:
         folder: RunDir | None = self.run.folder
         if folder is None:
             return
-        buf = io.BytesIO()
-        torch.save(checkpoint_dict(self.run), buf)
+        data = serialize(checkpoint_dict(self.run))
         step = self.run.state.step if self.run.state is not None else None
 
         def write():
-            folder.save_checkpoint(buf.getvalue())
+            self.last_path = folder.save_checkpoint(data)
             self.last_step = step
 
         self.defer(write)
@@ -58,4 +59,4 @@ class Checkpoints:
             return "no run folder"
         if self.last_step is None:
             return "no checkpoint was written by this run"
-        return f"last good checkpoint: {folder.file(CHECKPOINT)} (step {self.last_step})"
+        return f"last good checkpoint: {self.last_path} (step {self.last_step})"

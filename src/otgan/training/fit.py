@@ -13,7 +13,6 @@ stop the loop between two updates with a checkpoint; a NaN/Inf stops it without 
 
 from __future__ import annotations
 
-import datetime as _dt
 import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -41,13 +40,14 @@ from .signals import Interrupted, StopNow, StopRequest, graceful_signals, signal
 def train(cfg: TrainConfig, data=None, *, weights=None, generator: nn.Module = None,
           critic: nn.Module = None,
           out: str | Path | None = None, overwrite: bool = False, progress: bool = False,
-          announce: Callable[[Run], None] | None = None) -> Run:
-    """Train a new run (``otgan train`` and ``otgan.train`` alike, under torchrun too)."""
+          announce: Callable[[Run], None] | None = None, config_file=None) -> Run:
+    """Train a new run (``otgan train`` and ``otgan.train`` alike, under torchrun too);
+    ``config_file``: the file ``cfg`` was read from, recorded among the run's inputs."""
     world = init_from_env(resolve_device(cfg.device))  # torchrun's ranks, else one process
     dataset = dataset_for(cfg, data, weights)
     folder = RunDir.create(out, overwrite) if out is not None and world.is_main else None
     try:
-        run = start_run(cfg, dataset, generator, critic, folder, world)
+        run = start_run(cfg, dataset, generator, critic, folder, world, config_file)
     except BaseException:
         if folder is not None:
             folder.discard()  # nothing was written but the marker and the lock
@@ -59,34 +59,40 @@ def train(cfg: TrainConfig, data=None, *, weights=None, generator: nn.Module = N
 
 def resume(path: str | Path, overrides: Mapping[str, Any] | None = None, progress: bool = False,
            generator: nn.Module = None, critic: nn.Module = None,
-           announce: Callable[[Run], None] | None = None) -> Run:
+           announce: Callable[[Run], None] | None = None,
+           accept_changed_inputs: bool = False) -> Run:
     """Continue the run in ``path`` from its last checkpoint (optionally with more ``steps``).
 
     On the CPU the result is bitwise the run that was never interrupted: weights, optimizer
     states, EMA, the batch order and every RNG state come from the checkpoint.  Under torchrun
     every rank loads the same checkpoint (all replay one global random stream, so the number of
-    ranks may differ from the interrupted run's); rank 0 alone writes the folder.
+    ranks may differ from the interrupted run's); rank 0 alone writes the folder, and holds its
+    lock from before the checkpoint is read (a damaged one is then set aside).  Data or weights
+    files changed since the run read them are refused unless ``accept_changed_inputs``
+    (recorded in config.json).
     """
-    device = (overrides or {}).get("device") or RunDir.open(path).read_config()["config"]["device"]
+    folder = RunDir.open(path)
+    device = (overrides or {}).get("device") or folder.read_config()["config"]["device"]
     world = init_from_env(resolve_device(device))
-    run, record = restore(path, overrides, train=True, generator=generator, critic=critic,
-                          world=world)
-    step = run.state.step
-    world.barrier()  # every rank has read the checkpoint before rank 0 touches the folder
     if world.is_main:
-        folder = RunDir.open(path)
         folder.lock()
-        run.folder = folder
-        folder.clean_temporary()
-        folder.truncate_after(step)
-        run.history = folder.read_metrics()
-        record["config"] = run.config.to_dict()
-        record.setdefault("resumed", []).append(
-            {"from_step": step, "at": _dt.datetime.now(_dt.timezone.utc).isoformat(
-                timespec="seconds"), "versions": versions(), "world_size": world.size})
-        folder.write_config(record)
-        if announce is not None:
-            announce(run)
+    try:
+        run, record = restore(folder, overrides, train=True, generator=generator, critic=critic,
+                              world=world, accept_changed_inputs=accept_changed_inputs)
+        step = run.state.step
+        world.barrier()  # every rank has read the checkpoint before rank 0 touches the folder
+        if world.is_main:
+            run.folder = folder
+            folder.clean_temporary()
+            folder.truncate_after(step)
+            run.history = folder.read_metrics()
+            folder.record_resume(record, run.config.to_dict(), step, versions(), world.size,
+                                 run.inputs, run.changed_inputs)
+            if announce is not None:
+                announce(run)
+    except BaseException:
+        folder.unlock()  # (fit releases it once training has started)
+        raise
     return fit(run, progress=progress and world.is_main, purge_after=step + 1,
                last_checkpoint=step)
 
@@ -112,7 +118,8 @@ def _fit(run: Run, progress: bool, purge_after: int | None, last_checkpoint: int
     logger.history = run.history
     evaluator = Evaluator(lambda: eval_context(run), training_metrics(run), logger.write,
                           background=cfg.eval_background, snapshot=snapshot_writer(run, logger))
-    checkpoints = Checkpoints(run, last_checkpoint, defer=evaluator.then)
+    checkpoints = Checkpoints(run, last_checkpoint, defer=evaluator.then,
+                              last_path=getattr(folder, "loaded_from", None))
     diag_gen = torch.Generator(device=run.device).manual_seed(cfg.seed + DIAG_STREAM)
     stop = StopRequest()
 

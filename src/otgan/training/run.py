@@ -56,6 +56,11 @@ class Run:
         self.state: TrainState | None = None  # set while the run can train
         self.history: list[dict] = []
         self._classifier = None  # the image metrics' classifier, loaded on first use
+        #: a run read from disk: what its input files are now, those that changed since it
+        #: read them (accepted), and the check made before its data is read again
+        self.inputs: dict | None = None
+        self.changed_inputs: list[dict] = []
+        self.inputs_check = None
 
     # -- what it is made of ----------------------------------------------------------------
     method = property(lambda self: self.models.method)
@@ -74,7 +79,11 @@ class Run:
 
     @property
     def dataset(self) -> Dataset:
-        """The run's data (reloaded from the config for a run read from disk)."""
+        """The run's data (reloaded from the config for a run read from disk, once its input
+        files are checked to be those it was trained on)."""
+        if self.inputs_check is not None:
+            self.inputs_check()
+            self.inputs_check = None
         if self._dataset is None:
             self._dataset = dataset_for(self.config)
         return self._dataset
