@@ -87,3 +87,29 @@ def test_floor_of_the_ring_matches_the_published_noise_floor():
     w = [wasserstein1(ring(2000, s), ring(2000, 100 + s)) for s in range(3)]
     assert 0.035 < float(np.mean(w)) < 0.07
     assert not math.isnan(w[0])
+
+
+@pytest.mark.parametrize("name", ["8gaussians", "25gaussians"])
+def test_mixtures_are_the_published_ring_and_grid_scaled(name):
+    """otgan's two mixtures are the PacGAN/VEEGAN ring and grid under one exact scale: the
+    centres, sigma and samples' spread map onto the published ones, and the modes metric
+    reads the same numbers in either coordinates."""
+    from otgan.data.toy import PUBLISHED
+    from otgan.metrics import mode_coverage
+
+    _, published_centres, published_sigma, s = PUBLISHED[name]
+    _, centres, sigma = TOY[name]
+    assert np.allclose(s * centres(), published_centres(), rtol=0, atol=1e-12)
+    assert s * sigma == pytest.approx(published_sigma, rel=1e-12)
+    ds = load_dataset(name, n_train=20000, n_test=100)
+    x = ds.train.double().numpy() * s
+    c = published_centres()
+    d = x[:, None] - c[None]
+    nearest = np.linalg.norm(d, axis=2).argmin(1)
+    resid = x - c[nearest]
+    assert resid.std() == pytest.approx(published_sigma, rel=0.03)  # each coordinate's sigma
+    assert np.bincount(nearest, minlength=len(c)).min() > 0.8 * len(x) / len(c)
+    fake = ds.train[:2500].double().numpy() * 1.03 + 0.01  # off the modes a little
+    ours = mode_coverage(fake, centres(), sigma)
+    theirs = mode_coverage(fake * s, published_centres(), published_sigma)
+    assert ours == pytest.approx(theirs)

@@ -65,6 +65,28 @@ def moons(n: int, seed: int) -> torch.Tensor:
     return torch.from_numpy((x - np.array([0.5, 0.25])).astype(np.float32))
 
 
+def pacgan_ring_centres() -> np.ndarray:
+    """The published 2D ring (VEEGAN 2017, PacGAN 2018): 8 modes on the circle of radius 1."""
+    angles = np.linspace(0, 2 * np.pi, 8, endpoint=False)
+    return np.stack([np.cos(angles), np.sin(angles)], axis=1)
+
+
+def pacgan_grid_centres() -> np.ndarray:
+    """The published 2D grid (VEEGAN 2017, PacGAN 2018): 25 modes on {-4,-2,0,2,4}^2."""
+    g = np.arange(-2, 3) * 2.0
+    return np.stack(np.meshgrid(g, g, indexing="ij"), axis=-1).reshape(-1, 2)
+
+
+#: otgan's mixtures as the published ones: the published set's name, its centres, its sigma,
+#: and the scale s with (published point) = s * (otgan point), exactly: 8gaussians is the ring of
+#: radius 1 and sigma 0.01 scaled by 2 / 1.414, 25gaussians the grid of spacing 2 and sigma 0.05
+#: scaled by 1 / 2.828; modes equally likely in both.  Mode coverage is unchanged by the scale
+#: (distances and 3 sigma scale together), so otgan's sets measure the published protocol.
+PUBLISHED = {
+    "8gaussians": ("ring (radius 1, sigma 0.01)", pacgan_ring_centres, 0.01, 1.414 / 2),
+    "25gaussians": ("grid ({-4,-2,0,2,4}^2, sigma 0.05)", pacgan_grid_centres, 0.05, 2.828),
+}
+
 #: name -> (sampler, mode centres or None, mode sigma or None)
 TOY = {
     "ring": (ring, None, None),
