@@ -22,11 +22,14 @@ from ..runtime.distributed import SINGLE, World
 from ..runtime.progress import wanted
 from . import evaluation, latent
 from .datasets import dataset_for
+from .refine import Refinement, as_refinement, lipschitz_estimate, refine as refine_points
 from .state import TrainState
 
 # An offset that gives the evaluation latent codes a stream of their own: drawing them never
 # shifts the training stream, so results do not depend on how often a run is evaluated.
 EVAL_STREAM = 1_000_003
+#: the stream of the points the critic's slope is estimated on before a refinement
+REFINE_STREAM = 3_000_017
 
 
 @dataclass
@@ -112,11 +115,47 @@ class Run:
         gen = torch.Generator().manual_seed(int(seed))
         return sample_latent(self.config.latent, (n, self.latent_dim), generator=gen)
 
-    def sample(self, n: int, seed: int = 0) -> np.ndarray:
-        """``n`` generated points, float32 numpy, shape (n, *data_shape); same seed, same points."""
+    def sample(self, n: int, seed: int = 0, refine=None) -> np.ndarray:
+        """``n`` generated points, float32 numpy, shape (n, *data_shape); same seed, same points.
+
+        ``refine``: move each sample with the trained critic (discriminator optimal transport,
+        Tanaka 2019: toward argmin_x |x - y| - D(x)/k; ``training/refine.py``), given as a
+        number of steps, a mapping ``{"steps", "lr", "k"}`` or a ``Refinement``."""
         if n < 1:
             raise ConfigError(f"n must be >= 1, got {n}")
-        return self.generate(self.latents(n, seed)).float().cpu().numpy()
+        how = as_refinement(refine)
+        if how is None or how.steps == 0:
+            return self.generate(self.latents(n, seed)).float().cpu().numpy()
+        return self.refined(self.latents(n, seed), how, seed).float().cpu().numpy()
+
+    def critic_slope(self, seed: int = 0, n: int = 512) -> float:
+        """k_eff, the critic's largest slope between ``n`` training and ``n`` generated points
+        (model coordinates, seeded): the Lipschitz constant refinement divides by."""
+        gen = torch.Generator().manual_seed(int(seed) + REFINE_STREAM)
+        data = self.dataset.train
+        real = data[torch.randperm(data.shape[0], generator=gen)[:n]]
+        real = self.normalizer.encode(real.to(self.device))
+        with torch.no_grad():
+            fake = self.sampling_generator(self.latents(n, int(seed) + REFINE_STREAM).to(
+                self.device))
+        return lipschitz_estimate(self.critic, real, fake)
+
+    def refined(self, z: torch.Tensor, how: Refinement, seed: int = 0) -> torch.Tensor:
+        """G(z) moved by the critic (``sample``'s ``refine``), in data coordinates."""
+        if self.method.bidirectional:
+            raise ConfigError("refinement moves points with a critic of points; this run's "
+                              "critic reads (x, z) pairs")
+        k = how.k if how.k is not None else self.critic_slope(seed)
+        g = self.sampling_generator
+        was = g.training
+        g.eval()
+        try:
+            with torch.no_grad():
+                y = g(z.to(self.device))
+        finally:
+            g.train(was)
+        x = refine_points(self.critic, y, k, how.steps, how.lr)
+        return self.normalizer.decode(x)
 
     # -- the latent space ------------------------------------------------------------------
     @property
