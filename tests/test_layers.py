@@ -27,6 +27,7 @@ LAYERS = [
     ("viz",),
     ("training",),
     ("api", "sweep", "figures"),
+    ("benchmark",),
     ("cli",),
     ("__main__",),
 ]

@@ -43,9 +43,11 @@ def _data_key(cfg) -> tuple:
 
 
 def make_plan(base: dict, grid: dict, seeds: int, steps: int, eval_n: int | None = None,
-              config_file=None, shard_size: int | None = None, workers: int = 1) -> dict:
+              config_file=None, shard_size: int | None = None, workers: int = 1,
+              batch: bool = True) -> dict:
     """Every member validated and resolved, grouped into shards.  Ensembles are split into
-    shards of at most ``shard_size`` members, or else evenly over ``workers``."""
+    shards of at most ``shard_size`` members, or else evenly over ``workers``.  ``batch``
+    False: every member trains as a plain run (its own folder, its ``time_limit`` kept)."""
     if seeds < 1 or steps < 1 or workers < 1:
         raise ConfigError("--seeds, --steps and --workers must be >= 1")
     if shard_size is not None and shard_size < 1:
@@ -65,7 +67,7 @@ def make_plan(base: dict, grid: dict, seeds: int, steps: int, eval_n: int | None
         if key not in datasets:
             datasets[key] = dataset_for(cfg)
             inputs.update(_inputs(cfg, config_file))
-        if batchable(cfg, datasets[key]):
+        if batch and batchable(cfg, datasets[key]):
             groups.setdefault(_program(cfg), []).append(i)
         else:
             runs.append(i)

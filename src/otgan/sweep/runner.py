@@ -18,12 +18,13 @@ from .plan import make_plan
 
 def run_sweep(base: dict, grid: dict, seeds: int, steps: int, workers: int = 2,
               eval_n: int | None = None, config_file=None, progress: bool = False, out=None,
-              overwrite: bool = False, shard_size: int | None = None) -> dict:
+              overwrite: bool = False, shard_size: int | None = None, batch: bool = True) -> dict:
     """Train every member on this machine; returns {"grid", "members": [...], "seconds", ...}.
 
     ``out``: the sweep folder (finished shards there are not trained again; the outputs are
-    written at the end).  ``progress``: a bar for the shards trained in this process."""
-    plan = make_plan(base, grid, seeds, steps, eval_n, config_file, shard_size, workers)
+    written at the end).  ``progress``: a bar for the shards trained in this process.
+    ``batch`` False: plain runs only (each in its folder under ``out``, ``time_limit`` kept)."""
+    plan = make_plan(base, grid, seeds, steps, eval_n, config_file, shard_size, workers, batch)
     t0 = time.perf_counter()
     if out is None:
         results = run_local(plan, plan["shards"], workers, None, progress)

@@ -161,8 +161,9 @@ def _continued(cfg, path, progress):
         return None
     if not (path / CONFIG).is_file():
         raise DamagedFile(f"{path / CONFIG}: missing")
-    step = RunDir(path).load_checkpoint(quiet=True)["state"].get("step", 0)
-    if step < cfg.steps:
+    state = RunDir(path).load_checkpoint(quiet=True)["state"]
+    step, trained = state.get("step", 0), state.get("train_time", 0.0)
+    if step < cfg.steps and not (cfg.time_limit and trained >= cfg.time_limit):
         return resume(path, {"steps": cfg.steps}, progress=progress)
     run, _ = restore(path)  # trained to the end: its last evaluation is in metrics.jsonl
     run.history = run.folder.read_metrics()

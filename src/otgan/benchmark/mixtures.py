@@ -1,0 +1,94 @@
+"""``otgan benchmark mixtures``: the 2D mixtures protocol of VEEGAN (2017) and PacGAN (2018).
+
+Every configuration (method and preset) trains ``seeds`` runs on each mixture, the ring of 8
+Gaussians (radius 1, sigma 0.01) and the grid of 25 (spacing 2, sigma 0.05) as otgan's
+``8gaussians`` and ``25gaussians``, which are those sets under one exact scale (``data/toy.py``,
+``PUBLISHED``); each run then draws 2500 samples, and a sample is high quality when it lies
+within 3 sigma of its nearest mode, a mode covered when at least one high-quality sample is
+nearest to it (``metrics/modes.py``).  The same 2500 latent codes are also read after each
+refinement asked for (discriminator optimal transport, ``training/refine.py``).  Reported: the
+mean and standard error over seeds beside the published rows (``published.json``).
+"""
+
+from __future__ import annotations
+
+from ..api import load_run
+from ..metrics.modes import mode_coverage
+from ..sweep.folder import SweepFolder
+from ..training.refine import Refinement
+from .folder import BenchmarkFolder
+from .published import published
+from .report import write_mixtures
+from .runs import Budget, check_configs, parse_configs, train_sweep
+
+SETS = ("8gaussians", "25gaussians")
+#: generated samples per run (the protocol's)
+N_SAMPLES = 2500
+#: the refinement the benchmark reads beside the plain samples unless told otherwise
+DEFAULT_REFINE = {"dot": Refinement()}
+#: the latent codes of the protocol's samples: the run's evaluation stream + 1, as the ``modes``
+#: metric draws them
+CODES = 1
+
+
+def run_mixtures(methods=("wgan-gp",), presets=("default",), *, seeds: int = 10,
+                 steps: int | None = None, seconds: float | None = 60.0, workers: int = 2,
+                 out="benchmark-mixtures", sets=SETS, refine: dict | None = None,
+                 overwrite: bool = False, progress: bool = False,
+                 extra: dict | None = None, say=print) -> dict:
+    """Train and measure; returns the result (also written to ``out``: benchmark.json,
+    table.md, samples.png).  ``methods``: names, ``NAME:PRESET`` for a preset of its own;
+    ``refine``: {label: Refinement} read beside the plain samples (None: ``DEFAULT_REFINE``,
+    {}: none); ``extra``: config fields every run takes."""
+    budget = Budget(steps, seconds)
+    configs = parse_configs(methods, presets)
+    extra = dict(extra or {})
+    refine = DEFAULT_REFINE if refine is None else refine
+    for data in sets:
+        if data not in SETS:
+            raise ValueError(f"mixtures: {data!r} is not one of {', '.join(SETS)}")
+        check_configs(configs, data, extra)
+    folder = BenchmarkFolder.prepare(out, overwrite)
+    members = []
+    for data in sets:
+        for method, preset in configs:
+            path = folder.sweep_path(data, method, preset)
+            say(f"{data}: {method} ({preset}), {seeds} seeds of {budget.label()} -> {path}")
+            train_sweep(None, path, data, method, preset, seeds, budget, workers, extra,
+                        progress)
+            members += measure_sweep(path, data, method, preset, refine)
+    result = {"benchmark": "mixtures", "budget": budget.label(), "seeds": seeds,
+              "samples": N_SAMPLES, "sets": list(sets),
+              "configs": [list(c) for c in configs], "extra": extra,
+              "refinements": {k: vars(v) for k, v in refine.items()},
+              "members": members, "published": published("mixtures")}
+    write_mixtures(result, folder.path)
+    return result
+
+
+def measure_sweep(path, data: str, method: str, preset: str, refine: dict) -> list[dict]:
+    """One record per finished run of the sweep in ``path`` and per variant (plain, each
+    refinement): modes covered, high-quality percentage, KL, and the samples (not saved)."""
+    sweep = SweepFolder.open(path)
+    plan = sweep.plan()
+    done = {r["index"] for res in sweep.results().values() for r in res["records"]}
+    out = []
+    for m in plan["members"]:
+        if m["index"] not in done:
+            continue
+        run = load_run(sweep.run_path(m["index"]))
+        ds = run.dataset
+        last = [r for r in run.history if "step" in r]
+        base = {"data": data, "method": method, "preset": preset, "seed": m["seed"],
+                "steps": last[-1]["step"] if last else None,
+                "train_seconds": next((r["time"] for r in reversed(last) if "time" in r), None)}
+        z = run.latents(N_SAMPLES, run.eval_seed + CODES)
+        variants = {"plain": lambda: run.generate(z)}
+        for label, how in refine.items():
+            variants[label] = lambda how=how: run.refined(z, how, seed=m["seed"])
+        for label, draw in variants.items():
+            x = draw().detach().cpu().double().numpy()
+            rec = dict(base, variant=label, **mode_coverage(x, ds.modes, ds.mode_sigma))
+            rec["points"] = x
+            out.append(rec)
+    return out

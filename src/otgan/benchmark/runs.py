@@ -1,0 +1,87 @@
+"""What the benchmarks share: the configurations (method and preset), the training budget, one
+sweep of plain runs per data set and configuration, and the statistics over seeds."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..config import resolve
+from ..errors import ConfigError
+from ..sweep.folder import SweepFolder
+from ..sweep.runner import run_sweep
+
+#: the number of generator updates a run gets when its budget is in seconds (never reached)
+UNBOUNDED = 10 ** 9
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A run's training budget: ``steps`` generator updates, or ``seconds`` of training (the
+    runs' ``time_limit``, one torch thread each), whichever comes first when both are given."""
+
+    steps: int | None = None
+    seconds: float | None = None
+
+    def __post_init__(self):
+        if not self.steps and not self.seconds:
+            raise ConfigError("benchmark: give a budget in updates (--steps) or seconds "
+                              "(--seconds)")
+        if (self.steps is not None and self.steps < 1) or \
+                (self.seconds is not None and self.seconds <= 0):
+            raise ConfigError("benchmark: --steps must be >= 1 and --seconds > 0")
+
+    def fields(self) -> tuple[int, dict]:
+        """(steps for the sweep, config fields)."""
+        return (self.steps or UNBOUNDED,
+                {"time_limit": float(self.seconds)} if self.seconds else {})
+
+    def label(self) -> str:
+        parts = ([f"{self.steps} updates"] if self.steps else []) + \
+            ([f"{self.seconds:g} s"] if self.seconds else [])
+        return " or ".join(parts)
+
+
+def parse_configs(methods, presets=("default",)) -> list[tuple[str, str]]:
+    """``["wgan-gp", "sngan:paper"]`` x presets -> [(method, preset), ...]: a method named with
+    ``:PRESET`` keeps its own preset, the others take each of ``presets``; every pair checked."""
+    out = []
+    for spec in methods:
+        name, _, own = spec.partition(":")
+        for preset in ([own] if own else list(presets)):
+            pair = (name.strip(), preset.strip())
+            if pair not in out:
+                out.append(pair)
+    if not out:
+        raise ConfigError("benchmark: no method given")
+    return out
+
+
+def check_configs(configs, data: str, extra: dict) -> None:
+    """Every (method, preset) resolved once before any training: a bad one fails fast, named."""
+    for method, preset in configs:
+        resolve({"data": data, "method": method, "preset": preset, **extra})
+
+
+def train_sweep(folder: SweepFolder | None, path, data: str, method: str, preset: str,
+                seeds: int, budget: Budget, workers: int, extra: dict, progress: bool,
+                overwrite: bool = False) -> dict:
+    """The seeds of one configuration on one data set, as an otgan sweep of plain runs in
+    ``path`` (resumed where it was left)."""
+    steps, fields = budget.fields()
+    base = {"data": data, "preset": preset, "threads": 1,
+            "checkpoint_every": 1000, **fields, **extra}
+    return run_sweep(base, {"method": [method]}, seeds, steps, workers, out=path, progress=progress,
+                     overwrite=overwrite, batch=False)
+
+
+def mean_se(values) -> tuple[float | None, float | None]:
+    """Mean and standard error (sample standard deviation / sqrt(n); None for one value)."""
+    vals = [float(v) for v in values if v is not None]
+    if not vals:
+        return None, None
+    m = sum(vals) / len(vals)
+    if len(vals) < 2:
+        return m, None
+    var = sum((v - m) ** 2 for v in vals) / (len(vals) - 1)
+    return m, math.sqrt(var / len(vals))
