@@ -797,6 +797,11 @@ class _Terminated(Exception):
     """SIGTERM outside training (training stops itself cleanly: training/signals.py)."""
 
 
+from .benchmark.command import benchmark  # noqa: E402  (moves to cli/benchmark.py)
+
+cli.add_command(benchmark)
+
+
 def _on_sigterm(signum, frame):
     raise _Terminated()
 

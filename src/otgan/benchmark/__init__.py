@@ -4,9 +4,13 @@
 MNIST's 1000 modes): seeds of every configuration trained as otgan sweeps of plain runs
 (parallel over processes, resumable), measured by the protocol's own metric, written as
 benchmark.json, table.md and a figure.  ``published`` holds the papers' rows as data.
+
+The names below are imported on first use (PEP 562): ``command.py`` (the click group) loads
+without PyTorch.
 """
 
-from .mixtures import run_mixtures
-from .published import published
+from .._lazy import lazy_face
 
-__all__ = ["run_mixtures", "published"]
+_WHERE = {"run_mixtures": ".mixtures", "run_stacked_mnist": ".stacked", "published": ".published",
+          "Budget": ".runs"}
+__getattr__, __dir__, __all__ = lazy_face(__name__, _WHERE)

@@ -25,7 +25,7 @@ SETS = ("8gaussians", "25gaussians")
 #: generated samples per run (the protocol's)
 N_SAMPLES = 2500
 #: the refinement the benchmark reads beside the plain samples unless told otherwise
-DEFAULT_REFINE = {"dot": Refinement()}
+DEFAULT_REFINE = {"dot": Refinement(steps=100), "dot k/10": Refinement(steps=100, k_scale=0.1)}
 #: the latent codes of the protocol's samples: the run's evaluation stream + 1, as the ``modes``
 #: metric draws them
 CODES = 1

@@ -8,7 +8,8 @@ A generated sample y (in the model's coordinates) moves to an approximate minimi
 the critic's c-transform at y for the euclidean cost (the course's object), found by ``steps``
 Adam updates of x started at y.  ``k`` is the critic's Lipschitz constant: given, or estimated as
 Tanaka's k_eff, the largest slope |D(x) - D(y)| / |x - y| over pairs of a real and a generated
-sample.  A sample moves where the critic rises faster than k toward it: a point of a thin bridge
+sample, times ``k_scale`` (1: DOT as published; a smaller k weighs the critic more than the
+distance moved, so that samples climb further toward the critic's maxima).  A sample moves where the critic rises faster than k toward it: a point of a thin bridge
 between two modes slides onto the nearer mode, a point already on a mode stays.  ``|.|`` is
 smoothed as sqrt(|.|^2 + eps^2) so that its gradient is defined at x = y.
 """
@@ -30,13 +31,19 @@ class Refinement:
 
     steps: int = 50
     lr: float = 0.01
-    #: the critic's Lipschitz constant; None: estimated (k_eff) on real and generated samples
+    #: the critic's Lipschitz constant; None: ``k_scale`` times k_eff, estimated on real and
+    #: generated samples
     k: float | None = None
+    #: k_eff's factor when ``k`` is None: 1 is Tanaka's DOT; below 1 the critic weighs more
+    #: than the distance moved (0.1 reaches the modes of the 2D mixtures: docs/benchmarks.md)
+    k_scale: float = 1.0
 
     def __post_init__(self):
-        if self.steps < 0 or self.lr <= 0 or (self.k is not None and self.k <= 0):
-            raise ConfigError(f"refinement: steps must be >= 0, lr and k > 0 (got steps="
-                              f"{self.steps}, lr={self.lr}, k={self.k})")
+        if self.steps < 0 or self.lr <= 0 or (self.k is not None and self.k <= 0) or \
+                self.k_scale <= 0:
+            raise ConfigError(f"refinement: steps must be >= 0, lr, k and k_scale > 0 (got "
+                              f"steps={self.steps}, lr={self.lr}, k={self.k}, "
+                              f"k_scale={self.k_scale})")
 
 
 def as_refinement(value) -> Refinement | None:
@@ -50,9 +57,10 @@ def as_refinement(value) -> Refinement | None:
     if isinstance(value, int):
         return Refinement(steps=value)
     if isinstance(value, dict):
-        unknown = set(value) - {"steps", "lr", "k"}
+        unknown = set(value) - {"steps", "lr", "k", "k_scale"}
         if unknown:
-            raise ConfigError(f"refinement: unknown keys {sorted(unknown)} (steps, lr, k)")
+            raise ConfigError(f"refinement: unknown keys {sorted(unknown)} (steps, lr, k, "
+                              f"k_scale)")
         return Refinement(**value)
     raise ConfigError(f"refinement: expected a number of steps or a mapping, got {value!r}")
 

@@ -120,7 +120,7 @@ class Run:
 
         ``refine``: move each sample with the trained critic (discriminator optimal transport,
         Tanaka 2019: toward argmin_x |x - y| - D(x)/k; ``training/refine.py``), given as a
-        number of steps, a mapping ``{"steps", "lr", "k"}`` or a ``Refinement``."""
+        number of steps, a mapping ``{"steps", "lr", "k", "k_scale"}`` or a ``Refinement``."""
         if n < 1:
             raise ConfigError(f"n must be >= 1, got {n}")
         how = as_refinement(refine)
@@ -145,7 +145,7 @@ class Run:
         if self.method.bidirectional:
             raise ConfigError("refinement moves points with a critic of points; this run's "
                               "critic reads (x, z) pairs")
-        k = how.k if how.k is not None else self.critic_slope(seed)
+        k = how.k if how.k is not None else how.k_scale * self.critic_slope(seed)
         g = self.sampling_generator
         was = g.training
         g.eval()
