@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import RunFolderError
 from ..owned import Layout, OwnedFolder
 from ..sweep.folder import SweepFolder
 
@@ -33,6 +34,13 @@ class BenchmarkFolder(OwnedFolder):
         folder, existing = cls.claim(path, overwrite, exists="")
         if not existing or not folder.marked():
             folder.mark()
+        return folder
+
+    @classmethod
+    def open(cls, path) -> "BenchmarkFolder":
+        folder = cls(path)
+        if not folder.path.is_dir() or not folder.marked():
+            raise RunFolderError(f"{path}: not an otgan benchmark folder (no {MARKER})")
         return folder
 
     def sweep_path(self, data: str, method: str, preset: str) -> Path:

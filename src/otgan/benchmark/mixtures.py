@@ -49,17 +49,41 @@ def run_mixtures(methods=("wgan-gp",), presets=("default",), *, seeds: int = 10,
             raise ValueError(f"mixtures: {data!r} is not one of {', '.join(SETS)}")
         check_configs(configs, data, extra)
     folder = BenchmarkFolder.prepare(out, overwrite)
-    members = []
     for data in sets:
         for method, preset in configs:
             path = folder.sweep_path(data, method, preset)
             say(f"{data}: {method} ({preset}), {seeds} seeds of {budget.label()} -> {path}")
             train_sweep(None, path, data, method, preset, seeds, budget, workers, extra,
                         progress)
-            members += measure_sweep(path, data, method, preset, refine)
-    result = {"benchmark": "mixtures", "budget": budget.label(), "seeds": seeds,
-              "samples": N_SAMPLES, "sets": list(sets),
-              "configs": [list(c) for c in configs], "extra": extra,
+    return collect_mixtures(folder.path, refine, first=configs)
+
+
+def collect_mixtures(out, refine: dict | None = None, first=()) -> dict:
+    """Every finished run of every sweep in the benchmark folder ``out`` measured (this
+    command's configurations ``first``, then the others the folder holds), and the outputs
+    written there."""
+    folder = BenchmarkFolder.open(out)
+    refine = DEFAULT_REFINE if refine is None else refine
+    members, budgets, configs = [], set(), []
+    for data in SETS:
+        sweeps = sorted((folder.path / data).glob("*")) if (folder.path / data).is_dir() else []
+        found = {}
+        for path in sweeps:
+            if not SweepFolder(path).marked():
+                continue
+            base = SweepFolder.open(path).plan()["base"]
+            method = SweepFolder.open(path).plan()["grid"]["method"][0]
+            found[(method, base["preset"])] = path
+            budgets.add(f"{base['time_limit']:g} s" if base.get("time_limit") else
+                        f"{SweepFolder.open(path).plan()['steps']} updates")
+        order = [c for c in first if c in found] + sorted(c for c in found if c not in first)
+        for method, preset in order:
+            members += measure_sweep(found[(method, preset)], data, method, preset, refine)
+            if (method, preset) not in configs:
+                configs.append((method, preset))
+    sets = [d for d in SETS if any(m["data"] == d for m in members)] or list(SETS)
+    result = {"benchmark": "mixtures", "budget": ", ".join(sorted(budgets)),
+              "samples": N_SAMPLES, "sets": sets, "configs": [list(c) for c in configs],
               "refinements": {k: vars(v) for k, v in refine.items()},
               "members": members, "published": published("mixtures")}
     write_mixtures(result, folder.path)

@@ -13,6 +13,7 @@ from ..errors import DataError
 from .arrays import SUFFIXES, check_weights, load_array_file, split
 from .images import load_image_folder, load_images
 from .specs import IMAGE_SETS, missing_data
+from .stacked import load_stacked_mnist
 from .toy import TOY
 
 
@@ -60,6 +61,11 @@ def load_dataset(name: str, *, n_train: int = 10000, n_test: int = 10000, data_s
         test = sampler(n_test, s_test + _TEST_STREAM)
         modes = torch.from_numpy(centres().astype(np.float32)) if centres else None
         return Dataset(name, train, test, modes, sigma, {"kind": "toy"})
+    if name == "stacked-mnist":
+        a = load_stacked_mnist(data_seed)
+        return Dataset(name, torch.from_numpy(a["x_train"]), torch.from_numpy(a["x_test"]),
+                       info={"kind": "images", "stacked": True,
+                             "test_triples": torch.from_numpy(a["y_test"])})
     if name in IMAGE_SETS:
         a = load_images(name)
         t = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in a.items()}

@@ -34,6 +34,8 @@ DATASETS: dict[str, DataSpec] = {spec.name: spec for spec in (
     DataSpec("mnist", "images", "MNIST, 60000 + 10000 handwritten digits, 28 x 28"),
     DataSpec("fashion-mnist", "images", "Fashion-MNIST, 60000 + 10000 clothing images, 28 x 28"),
     DataSpec("digits", "images", "scikit-learn's 8 x 8 digits, 1797 images"),
+    DataSpec("stacked-mnist", "images", "Stacked MNIST: 3 random MNIST digits as 3 channels, "
+             "1000 modes; 128000 + 26000 images (PacGAN's protocol)"),
 )}
 POINT_SETS = tuple(n for n, s in DATASETS.items() if s.kind == "points")
 IMAGE_SETS = tuple(n for n, s in DATASETS.items() if s.kind == "images")

@@ -8,6 +8,7 @@ compute them (``registry.py``), and ``compute`` (``suite.py``), which runs them 
 | ``critic.py`` | critic: the critic's own estimate on held-out data beside the exact value |
 | ``lipschitz.py`` | lipschitz: segment slopes, gradient norms, layer spectral norms |
 | ``modes.py`` | modes: mixtures' modes covered, % high quality, KL to uniform |
+| ``stacked.py`` | stacked: Stacked MNIST's modes (of 1000) and KL to uniform |
 | ``images.py`` | fid, kid, pr, classes: in the features of otgan's own classifier |
 | ``partition.py`` | partition: a dual critic's Laguerre cells against the target weights |
 | ``latent.py`` | reconstruction, latent_classes, latent_knn: runs with an encoder |

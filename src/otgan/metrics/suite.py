@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from . import critic, images, latent, lipschitz, modes, ot, partition  # noqa: F401 (register)
+from . import critic, images, latent, lipschitz, modes, ot, partition, stacked  # noqa: F401
 from .registry import REGISTRY, EvalContext, derive
 from .specs import METRICS, check_names
 

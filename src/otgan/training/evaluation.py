@@ -44,7 +44,8 @@ def traits(run) -> DataTraits:
                       labels=ds.train_labels is not None,
                       critic_from_data=run.method.critic_from_data,
                       joint=run.method.bidirectional,
-                      encoder=has_encoder(run.sampling_generator))
+                      encoder=has_encoder(run.sampling_generator),
+                      stacked=bool(ds.info.get("stacked")))
 
 
 def training_metrics(run) -> tuple[str, ...]:

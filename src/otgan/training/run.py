@@ -93,8 +93,10 @@ class Run:
 
     # -- sampling --------------------------------------------------------------------------
     @torch.no_grad()
-    def generate(self, z: torch.Tensor, chunk: int = 65536) -> torch.Tensor:
-        """Generated points in data coordinates for latent codes ``z`` (any device)."""
+    def generate(self, z: torch.Tensor, chunk: int | None = None) -> torch.Tensor:
+        """Generated points in data coordinates for latent codes ``z`` (any device), ``chunk``
+        at a time [default: 65536 points, 500 images]."""
+        chunk = chunk or (500 if len(self.data_shape) == 3 else 65536)
         g = self.sampling_generator
         was_training = g.training
         g.eval()
@@ -146,15 +148,9 @@ class Run:
             raise ConfigError("refinement moves points with a critic of points; this run's "
                               "critic reads (x, z) pairs")
         k = how.k if how.k is not None else how.k_scale * self.critic_slope(seed)
-        g = self.sampling_generator
-        was = g.training
-        g.eval()
-        try:
-            with torch.no_grad():
-                y = g(z.to(self.device))
-        finally:
-            g.train(was)
-        x = refine_points(self.critic, y, k, how.steps, how.lr)
+        y = self.normalizer.encode(self.generate(z))
+        x = refine_points(self.critic, y, k, how.steps, how.lr,
+                          chunk=500 if len(self.data_shape) == 3 else 4096)
         return self.normalizer.decode(x)
 
     # -- the latent space ------------------------------------------------------------------
