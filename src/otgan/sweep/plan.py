@@ -52,7 +52,7 @@ def make_plan(base: dict, grid: dict, seeds: int, steps: int, eval_n: int | None
         raise ConfigError("--seeds, --steps and --workers must be >= 1")
     if shard_size is not None and shard_size < 1:
         raise ConfigError("--shard-size must be >= 1")
-    fixed = dict(steps=steps, eval_every=0, tensorboard=False)
+    fixed = dict(steps=steps, eval_every=base.get("eval_every", 0), tensorboard=False)
     if eval_n is not None:
         fixed["eval_n"] = eval_n
     members = expand(base, grid, seeds)
