@@ -1,0 +1,70 @@
+"""The benchmarks' pieces: published rows as printed, statistics over seeds, configurations,
+and a tiny mixtures benchmark end to end (resumed, outputs written)."""
+
+import json
+import math
+
+import pytest
+
+from otgan.benchmark.published import published
+from otgan.benchmark.runs import Budget, mean_se, parse_configs
+from otgan.errors import ConfigError
+
+
+def test_published_rows_are_the_printed_numbers():
+    rows = {r["method"]: r for r in published("mixtures")}
+    assert rows["PacGAN4"]["8gaussians"] == {"modes": 7.8, "high_quality_pct": 95.9}
+    assert rows["PacGAN4"]["25gaussians"] == {"modes": 24.8, "high_quality_pct": 93.6}
+    assert rows["PacGAN3"]["8gaussians"]["high_quality_pct"] == 97.7
+    assert rows["ALI"]["25gaussians"] == {"modes": 24.1, "high_quality_pct": 95.7}
+    assert rows["GDPP"]["8gaussians"] == {"modes": 8.0, "high_quality_pct": 71.7}
+    assert rows["WGAN-GP"]["25gaussians"] == {"modes": 24.2, "high_quality_pct": 28.7}
+    assert rows["VEEGAN"]["25gaussians"] == {"modes": 24.6, "high_quality_pct": 40}
+    for r in published("mixtures") + published("stacked-mnist"):
+        assert r["paper"] and r["table"]
+    stacked = {(r["method"], r["table"]): r for r in published("stacked-mnist")}
+    assert [(r["modes"], r["kl"]) for r in published("stacked-mnist")] == \
+        [(1000, 0.06), (995, 0.148), (99, None), (427, None)]
+    assert len(stacked) == 4
+
+
+def test_mean_and_standard_error():
+    assert mean_se([1.0, 3.0]) == (2.0, 1.0)  # sd sqrt(2), / sqrt(2)
+    m, se = mean_se([8, 8, 8, 7])
+    assert m == 7.75 and se == pytest.approx(0.5 / math.sqrt(4))
+    assert mean_se([5]) == (5.0, None) and mean_se([None]) == (None, None)
+
+
+def test_configurations_and_budget():
+    assert parse_configs(["wgan-gp", "sngan:paper"], ["default", "paper"]) == [
+        ("wgan-gp", "default"), ("wgan-gp", "paper"), ("sngan", "paper")]
+    with pytest.raises(ConfigError):
+        parse_configs([])
+    assert Budget(seconds=60).fields() == (10 ** 9, {"time_limit": 60.0})
+    assert Budget(steps=500).fields() == (500, {})
+    with pytest.raises(ConfigError):
+        Budget()
+
+
+def test_a_tiny_mixtures_benchmark_end_to_end(tmp_path):
+    from otgan.benchmark import run_mixtures
+    from otgan.training.refine import Refinement
+
+    out = tmp_path / "bench"
+    kw = dict(seeds=2, steps=5, seconds=None, workers=1, out=out, say=lambda m: None,
+              refine={"dot": Refinement(steps=3)}, extra={"batch_size": 32, "n_train": 2000})
+    result = run_mixtures(["wgan-gp"], sets=("8gaussians",), **kw)
+    plain = [m for m in result["members"] if m["variant"] == "plain"]
+    assert [m["seed"] for m in plain] == [0, 1] and all(m["steps"] == 5 for m in plain)
+    row = next(r for r in result["rows"] if r["variant"] == "plain")
+    s = row["stats"]["8gaussians"]
+    assert s["seeds"] == 2 and s["modes_total"] == 8
+    assert s["modes_covered"][0] == sum(m["modes_covered"] for m in plain) / 2
+    saved = json.loads((out / "benchmark.json").read_text())
+    assert "points" not in saved["members"][0] and saved["published"] == published("mixtures")
+    table = (out / "table.md").read_text()
+    assert "wgan-gp (default) + dot" in table and "PacGAN3" in table
+    assert (out / "samples.png").stat().st_size > 1000
+    again = run_mixtures(["wgan-gp"], sets=("8gaussians",), **kw)  # resumed: nothing trained
+    assert [m["high_quality_pct"] for m in again["members"]] == \
+        [m["high_quality_pct"] for m in result["members"]]
