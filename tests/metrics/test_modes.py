@@ -48,3 +48,18 @@ def test_three_sigma_threshold(sigma):
     assert mode_coverage(inside[None], centres, sigma)["high_quality_pct"] == 100.0
     out = mode_coverage(outside[None], centres, sigma)
     assert out["high_quality_pct"] == 0.0 and out["modes_covered"] == 0
+
+
+def test_mode_spread_is_one_for_the_mixture_and_zero_on_the_centres():
+    from otgan.data.toy import PUBLISHED, TOY
+    from otgan.metrics.modes import mode_spread
+
+    sampler, centres, sigma = TOY["25gaussians"]
+    x = sampler(50000, 0).double().numpy()
+    # the 3-sigma cut of a 2D Gaussian keeps E[r^2 | r <= 3 sigma] = 2 sigma^2 (1 - 4.5 e^-4.5 /
+    # (1 - e^-4.5)): the ratio is sqrt of that over 2 sigma^2
+    cut = math.sqrt(1 - 4.5 * math.exp(-4.5) / (1 - math.exp(-4.5)))
+    assert mode_spread(x, centres(), sigma) == pytest.approx(cut, rel=0.01)
+    assert mode_spread(np.repeat(centres(), 4, axis=0), centres(), sigma) == 0.0
+    assert mode_spread(centres() + 1.0, centres(), sigma) is None
+    assert PUBLISHED["25gaussians"][3] == 2.828

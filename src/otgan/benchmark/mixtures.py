@@ -13,7 +13,10 @@ mean and standard error over seeds beside the published rows (``published.json``
 from __future__ import annotations
 
 from ..api import load_run
-from ..metrics.modes import mode_coverage
+import torch
+
+from ..metrics.modes import mode_coverage, mode_spread
+from ..metrics.ot import wasserstein1
 from ..sweep.folder import SweepFolder
 from ..training.refine import Refinement
 from .folder import BenchmarkFolder
@@ -110,9 +113,12 @@ def measure_sweep(path, data: str, method: str, preset: str, refine: dict) -> li
         variants = {"plain": lambda: run.generate(z)}
         for label, how in refine.items():
             variants[label] = lambda how=how: run.refined(z, how, seed=m["seed"])
+        real = ds.test[:N_SAMPLES].double()
         for label, draw in variants.items():
             x = draw().detach().cpu().double().numpy()
-            rec = dict(base, variant=label, **mode_coverage(x, ds.modes, ds.mode_sigma))
+            rec = dict(base, variant=label, **mode_coverage(x, ds.modes, ds.mode_sigma),
+                       spread=mode_spread(x, ds.modes, ds.mode_sigma),
+                       w1=wasserstein1(torch.from_numpy(x), real))
             rec["points"] = x
             out.append(rec)
     return out

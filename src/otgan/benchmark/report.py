@@ -11,7 +11,7 @@ from ..fileio import atomic_write_bytes, atomic_write_json
 from ..viz.style import FAKE, REAL, figure, save
 from .runs import mean_se
 
-MIXTURE_VALUES = ("modes_covered", "high_quality_pct", "mode_kl")
+MIXTURE_VALUES = ("modes_covered", "high_quality_pct", "mode_kl", "spread", "w1")
 
 
 def _label(rec) -> str:
@@ -53,25 +53,30 @@ def mixtures_table(result: dict) -> str:
     sets = result["sets"]
     head = ["configuration"]
     for d in sets:
-        head += [f"{d}: modes", f"{d}: high quality %", f"{d}: KL", f"{d}: seeds"]
+        head += [f"{d}: modes", f"{d}: high quality %", f"{d}: KL", f"{d}: spread",
+                 f"{d}: W1", f"{d}: seeds"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in result["rows"]:
         cells = [row["label"]]
         for d in sets:
             s = row["stats"][d]
             cells += [_pm(s["modes_covered"], "{:.2f}"), _pm(s["high_quality_pct"], "{:.1f}"),
-                      _pm(s["mode_kl"], "{:.3f}"), str(s["seeds"])]
+                      _pm(s["mode_kl"], "{:.3f}"), _pm(s["spread"], "{:.2f}"),
+                      _pm(s["w1"], "{:.3f}"), str(s["seeds"])]
         lines.append("| " + " | ".join(cells) + " |")
     for p in result["published"]:
         cells = [f"{p['method']} (published: {p['table']})"]
         for d in sets:
             v = p.get(d) or {}
             cells += [f"{v['modes']:g}" if "modes" in v else "",
-                      f"{v['high_quality_pct']:g}" if "high_quality_pct" in v else "", "", ""]
+                      f"{v['high_quality_pct']:g}" if "high_quality_pct" in v else "", "", "", "",
+                      ""]
         lines.append("| " + " | ".join(cells) + " |")
     note = (f"\nOurs: mean ± standard error over seeds, {result['samples']} samples per run, "
-            f"budget {result['budget']} per run; published rows as printed (mean of the "
-            f"papers' runs).")
+            f"budget {result['budget']} per run; spread: the high-quality samples' RMS "
+            f"distance to their mode over the data's (1: the mixture's own, 0: on the "
+            f"centres); W1: exact, to {result['samples']} held-out points.  Published rows "
+            f"as printed (mean of the papers' runs).")
     return "\n".join(lines) + "\n" + note
 
 

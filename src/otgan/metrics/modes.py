@@ -32,6 +32,19 @@ def mode_coverage(samples, centres, sigma: float) -> dict:
             "high_quality_pct": float(100.0 * good.mean()), "mode_kl": kl}
 
 
+def mode_spread(samples, centres, sigma: float) -> float | None:
+    """The high-quality samples' root-mean-square distance to their nearest mode over the
+    data's own, sigma sqrt(d) (2D: sigma sqrt(2)): about 1 for samples of the mixture itself
+    (a little less, the 3-sigma cut), 0 when every sample sits on a mode's centre.  None
+    without a high-quality sample."""
+    x, c = as_points(samples), as_points(centres)
+    d = np.linalg.norm(x[:, None, :] - c[None, :, :], axis=2).min(axis=1)
+    good = d[d <= 3 * sigma]
+    if good.size == 0:
+        return None
+    return float(np.sqrt(np.mean(good ** 2)) / (sigma * np.sqrt(x.shape[1])))
+
+
 @register("modes")
 def _modes(ctx) -> dict:
     pts = ctx.sample(2500) if ctx.sample is not None else ctx.fake
