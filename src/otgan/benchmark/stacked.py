@@ -11,6 +11,9 @@ and the published rows.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 
 from ..api import load_run
@@ -55,15 +58,31 @@ def run_stacked_mnist(methods=("wgan-gp",), presets=("images",), *, seeds: int =
     extra = {"metrics": "stacked", "eval_every": eval_every, **(extra or {})}
     check_configs(configs, DATA, extra)
     folder = BenchmarkFolder.prepare(out, overwrite)
-    ceiling = real_ceiling()
-    say(f"otgan's MNIST classifier: test accuracy {ceiling['classifier_test_accuracy']:.4f}; "
-        f"real stacked test set: triple accuracy {ceiling['triple_accuracy']:.4f}, "
-        f"{ceiling['real_modes']} modes, KL {ceiling['real_kl']:.4f} (the ceiling)")
     for method, preset in configs:
         path = folder.sweep_path(DATA, method, preset)
         say(f"{DATA}: {method} ({preset}), {seeds} seeds of {budget.label()} -> {path}")
         train_sweep(None, path, DATA, method, preset, seeds, budget, workers, extra, progress)
+    ceiling = cached_ceiling(folder.path)
+    say(f"otgan's MNIST classifier: test accuracy {ceiling['classifier_test_accuracy']:.4f}; "
+        f"real stacked test set: triple accuracy {ceiling['triple_accuracy']:.4f}, "
+        f"{ceiling['real_modes']} modes, KL {ceiling['real_kl']:.4f} (the ceiling)")
     return collect_stacked(folder.path, ceiling, budget.label())
+
+
+def cached_ceiling(out) -> dict:
+    """``real_ceiling``, read back from the folder's benchmark.json when an earlier collection
+    computed it with the same classifier (26000 x 3 digits classified: minutes on a CPU)."""
+    from ..metrics.stacked import mnist_classifier
+
+    path = Path(out) / "benchmark.json"
+    accuracy = mnist_classifier()[1]
+    try:
+        old = json.loads(path.read_text()).get("ceiling") or {}
+    except (OSError, ValueError):
+        old = {}
+    if old.get("classifier_test_accuracy") == accuracy and "real_modes" in old:
+        return old
+    return real_ceiling()
 
 
 def measure_run(path, method: str, preset: str, seed: int) -> dict:
@@ -96,7 +115,7 @@ def collect_stacked(out, ceiling: dict | None = None, budget: str = "") -> dict:
         for m in plan["members"]:
             if m["index"] in done:
                 members.append(measure_run(sweep.run_path(m["index"]), method, preset, m["seed"]))
-    ceiling = ceiling or real_ceiling()
+    ceiling = ceiling or cached_ceiling(folder.path)
     rows = {}
     for m in members:
         rows.setdefault((m["method"], m["preset"]), []).append(m)

@@ -32,7 +32,11 @@ def plot_heatmaps(grid: dict, table: list[dict], path: Path, order=tuple(LABELS)
     keys, rk, ck = _axes_values(grid)
     metrics = [m for m in order if any(m in row["stats"] for row in table)]
     rv, cv = grid[rk], (grid[ck] if ck else [None])
-    fig, axes = style.figure(ncols=len(metrics), size=4.2)
+    fig, axes = style.figure(ncols=max(1, len(metrics)), size=4.2)
+    if not metrics:  # the runs measured none of the table's metrics (--set metrics=...)
+        axes[0].set_axis_off()
+        axes[0].text(0.5, 0.5, "no metric of the table was measured", ha="center",
+                     va="center")
     for ax, metric in zip(axes, metrics):
         m = np.full((len(rv), len(cv)), np.nan)
         for i, r in enumerate(rv):
