@@ -191,7 +191,11 @@ def test_presets_json(capsys):
                                   ["train", "--method", "wgan-gp", "--clip", "0.1"],
                                   ["train", "--preset", "fast"], ["train", "--epochs", "1e308"],
                                   ["train", "--method", "lsgan", "--ls-a", "1", "--ls-b", "1"],
-                                  ["train", "--method", "sd-wgan", "--sd-warmup-steps", "5"]])
+                                  ["train", "--method", "sd-wgan", "--sd-warmup-steps", "5"],
+                                  ["benchmark", "--help"], ["benchmark", "mixtures", "--help"],
+                                  ["benchmark", "mixtures", "--method", "nosuch", "--out", "x"],
+                                  ["benchmark", "stacked-mnist", "--method", "gan:fast",
+                                   "--out", "x"]])
 def test_help_and_usage_errors_do_not_load_torch(args):
     """`otgan --help` and usage errors answer without importing PyTorch (about 3 s here)."""
     import subprocess

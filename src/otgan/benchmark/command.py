@@ -92,9 +92,13 @@ def mixtures(methods, presets, seeds, workers, sets, out, overwrite, progress, s
     benchmark.json, table.md and samples.png in --out."""
     from ..sweep.grid import parse_sets
 
+    from .configs import check_configs, parse_configs
+
     extra = parse_sets(sets)
     if steps is None and seconds is None:
         seconds = 60.0
+    for data in ("8gaussians", "25gaussians"):  # before PyTorch loads: a bad name answers at once
+        check_configs(parse_configs(_split(methods), _split(presets)), data, extra)
     from ..runtime.progress import wanted
     from ..sweep.runner import ideal_workers
     from .mixtures import run_mixtures
@@ -123,15 +127,20 @@ def stacked_mnist(methods, presets, seeds, workers, sets, out, overwrite, progre
     each method's images preset; default budget: 1800 s per run unless --steps."""
     from ..sweep.grid import parse_sets
 
+    from .configs import check_configs, parse_configs
+
     extra = parse_sets(sets)
     if steps is None and seconds is None:
         seconds = 1800.0
+    presets = _split(presets)
+    presets = ["images"] if presets == ["default"] else presets
+    check_configs(parse_configs(_split(methods), presets), "stacked-mnist",
+                  {"metrics": "stacked", **extra})
     from ..runtime.progress import wanted
     from ..sweep.runner import ideal_workers
     from .stacked import run_stacked_mnist
 
-    presets = _split(presets)
-    result = run_stacked_mnist(_split(methods), ["images"] if presets == ["default"] else presets,
+    result = run_stacked_mnist(_split(methods), presets,
                                seeds=seeds or 1, steps=steps, seconds=seconds,
                                eval_every=eval_every, workers=workers or ideal_workers(),
                                out=out, overwrite=overwrite, progress=wanted(progress),

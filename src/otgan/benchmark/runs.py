@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..config import resolve
 from ..errors import ConfigError
+from .configs import check_configs, parse_configs  # noqa: F401  (the benchmarks' face)
 from ..sweep.folder import SweepFolder
 from ..sweep.runner import run_sweep
 
@@ -40,27 +40,6 @@ class Budget:
         parts = ([f"{self.steps} updates"] if self.steps else []) + \
             ([f"{self.seconds:g} s"] if self.seconds else [])
         return " or ".join(parts)
-
-
-def parse_configs(methods, presets=("default",)) -> list[tuple[str, str]]:
-    """``["wgan-gp", "sngan:paper"]`` x presets -> [(method, preset), ...]: a method named with
-    ``:PRESET`` keeps its own preset, the others take each of ``presets``; every pair checked."""
-    out = []
-    for spec in methods:
-        name, _, own = spec.partition(":")
-        for preset in ([own] if own else list(presets)):
-            pair = (name.strip(), preset.strip())
-            if pair not in out:
-                out.append(pair)
-    if not out:
-        raise ConfigError("benchmark: no method given")
-    return out
-
-
-def check_configs(configs, data: str, extra: dict) -> None:
-    """Every (method, preset) resolved once before any training: a bad one fails fast, named."""
-    for method, preset in configs:
-        resolve({"data": data, "method": method, "preset": preset, **extra})
 
 
 def train_sweep(folder: SweepFolder | None, path, data: str, method: str, preset: str,
