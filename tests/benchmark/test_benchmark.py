@@ -46,9 +46,12 @@ def test_configurations_and_budget():
         Budget()
 
 
-def test_a_tiny_mixtures_benchmark_end_to_end(tmp_path):
+def test_a_tiny_mixtures_benchmark_end_to_end(tmp_path, monkeypatch):
+    import otgan.benchmark.mixtures as mixtures
     from otgan.benchmark import run_mixtures
     from otgan.training.refine import Refinement
+
+    monkeypatch.setattr(mixtures, "N_SAMPLES", 400)  # the protocol's 2500: exact W1 is slower
 
     out = tmp_path / "bench"
     kw = dict(seeds=2, steps=5, seconds=None, workers=1, out=out, say=lambda m: None,
