@@ -69,6 +69,7 @@ def collect_mixtures(out, refine: dict | None = None, first=()) -> dict:
     written there."""
     folder = BenchmarkFolder.open(out)
     refine = DEFAULT_REFINE if refine is None else refine
+    torch.set_num_threads(1)  # small networks; two threads wait on each other on a busy CPU
     members, budgets, configs = [], set(), []
     for data in SETS:
         sweeps = sorted((folder.path / data).glob("*")) if (folder.path / data).is_dir() else []

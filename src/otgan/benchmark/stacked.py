@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from ..api import load_run
 from ..fileio import atomic_write_bytes, atomic_write_json
@@ -104,6 +105,7 @@ def measure_run(path, method: str, preset: str, seed: int) -> dict:
 
 def collect_stacked(out, ceiling: dict | None = None, budget: str = "") -> dict:
     folder = BenchmarkFolder.open(out)
+    torch.set_num_threads(1)  # as the runs trained; two threads wait on each other on a busy CPU
     members = []
     for path in sorted((folder.path / DATA).glob("*")) if (folder.path / DATA).is_dir() else []:
         if not SweepFolder(path).marked():
