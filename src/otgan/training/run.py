@@ -137,9 +137,7 @@ class Run:
         data = self.dataset.train
         real = data[torch.randperm(data.shape[0], generator=gen)[:n]]
         real = self.normalizer.encode(real.to(self.device))
-        with torch.no_grad():
-            fake = self.sampling_generator(self.latents(n, int(seed) + REFINE_STREAM).to(
-                self.device))
+        fake = self.normalizer.encode(self.generate(self.latents(n, int(seed) + REFINE_STREAM)))
         return lipschitz_estimate(self.critic, real, fake)
 
     def refined(self, z: torch.Tensor, how: Refinement, seed: int = 0) -> torch.Tensor:
