@@ -168,7 +168,8 @@ def test_every_spec_has_its_implementation():
     assert all(cls.name == name for name, cls in IMPLEMENTATIONS.items())
     assert set(REGISTRY) == set(METRICS)
     assert tuple(TOY) == POINT_SETS
-    assert set(IMAGE_SETS) == set(SOURCES) | {"digits"}  # digits: scikit-learn's own copy
+    # digits: scikit-learn's own copy; stacked-mnist: built from MNIST (data/stacked.py)
+    assert set(IMAGE_SETS) == set(SOURCES) | {"digits", "stacked-mnist"}
     assert tuple(ACTIVATIONS) == ACTIVATION_NAMES
     for kind in LATENTS:
         assert sample_latent(kind, (3, 2)).shape == (3, 2)
