@@ -62,6 +62,14 @@ class World:
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
         return bool(t.item())
 
+    def from_main(self, value: int) -> int:
+        """Rank 0's ``value`` on every rank (what rank 0 alone decided from the folder)."""
+        if self.size == 1:
+            return value
+        t = torch.tensor([int(value)])
+        dist.broadcast(t, src=0)
+        return int(t.item())
+
     def barrier(self) -> None:
         if self.size > 1:
             dist.barrier()
