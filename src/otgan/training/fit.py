@@ -33,7 +33,7 @@ from ..owned import say
 from ..metrics.lipschitz import gradient_norm_stats
 from ..rundir import RunDir
 from ..runtime.device import resolve_device
-from ..runtime.distributed import init_from_env
+from ..runtime.distributed import init_from_env, taking_part
 from .artifacts import finish, snapshot_writer
 from .build import restore, start_run, versions
 from .checkpoint import Checkpoints
@@ -60,17 +60,18 @@ def train(cfg: TrainConfig, data=None, *, weights=None, generator: nn.Module = N
             return resume(out, progress=progress, generator=generator, critic=critic,
                           announce=announce, same_options=True)
         overwrite = found == _UNSAVED
-    dataset = dataset_for(cfg, data, weights)
-    folder = RunDir.create(out, overwrite) if out is not None and world.is_main else None
-    try:
-        run = start_run(cfg, dataset, generator, critic, folder, world, config_file)
-    except BaseException:
-        if folder is not None:
-            folder.discard()  # nothing was written but the marker and the lock
-        raise
-    if announce is not None and world.is_main:
-        announce(run)
-    return fit(run, progress=progress and world.is_main)
+    with taking_part(world):
+        dataset = dataset_for(cfg, data, weights)
+        folder = RunDir.create(out, overwrite) if out is not None and world.is_main else None
+        try:
+            run = start_run(cfg, dataset, generator, critic, folder, world, config_file)
+        except BaseException:
+            if folder is not None:
+                folder.discard()  # nothing was written but the marker and the lock
+            raise
+        if announce is not None and world.is_main:
+            announce(run)
+        return fit(run, progress=progress and world.is_main)
 
 
 _NEW, _UNSAVED, _CHECKPOINTED = 0, 1, 2
@@ -111,6 +112,13 @@ def resume(path: str | Path, overrides: Mapping[str, Any] | None = None, progres
     folder = RunDir.open(path)
     device = (overrides or {}).get("device") or folder.read_config()["config"]["device"]
     world = init_from_env(resolve_device(device))
+    with taking_part(world):
+        return _resume(folder, world, overrides, progress, generator, critic, announce,
+                       accept_changed_inputs, same_options)
+
+
+def _resume(folder: RunDir, world, overrides, progress, generator, critic, announce,
+            accept_changed_inputs, same_options) -> Run:
     if world.is_main:
         folder.lock()
     try:
