@@ -225,7 +225,8 @@ def _fit(run: Run, progress: bool, purge_after: int | None, last_checkpoint: int
             raise _write_error(run, checkpoints, e) from None
     if stop.signum is not None:
         saved = (f"checkpoint saved at step {state.step}; continue with: otgan train --resume "
-                 f"{folder.path}" if folder is not None else "no run folder, nothing saved")
+                 f"{folder.path} (or the same otgan train command again)"
+                 if folder is not None else "no run folder, nothing saved")
         raise Interrupted("; ".join([f"{stop.name} received: stopped after step {state.step}",
                                      *said, saved]), stop.signum)
     if folder is not None:
