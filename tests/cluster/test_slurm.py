@@ -103,13 +103,13 @@ def test_sweep_array_with_a_task_cancelled_and_the_same_command_again(slurm, tmp
                              cwd=tmp_path, env=otgan_env(slurm), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     slurm_sweep = SWEEP + ["--launcher", "slurm", "--out", str(tmp_path / "s")]
-    dry = otgan_cli(slurm, slurm_sweep + ["--dry-run"], tmp_path)
-    assert dry.returncode == 0, dry.stderr
-    assert dry.stdout.splitlines()[0] == "4 runs of 300 steps in 4 shards"
     first = otgan_cli(slurm, slurm_sweep, tmp_path)
     assert first.returncode == 0, first.stderr
     array = re.search(r"submitted array job (\d+): 4 shard\(s\)", first.stdout).group(1)
-    # what was submitted is what --dry-run said: the plan's shards, a task for each
+    # what was submitted is what --dry-run says: the plan's shards, a task for each
+    dry = otgan_cli(slurm, slurm_sweep + ["--dry-run"], tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.splitlines()[0] == "4 runs of 300 steps in 4 shards"
     plan = json.loads((tmp_path / "s" / "plan.json").read_text())
     assert describe(plan) + "\n" == dry.stdout
     assert [s["kind"] for s in plan["shards"]] == ["ensemble", "ensemble", "run", "run"]
