@@ -49,13 +49,14 @@ def _which(name: str) -> str | None:
 
 def ensure_installed(quiet: bool = True) -> None:
     """Install slurm-wlm and munge with apt-get when a program is missing; ``Unavailable``
-    when that cannot be done here."""
+    when the cluster cannot run here (not root, no apt-get, the install failed)."""
+    if os.geteuid() != 0:
+        raise Unavailable("not root (the cluster's daemons run as root, and apt-get installs "
+                          f"{' and '.join(PACKAGES)})")
     missing = [p for p in PROGRAMS if _which(p) is None]
     if not missing:
         return
     what = f"{', '.join(missing)} not installed"
-    if os.geteuid() != 0:
-        raise Unavailable(f"{what}, and installing {' and '.join(PACKAGES)} needs root")
     if shutil.which("apt-get") is None:
         raise Unavailable(f"{what}, and there is no apt-get to install {' and '.join(PACKAGES)}")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
