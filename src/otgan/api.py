@@ -45,7 +45,8 @@ def train(config: TrainConfig | Mapping | None = None, *, data=None, weights=Non
           critic: nn.Module = None, out: str | Path | None = None, overwrite: bool = False,
           config_file: str | Path | None = None, progress: bool | None = None,
           verbose: bool = False, **overrides) -> Run:
-    """Train a GAN; returns the ``Run``.  With ``out``, a run folder is written there.
+    """Train a GAN; returns the ``Run``.  With ``out``, a run folder is written there; one
+    holding the run these same options started is continued instead (docs/runs.md).
 
     ``data`` may be a built-in name, a file path, a tensor/array (N, ...), a (train, test) pair
     or a ``Dataset``; ``weights`` (one per point of ``data``) make the data the weighted discrete

@@ -16,7 +16,8 @@ from .options import (CONTEXT, RUN, SEED, CommandFailed, Count, OutputFile, conf
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
               help="TOML or JSON file of config keys (overridden by options).")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Run folder to write [default: runs/<data>-<method>-s<seed>].")
+              help="Run folder to write [default: runs/<data>-<method>-s<seed>]; one holding "
+                   "the run these same options started is continued from its checkpoint.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing otgan run in --out.")
 @click.option("--resume", "resume_dir", type=RUN, default=None,
               help="Continue the run in this folder from its last checkpoint (raise --steps to "

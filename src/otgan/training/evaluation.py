@@ -27,6 +27,7 @@ from ..metrics.registry import EvalContext, merge
 from ..metrics.specs import METRICS, DataTraits, check_names, metric_names
 from ..metrics.images import load_classifier
 from ..metrics.registry import identity
+from ..methods.registry import get_method_class
 from .optim import make_optimizer
 from . import latent
 from .sampler import BatchSampler
@@ -39,12 +40,26 @@ DIAG_STREAM = 2_000_003
 
 
 def traits(run) -> DataTraits:
-    ds = run.dataset
-    return DataTraits(image=len(run.data_shape) == 3, modes=ds.modes is not None,
-                      labels=ds.train_labels is not None,
-                      critic_from_data=run.method.critic_from_data,
-                      joint=run.method.bidirectional,
-                      encoder=has_encoder(run.sampling_generator))
+    return data_traits(run.dataset, run.method, has_encoder(run.sampling_generator))
+
+
+def data_traits(dataset, method, encoder: bool) -> DataTraits:
+    """What the metrics may use of ``dataset`` trained by ``method`` (an instance or its
+    class); ``encoder``: the generator has one."""
+    return DataTraits(image=dataset.is_image, modes=dataset.modes is not None,
+                      labels=dataset.train_labels is not None,
+                      critic_from_data=method.critic_from_data, joint=method.bidirectional,
+                      encoder=encoder)
+
+
+def check_metrics(cfg, dataset) -> None:
+    """What ``training_metrics`` refuses when the run is built, said before it is (a sweep's
+    members, planned before any trains): ``cfg.metrics`` checked against its data and its
+    method (a method that trains an encoder has one, in otgan's own networks)."""
+    if cfg.metrics != "auto":
+        method = get_method_class(cfg.method)
+        check_applicable([n.strip() for n in cfg.metrics.split(",") if n.strip()],
+                         data_traits(dataset, method, method.bidirectional))
 
 
 def training_metrics(run) -> tuple[str, ...]:
