@@ -1,5 +1,9 @@
 """``python -m otgan`` (and ``torchrun -m otgan``) runs the CLI."""
 
-from .cli import main
+from .runtime.console import install
+
+install()  # until cli.main calls it itself (then this line goes)
+
+from .cli import main  # noqa: E402
 
 main()

@@ -8,7 +8,8 @@
                                    was never interrupted
 
 Under torchrun every rank runs the same code; rank 0 alone writes the folder.  SIGINT/SIGTERM
-stop the loop between two updates with a checkpoint; a NaN/Inf stops it without overwriting one.
+(and SIGPIPE, a closed output: runtime/console.py) stop the loop between two updates with a
+checkpoint; a NaN/Inf stops it without overwriting one.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ..config import TrainConfig
 from ..errors import RunFolderError
 from ..metrics.lipschitz import gradient_norm_stats
 from ..rundir import RunDir
+from ..runtime.console import guarded_output
 from ..runtime.device import resolve_device
 from ..runtime.distributed import init_from_env
 from .artifacts import finish, snapshot_writer
@@ -101,7 +103,7 @@ def fit(run: Run, progress: bool = False, purge_after: int | None = None,
         last_checkpoint: int | None = None) -> Run:
     """Train ``run`` up to ``run.config.steps``, writing its folder (when it has one).
 
-    SIGINT/SIGTERM stop training between two updates, save a checkpoint and raise
+    SIGINT/SIGTERM/SIGPIPE stop training between two updates, save a checkpoint and raise
     ``Interrupted``; a NaN/Inf raises ``Diverged`` without overwriting any checkpoint.  The
     folder's lock (taken when it was created or opened to resume) is released at the end.
     """
@@ -116,7 +118,8 @@ def _fit(run: Run, progress: bool, purge_after: int | None, last_checkpoint: int
     cfg, state, folder, world = run.config, run.state, run.folder, run.world
     logger = MetricsLogger(folder, tensorboard=cfg.tensorboard, purge_step=purge_after)
     logger.history = run.history
-    evaluator = Evaluator(lambda: eval_context(run), training_metrics(run), logger.write,
+    evaluator = Evaluator(lambda: eval_context(run, progress=progress), training_metrics(run),
+                          logger.write,
                           background=cfg.eval_background, snapshot=snapshot_writer(run, logger))
     checkpoints = Checkpoints(run, last_checkpoint, defer=evaluator.then,
                               last_path=getattr(folder, "loaded_from", None))
@@ -138,13 +141,17 @@ def _fit(run: Run, progress: bool, purge_after: int | None, last_checkpoint: int
     t0 = time.perf_counter()
     said: list[str] = []
     try:
-        with graceful_signals(stop):
+        with guarded_output(), graceful_signals(stop):
             try:
+                if purge_after is not None and hooks.evaluate is not None \
+                        and _evaluation_missing(run, state.step):
+                    hooks.evaluate(state)  # the one the signal that stopped the last segment cut
                 train_loop(state, run.method, cfg, hooks, progress=progress)
             except StopNow as e:
                 if e.hard:
                     raise
-                said.append(f"the evaluation at step {state.step} was cut short (not recorded)")
+                said.append(f"the evaluation at step {state.step} was cut short (--resume "
+                            f"computes it first)")
             if stop.signum is not None:
                 said += _stop_evaluations(evaluator)
                 if folder is not None:
@@ -168,7 +175,7 @@ def _fit(run: Run, progress: bool, purge_after: int | None, last_checkpoint: int
     if stop.signum is not None:
         saved = (f"checkpoint saved at step {state.step}; continue with: otgan train --resume "
                  f"{folder.path}" if folder is not None else "no run folder, nothing saved")
-        raise Interrupted("; ".join([f"{stop.name} received: stopped after step {state.step}",
+        raise Interrupted("; ".join([f"{stop.received}: stopped after step {state.step}",
                                      *said, saved]), stop.signum)
     if folder is not None:
         try:
@@ -177,6 +184,14 @@ def _fit(run: Run, progress: bool, purge_after: int | None, last_checkpoint: int
         except OSError as e:
             raise _write_error(run, checkpoints, e) from None
     return run
+
+
+def _evaluation_missing(run: Run, step: int) -> bool:
+    """Whether the evaluation due at ``step``, the checkpoint a resumed run starts from, is not
+    in its log: a signal stopped the run before or while it was computed."""
+    cfg = run.config
+    due = step > 0 and (step == cfg.steps or (cfg.eval_every > 0 and step % cfg.eval_every == 0))
+    return due and not any(r.get("eval") and r.get("step") == step for r in run.history)
 
 
 def _stop_evaluations(evaluator: Evaluator) -> list[str]:
