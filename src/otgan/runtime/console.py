@@ -88,8 +88,8 @@ class _Guarded:
         except OSError as e:
             if e.errno != errno.EPIPE:
                 raise
-            self._closed()
-            return len(s)
+        self._closed()  # not in the except clause: SIGPIPE's handler tells the two apart
+        return len(s)
 
     def writelines(self, lines):
         for line in lines:
@@ -99,11 +99,11 @@ class _Guarded:
         if self._dropped:
             return
         try:
-            self._stream.flush()
+            return self._stream.flush()
         except OSError as e:
             if e.errno != errno.EPIPE:
                 raise
-            self._closed()
+        self._closed()
 
     def _closed(self) -> None:
         try:
@@ -140,8 +140,8 @@ def _notify() -> None:
 
 
 def _on_sigpipe(signum, frame) -> None:
-    """Outside training: stop the command where it is (once; never while it already reports
-    an error on its way out)."""
+    """Outside training: stop the command where it is; once, and not where the write that found
+    the output closed was reporting an error already (the command is on its way out)."""
     if not claim_stop() or sys.exc_info()[0] is not None:
         return
     raise OutputClosed(describe())

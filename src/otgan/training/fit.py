@@ -54,9 +54,8 @@ def train(cfg: TrainConfig, data=None, *, weights=None, generator: nn.Module = N
         if folder is not None:
             folder.discard()  # nothing was written but the marker and the lock
         raise
-    if announce is not None and world.is_main:
-        announce(run)
-    return fit(run, progress=progress and world.is_main)
+    return fit(run, progress=progress and world.is_main,
+               announce=announce if world.is_main else None)
 
 
 def resume(path: str | Path, overrides: Mapping[str, Any] | None = None, progress: bool = False,
@@ -90,31 +89,33 @@ def resume(path: str | Path, overrides: Mapping[str, Any] | None = None, progres
             run.history = folder.read_metrics()
             folder.record_resume(record, run.config.to_dict(), step, versions(), world.size,
                                  run.inputs, run.changed_inputs)
-            if announce is not None:
-                announce(run)
     except BaseException:
         folder.unlock()  # (fit releases it once training has started)
         raise
     return fit(run, progress=progress and world.is_main, purge_after=step + 1,
-               last_checkpoint=step)
+               last_checkpoint=step, announce=announce if world.is_main else None)
 
 
 def fit(run: Run, progress: bool = False, purge_after: int | None = None,
-        last_checkpoint: int | None = None) -> Run:
-    """Train ``run`` up to ``run.config.steps``, writing its folder (when it has one).
+        last_checkpoint: int | None = None,
+        announce: Callable[[Run], None] | None = None) -> Run:
+    """Train ``run`` up to ``run.config.steps``, writing its folder (when it has one);
+    ``announce(run)`` first (a signal there, or the output found closed, stops the run at its
+    first step with a checkpoint).
 
     SIGINT/SIGTERM/SIGPIPE stop training between two updates, save a checkpoint and raise
     ``Interrupted``; a NaN/Inf raises ``Diverged`` without overwriting any checkpoint.  The
     folder's lock (taken when it was created or opened to resume) is released at the end.
     """
     try:
-        return _fit(run, progress, purge_after, last_checkpoint)
+        return _fit(run, progress, purge_after, last_checkpoint, announce)
     finally:
         if run.folder is not None:
             run.folder.unlock()
 
 
-def _fit(run: Run, progress: bool, purge_after: int | None, last_checkpoint: int | None) -> Run:
+def _fit(run: Run, progress: bool, purge_after: int | None, last_checkpoint: int | None,
+         announce: Callable[[Run], None] | None) -> Run:
     cfg, state, folder, world = run.config, run.state, run.folder, run.world
     logger = MetricsLogger(folder, tensorboard=cfg.tensorboard, purge_step=purge_after)
     logger.history = run.history
@@ -143,6 +144,8 @@ def _fit(run: Run, progress: bool, purge_after: int | None, last_checkpoint: int
     try:
         with guarded_output(), graceful_signals(stop):
             try:
+                if announce is not None:
+                    announce(run)
                 if purge_after is not None and hooks.evaluate is not None \
                         and _evaluation_missing(run, state.step):
                     hooks.evaluate(state)  # the one the signal that stopped the last segment cut
