@@ -5,7 +5,9 @@ traceback, and every file that existed before the command is byte for byte as it
 Each category feeds hostile input to the real command (``otgan.cli.main``, in process, or a
 fresh process where the input could exhaust memory): numeric options, config files, data files,
 run folders (edited config.json, foreign, NaN and truncated checkpoints), output locations
-(read-only, full) and a run folder locked by another process.  Values a command would accept are
+(read-only, full) and a run folder locked by another process, sweep folders (every file
+damaged), inputs edited between segments, and outputs closed early (real pipes: the command
+stops as SIGTERM stops it, exit 141, with a checkpoint that --resume continues).  Values a command would accept are
 never run with a real budget: the strategies are filtered by predicates that mirror config.py's
 documented ranges, and every ``train`` gets a one-step budget in case one slips through.
 """
@@ -1562,7 +1564,8 @@ def checkpoint_step(run) -> int:
     return RunDir(run).load_checkpoint(quiet=True)["state"]["step"]
 
 
-@pytest.mark.parametrize("close, after", [("both", "otgan: training"), ("stderr", None),
+@pytest.mark.parametrize("close, after", [("both", "otgan: training"),
+                                          pytest.param("stderr", None, marks=pytest.mark.slow),
                                           ("stdout", None)])
 def test_train_whose_output_closes_stops_with_a_checkpoint_and_resumes(close, after, tmp_path):
     """`otgan train ... --progress 2>&1 | head -1`, and each stream alone: the training stops as
@@ -1609,7 +1612,7 @@ def test_first_use_classifier_training_whose_output_closes_stops(tmp_path):
             if r.get("eval")] == [2, 3]
 
 
-@pytest.mark.parametrize("close", ["stdout", "both"])
+@pytest.mark.parametrize("close", ["stdout", pytest.param("both", marks=pytest.mark.slow)])
 def test_eval_whose_output_closes_is_one_line(close, run_dir, tmp_path):
     """eval writes eval.json, then prints: a closed stdout stops it there (exit 141, one line on
     stderr), every file of the run as it was but eval.json."""
@@ -1655,7 +1658,7 @@ def _mnist_idx(folder: Path) -> Path | None:
     return folder
 
 
-@pytest.mark.parametrize("close", ["stdout", "both"])
+@pytest.mark.parametrize("close", [pytest.param("stdout", marks=pytest.mark.slow), "both"])
 def test_data_fetch_whose_output_closes_stops_and_runs_again(close, tmp_path):
     """`otgan data fetch mnist --source DIR` (what works offline): with its output closed it
     stops (exit 141) without a half-written cache, and runs again to the end."""
