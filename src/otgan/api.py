@@ -131,7 +131,7 @@ def fit_critic(real, fake, method: str = "wgan-gp", steps: int = 2000, seed: int
 
 
 def solve(source: str, targets: str, *, out: str | Path | None = None, overwrite: bool = False,
-          **options) -> dict:
+          announce=None, **options) -> dict:
     """Semi-discrete optimal transport from a continuous measure mu to weighted points nu, by
     averaged SGD on the dual (the course's semi-discrete WGAN critic, alone).
 
@@ -142,7 +142,8 @@ def solve(source: str, targets: str, *, out: str | Path | None = None, overwrite
     ``n_eval``, ``seed``, ``progress``.  Returns the summary (``value``: the dual value, an
     estimate of W2^2 or W1 as ``meaning`` says; ``max_mass_error``: max_j |mu(L_j) - nu_j|),
     with ``psi``, ``masses``, ``targets`` and ``weights`` tensors added.  With ``out``:
-    solution.json, solution.npz and, in 2D, laguerre.png (the Laguerre cells) there.
+    solution.json, solution.npz and, in 2D, laguerre.png (the Laguerre cells) there, after
+    ``announce(summary)`` where given (the result is said before any file is written).
     """
     from .rundir import check_output_folder
     from .training.sd_solve import FILES, make_problem, solve_problem, write_folder
@@ -155,6 +156,8 @@ def solve(source: str, targets: str, *, out: str | Path | None = None, overwrite
         check_output_folder(out, FILES, overwrite)
     options["progress"] = wanted(options.get("progress"))
     sol = solve_problem(problem, **options)
+    if announce is not None:
+        announce(sol.summary)
     if out is not None:
         sol.summary["files"] = write_folder(sol, out)
     return dict(sol.summary, psi=sol.result.psi, masses=sol.result.masses,

@@ -57,10 +57,19 @@ def _stop(code: int, message: str):
 
 
 def main(argv=None) -> int:
-    """Entry point: run the CLI and map errors to exit codes and one-line messages."""
+    """Entry point: run the CLI and map errors to exit codes and one-line messages.
+
+    As the command itself (``argv`` None: the installed ``otgan``, ``python -m otgan``), the
+    process's outputs are guarded first (``runtime.console.install``: a closed pipe stops a run
+    as SIGTERM does; Python warnings print as one line); a caller passing ``argv`` keeps its own.
+    """
     import signal
     import threading
 
+    if argv is None:
+        from ..runtime.console import install
+
+        install()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
     try:

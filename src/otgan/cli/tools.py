@@ -56,11 +56,13 @@ def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gam
 
     if threads:
         torch.set_num_threads(threads)
-    s = api.solve(source, targets_spec, out=out, overwrite=overwrite, n_targets=n_targets,
-                  weights=weights_file, cost=cost, steps=steps, batch=batch, gamma=gamma,
-                  scale=scale, eps=eps, n_eval=n_eval, seed=seed, progress=progress)
-    click.echo(f"{s['meaning']} estimate (dual value) = {s['value']:.6g}; "
-               f"max |mu(L_j) - nu_j| = {s['max_mass_error']:.3g}")
+    def said(s):
+        click.echo(f"{s['meaning']} estimate (dual value) = {s['value']:.6g}; "
+                   f"max |mu(L_j) - nu_j| = {s['max_mass_error']:.3g}")
+
+    s = api.solve(source, targets_spec, out=out, overwrite=overwrite, announce=said,
+                  n_targets=n_targets, weights=weights_file, cost=cost, steps=steps, batch=batch,
+                  gamma=gamma, scale=scale, eps=eps, n_eval=n_eval, seed=seed, progress=progress)
     click.echo(f"wrote {out}/{', '.join(s['files'])}")
 
 

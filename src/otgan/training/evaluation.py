@@ -80,10 +80,11 @@ def check_applicable(names, kind) -> None:
                               f"to: {', '.join(metric_names(kind))})")
 
 
-def classifier(run):
-    """The dataset's classifier for image metrics (trained once and cached), or None."""
+def classifier(run, progress: bool = False):
+    """The dataset's classifier for image metrics (trained once and cached), or None;
+    ``progress``: a bar while it is trained."""
     if run._classifier is None:
-        run._classifier = load_classifier(run.dataset)
+        run._classifier = load_classifier(run.dataset, progress=progress)
     return run._classifier
 
 
@@ -142,8 +143,10 @@ def estimating_critic(run, steps: int, seed: int):
     return critic
 
 
-def eval_context(run, n: int | None = None, seed: int | None = None) -> EvalContext:
-    """Generated and held-out points for metrics: the run's fixed latent codes unless ``seed``."""
+def eval_context(run, n: int | None = None, seed: int | None = None,
+                 progress: bool = False) -> EvalContext:
+    """Generated and held-out points for metrics: the run's fixed latent codes unless ``seed``;
+    ``progress``: a bar while the image classifier is trained (on first use)."""
     ds = run.dataset
     real = ds.test
     n = min(n or run.config.eval_n, real.shape[0])
@@ -159,7 +162,7 @@ def eval_context(run, n: int | None = None, seed: int | None = None) -> EvalCont
         modes=ds.modes,
         mode_sigma=ds.mode_sigma, sample=lambda k: run.generate(run.latents(k, seed + 1)).cpu(),
         generator=torch.Generator(device=run.device).manual_seed(seed),
-        classifier=(lambda: classifier(run)) if image else None,
+        classifier=(lambda: classifier(run, progress)) if image else None,
         to_latent=(lambda x: latent.codes(run, x, "encoder"))
         if has_encoder(run.sampling_generator) else None,
         from_latent=lambda z: run.generate(z).cpu(),
@@ -184,7 +187,7 @@ def evaluate(run, names=None, n: int | None = None, progress: bool = False) -> d
     if names is None:
         names = metric_names(kind)
     check_applicable(names, kind)
-    ctx = eval_context(run, n)
+    ctx = eval_context(run, n, progress=progress)
     names = check_names(names)
     with bar(total=len(names), enabled=progress, desc="evaluating") as b:
         def starting(i, name):

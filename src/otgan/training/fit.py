@@ -15,7 +15,8 @@ options is refused there, as before.  Only the options' config is compared: data
 memory, or weights passed in memory, never continue a run.
 
 Under torchrun every rank runs the same code; rank 0 alone writes the folder.  SIGINT/SIGTERM
-stop the loop between two updates with a checkpoint; a NaN/Inf stops it without overwriting one.
+(and SIGPIPE, a closed output: runtime/console.py) stop the loop between two updates with a
+checkpoint; a NaN/Inf stops it without overwriting one.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from ..errors import RunFolderError
 from ..owned import say
 from ..metrics.lipschitz import gradient_norm_stats
 from ..rundir import RunDir
+from ..runtime.console import guarded_output
 from ..runtime.device import resolve_device
 from ..runtime.distributed import init_from_env, taking_part
 from .artifacts import finish, snapshot_writer
@@ -69,9 +71,8 @@ def train(cfg: TrainConfig, data=None, *, weights=None, generator: nn.Module = N
             if folder is not None:
                 folder.discard()  # nothing was written but the marker and the lock
             raise
-        if announce is not None and world.is_main:
-            announce(run)
-        return fit(run, progress=progress and world.is_main)
+        return fit(run, progress=progress and world.is_main,
+                   announce=announce if world.is_main else None)
 
 
 _NEW, _UNSAVED, _CHECKPOINTED = 0, 1, 2
@@ -143,35 +144,38 @@ def _resume(folder: RunDir, world, overrides, progress, generator, critic, annou
             run.history = folder.read_metrics()
             folder.record_resume(record, run.config.to_dict(), step, versions(), world.size,
                                  run.inputs, run.changed_inputs)
-            if announce is not None:
-                announce(run)
     except BaseException:
         folder.unlock()  # (fit releases it once training has started)
         raise
     return fit(run, progress=progress and world.is_main, purge_after=step + 1,
-               last_checkpoint=step)
+               last_checkpoint=step, announce=announce if world.is_main else None)
 
 
 def fit(run: Run, progress: bool = False, purge_after: int | None = None,
-        last_checkpoint: int | None = None) -> Run:
-    """Train ``run`` up to ``run.config.steps``, writing its folder (when it has one).
+        last_checkpoint: int | None = None,
+        announce: Callable[[Run], None] | None = None) -> Run:
+    """Train ``run`` up to ``run.config.steps``, writing its folder (when it has one);
+    ``announce(run)`` first (a signal there, or the output found closed, stops the run at its
+    first step with a checkpoint).
 
-    SIGINT/SIGTERM stop training between two updates, save a checkpoint and raise
+    SIGINT/SIGTERM/SIGPIPE stop training between two updates, save a checkpoint and raise
     ``Interrupted``; a NaN/Inf raises ``Diverged`` without overwriting any checkpoint.  The
     folder's lock (taken when it was created or opened to resume) is released at the end.
     """
     try:
-        return _fit(run, progress, purge_after, last_checkpoint)
+        return _fit(run, progress, purge_after, last_checkpoint, announce)
     finally:
         if run.folder is not None:
             run.folder.unlock()
 
 
-def _fit(run: Run, progress: bool, purge_after: int | None, last_checkpoint: int | None) -> Run:
+def _fit(run: Run, progress: bool, purge_after: int | None, last_checkpoint: int | None,
+         announce: Callable[[Run], None] | None) -> Run:
     cfg, state, folder, world = run.config, run.state, run.folder, run.world
     logger = MetricsLogger(folder, tensorboard=cfg.tensorboard, purge_step=purge_after)
     logger.history = run.history
-    evaluator = Evaluator(lambda: eval_context(run), training_metrics(run), logger.write,
+    evaluator = Evaluator(lambda: eval_context(run, progress=progress), training_metrics(run),
+                          logger.write,
                           background=cfg.eval_background, snapshot=snapshot_writer(run, logger))
     # the last evaluation so far (a run continued at its end writes its summary from it)
     evaluator.latest = next((r for r in reversed(run.history) if r.get("eval")), {})
@@ -195,14 +199,20 @@ def _fit(run: Run, progress: bool, purge_after: int | None, last_checkpoint: int
     t0 = time.perf_counter()
     said: list[str] = []
     try:
-        with graceful_signals(stop):
+        with guarded_output(), graceful_signals(stop):
             try:
+                if announce is not None:
+                    announce(run)
+                if purge_after is not None and hooks.evaluate is not None \
+                        and _evaluation_missing(run, state.step):
+                    hooks.evaluate(state)  # the one the signal that stopped the last segment cut
                 if not at_end(state, cfg):  # (continued at its end: only its last files)
                     train_loop(state, run.method, cfg, hooks, progress=progress)
             except StopNow as e:
                 if e.hard:
                     raise
-                said.append(f"the evaluation at step {state.step} was cut short (not recorded)")
+                said.append(f"the evaluation at step {state.step} was cut short (--resume "
+                            f"computes it first)")
             if stop.signum is not None:
                 said += _stop_evaluations(evaluator)
                 if folder is not None:
@@ -227,7 +237,7 @@ def _fit(run: Run, progress: bool, purge_after: int | None, last_checkpoint: int
         saved = (f"checkpoint saved at step {state.step}; continue with: otgan train --resume "
                  f"{folder.path} (or the same otgan train command again)"
                  if folder is not None else "no run folder, nothing saved")
-        raise Interrupted("; ".join([f"{stop.name} received: stopped after step {state.step}",
+        raise Interrupted("; ".join([f"{stop.received}: stopped after step {state.step}",
                                      *said, saved]), stop.signum)
     if folder is not None:
         try:
@@ -236,6 +246,14 @@ def _fit(run: Run, progress: bool, purge_after: int | None, last_checkpoint: int
         except OSError as e:
             raise _write_error(run, checkpoints, e) from None
     return run
+
+
+def _evaluation_missing(run: Run, step: int) -> bool:
+    """Whether the evaluation due at ``step``, the checkpoint a resumed run starts from, is not
+    in its log: a signal stopped the run before or while it was computed."""
+    cfg = run.config
+    due = step > 0 and (step == cfg.steps or (cfg.eval_every > 0 and step % cfg.eval_every == 0))
+    return due and not any(r.get("eval") and r.get("step") == step for r in run.history)
 
 
 def _stop_evaluations(evaluator: Evaluator) -> list[str]:
