@@ -16,11 +16,15 @@ from otgan.runtime import console
 
 @pytest.fixture
 def fresh_state(monkeypatch):
-    """This process's console state, as if nothing had been closed yet (restored after)."""
+    """This process's console state, as if nothing had been closed yet, and SIGPIPE ignored
+    as Python starts (an in-process ``otgan`` command before may have installed its handler);
+    both restored after."""
     monkeypatch.setattr(console._State, "closed", set())
     monkeypatch.setattr(console._State, "claimed", False)
     monkeypatch.setattr(console._State, "owner", None)
-    return console._State
+    previous = signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    yield console._State
+    signal.signal(signal.SIGPIPE, previous)
 
 
 @pytest.fixture
@@ -114,11 +118,13 @@ def test_a_warning_is_one_line_on_stderr(capsys):
 
 
 def test_install_makes_every_warning_one_line_in_a_fresh_process():
-    code = ("from otgan.runtime.console import install; install(); import warnings, numpy; "
-            "warnings.warn('first'); numpy.float64(1e308) * 10; print('done')")
+    """(and loads no PyTorch: the command installs it first, `--help` included)"""
+    code = ("import sys; from otgan.runtime.console import install; install(); "
+            "import warnings, numpy; warnings.warn('first'); numpy.float64(1e308) * 10; "
+            "print('done', 'torch' in sys.modules)")
     p = subprocess.run([sys.executable, "-W", "always", "-c", code], capture_output=True,
                        text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert p.stderr.splitlines() == ["otgan: warning: first",
                                      "otgan: warning: overflow encountered in scalar multiply"]
-    assert p.stdout == "done\n"
+    assert p.stdout == "done False\n"
