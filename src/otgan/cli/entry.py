@@ -41,19 +41,21 @@ def _on_sigterm(signum, frame):
     raise _Terminated()
 
 
-def _stop(code: int, message: str):
+def _stop(code: int, message: str, command: bool = True):
     """Exit with ``code`` after a signal, at once: a background evaluation thread or a sweep
-    worker still running is not waited for (everything otgan keeps is already written)."""
+    worker still running is not waited for, nor the interpreter's cleanup (everything otgan
+    keeps is already written and flushed)."""
     import os
     import threading
 
     click.echo(f"otgan: {message}", err=True)
-    if any(t.is_alive() and not t.daemon for t in threading.enumerate()
-           if t is not threading.main_thread()):
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    sys.exit(code)
+    waiting = any(t.is_alive() and not t.daemon for t in threading.enumerate()
+                  if t is not threading.main_thread())
+    if not command and not waiting:  # called from Python: the caller's process may go on
+        sys.exit(code)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # Python's own cleanup took 1-3 s here (docs/runs.md, bench/signal_exit.py)
 
 
 def main(argv=None) -> int:
@@ -75,9 +77,9 @@ def main(argv=None) -> int:
     try:
         rv = cli.main(args=argv, prog_name="otgan", standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt):
-        _stop(130, "interrupted (SIGINT)")
+        _stop(130, "interrupted (SIGINT)", argv is None)
     except _Terminated:
-        _stop(143, "stopped by SIGTERM")
+        _stop(143, "stopped by SIGTERM", argv is None)
     except click.ClickException as e:  # usage errors included
         click.echo(f"otgan: error: {_one_line(e.format_message())}", err=True)
         sys.exit(2)
@@ -88,7 +90,7 @@ def main(argv=None) -> int:
     except OtganError as e:
         code = getattr(e, "exit_code", 2)
         if code > 128:  # a signal stopped training, which saved what it could
-            _stop(code, f"stopped: {_one_line(e)}")
+            _stop(code, f"stopped: {_one_line(e)}", argv is None)
         prefix = "error" if code == 2 else "stopped"
         click.echo(f"otgan: {prefix}: {_one_line(e)}", err=True)
         sys.exit(code)
