@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.otgan-installed
 DEMO   := runs/demo
 
-.PHONY: install demo test test-slow fuzz bench clean
+.PHONY: install demo test test-slow test-cluster fuzz bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ test: install
 
 test-slow: install
 	$(BIN)/python -m pytest -q -n 2 -m slow
+
+# against a throwaway single-node SLURM (installs slurm-wlm and munge with apt-get as root;
+# skipped, saying why, where it cannot): tests/cluster/minislurm.py
+test-cluster: install
+	$(BIN)/python -m pytest -q -rs -m cluster tests/cluster
 
 fuzz: install  # the property tests with new random examples (the suite's are fixed)
 	OTGAN_HYPOTHESIS=explore $(BIN)/python -m pytest -q -n 2 tests/test_fuzz.py tests/test_validation_properties.py

@@ -124,6 +124,15 @@ def test_config_file_and_options(tmp_path, capsys):
     (["sweep", "collect", "."], "not an otgan sweep folder"),
     (["sweep", "--grid", "clip=0.1", "--set", "bogus", "--out", "s"], "expected KEY=VALUE"),
     (["data", "fetch", "cifar"], "Invalid value"),
+    (["solve", "--targets", "ring", "--eps", "-1", "--out", "s"],
+     "--eps must be a finite number >= 0, got -1"),
+    (["critic", "--real", "ring", "--scale", "inf", "--out", "c"],
+     "--scale must be a finite number > 0, got inf"),
+    (["sweep", "--grid", "lr=1e-3", "--seeds", "0", "--out", "s"], "--seeds must be >= 1, got 0"),
+    (["solve", "--targets", "ring", "--threads", "2000", "--out", "s"],
+     "--threads must be between 0 and 1024, got 2000"),
+    (["sample", "{run}", "--n", "many", "--out", "x.npy"], "--n: expected an integer, got 'many'"),
+    (["sample", "{run}", "--n", "5", "--out", "nowhere/x.npy"], "folder nowhere does not exist"),
 ])
 def test_bad_usage_exits_2_with_one_line(args, needle, capsys, tmp_path):
     (tmp_path / "config.json").write_text("{}")  # a run folder, to the command line's eyes
@@ -192,6 +201,9 @@ def test_presets_json(capsys):
                                   ["train", "--preset", "fast"], ["train", "--epochs", "1e308"],
                                   ["train", "--method", "lsgan", "--ls-a", "1", "--ls-b", "1"],
                                   ["train", "--method", "sd-wgan", "--sd-warmup-steps", "5"],
+                                  ["solve", "--targets", "ring", "--eps", "-1", "--out", "s"],
+                                  ["critic", "--real", "ring", "--steps", "0", "--out", "c"],
+                                  ["encode", "--help"], ["eval", "--help"], ["data", "--help"],
                                   ["benchmark", "--help"], ["benchmark", "mixtures", "--help"],
                                   ["benchmark", "mixtures", "--method", "nosuch", "--out", "x"],
                                   ["benchmark", "stacked-mnist", "--method", "gan:fast",

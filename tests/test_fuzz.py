@@ -5,7 +5,9 @@ traceback, and every file that existed before the command is byte for byte as it
 Each category feeds hostile input to the real command (``otgan.cli.main``, in process, or a
 fresh process where the input could exhaust memory): numeric options, config files, data files,
 run folders (edited config.json, foreign, NaN and truncated checkpoints), output locations
-(read-only, full) and a run folder locked by another process.  Values a command would accept are
+(read-only, full) and a run folder locked by another process, sweep folders (every file
+damaged), inputs edited between segments, and outputs closed early (real pipes: the command
+stops as SIGTERM stops it, exit 141, with a checkpoint that --resume continues).  Values a command would accept are
 never run with a real budget: the strategies are filtered by predicates that mirror config.py's
 documented ranges, and every ``train`` gets a one-step budget in case one slips through.
 """
@@ -1165,6 +1167,24 @@ def test_compare_onto_a_full_disk_names_the_file(tmpfs, run_dir):
     assert sorted(os.listdir(disk)) == ["empty", "mine.txt"]
 
 
+def test_solve_onto_a_full_disk_names_the_file(tmpfs):
+    """solve writes solution.json, solution.npz, then laguerre.png: the disk fills on the
+    figure, which the one line names; no half-written figure, the user's files as they were."""
+    def filled(disk):
+        _prepare(disk)
+        (disk / "mine.bin").write_bytes(b"x" * 40_000)
+
+    disk = tmpfs("64k", prepare=filled)
+    before = snapshot(disk)
+    code, out, err = otgan_cli(["solve", "--targets", "ring", "--n-targets", "50", "--steps",
+                                "20", "--n-eval", "1000", "--no-progress", "--out", disk / "s"])
+    assert out.startswith("W2^2 estimate")  # the result, said before the figure was written
+    one_line(code, "", err, f"{disk / 's' / 'laguerre.png'}: No space left on device")
+    assert differences(before, snapshot(disk), new_ok=True) == []
+    assert not (disk / "s" / "laguerre.png").exists()
+    assert [p.name for p in (disk / "s").iterdir() if p.name.startswith(".")] == []
+
+
 # ============================================================================= 6. concurrency
 HOLDER = textwrap.dedent("""
     import sys, time
@@ -1485,3 +1505,173 @@ def test_an_input_edited_between_segments_is_refused_naming_it(which, edit, comm
         assert f.read_bytes() != (file_run / name).read_bytes()
         refuses(args, f"{f} changed since the run read it", "--accept-changed-inputs",
                 keep=[d / "run"])
+
+
+# ============================================================================= 9. closed pipes
+def closed_pipe(args, close, after=None, env=None, timeout=180):
+    """``otgan ARGS`` in a fresh process whose ``close`` is a pipe that this test closes (at
+    once, or once ``after`` has come through it): "stdout" or "stderr" (the other stream goes
+    to a file), or "both" (one pipe for the two, as ``2>&1 | head``).  Python's default
+    buffering (no PYTHONUNBUFFERED).  Returns (exit code, what came through the pipe, what
+    the other stream got); fails if the process outlives ``timeout`` seconds."""
+    import select
+    import time
+
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}, **(env or {})}
+    with tempfile.TemporaryFile() as kept:
+        p = subprocess.Popen(
+            [sys.executable, "-m", "otgan", *map(str, args)], stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE if close in ("stdout", "both") else kept,
+            stderr={"both": subprocess.STDOUT, "stderr": subprocess.PIPE}.get(close, kept),
+            env=env)
+        pipe = p.stderr if close == "stderr" else p.stdout
+        seen, deadline = b"", time.time() + timeout
+        while after is not None and after.encode() not in seen and time.time() < deadline:
+            if select.select([pipe], [], [], 1.0)[0]:
+                chunk = os.read(pipe.fileno(), 65536)
+                if not chunk:
+                    break
+                seen += chunk
+        pipe.close()
+        try:
+            code = p.wait(timeout=max(1.0, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            pytest.fail(f"otgan {' '.join(map(str, args))}: still running {timeout} s after its "
+                        f"{close} closed; it printed: {seen[-2000:]!r}")
+        kept.seek(0)
+        return code, seen.decode(errors="replace"), kept.read().decode(errors="replace")
+
+
+def stopped_by_the_pipe(code, seen, other, close):
+    """Exit 141 (128 + SIGPIPE), no traceback anywhere, and where stderr stayed open, one line
+    that says the output closed, last."""
+    text = seen + other
+    assert "Traceback" not in text and "Exception ignored" not in text, text
+    assert code == 141, f"exit {code}: {text}"
+    if close == "stdout":
+        lines = [ln for ln in other.replace("\r", "\n").splitlines() if ln.strip()]
+        said = [ln for ln in lines if ln.startswith("otgan: stopped")]
+        assert len(said) == 1 and said[0] == lines[-1], other
+        assert f"{close} closed" in said[0], said[0]
+        return said[0]
+
+
+def checkpoint_step(run) -> int:
+    from otgan.rundir import RunDir
+
+    return RunDir(run).load_checkpoint(quiet=True)["state"]["step"]
+
+
+@pytest.mark.parametrize("close, after", [("both", "otgan: training"),
+                                          pytest.param("stderr", None, marks=pytest.mark.slow),
+                                          ("stdout", None)])
+def test_train_whose_output_closes_stops_with_a_checkpoint_and_resumes(close, after, tmp_path):
+    """`otgan train ... --progress 2>&1 | head -1`, and each stream alone: the training stops as
+    SIGTERM stops it (a checkpoint, exit 141), and --resume continues; with only stdout closed
+    (which training writes at its end) it trains to the end first."""
+    (tmp_path / "mine.txt").write_text("precious")
+    run = tmp_path / "run"
+    steps = 30 if close == "stdout" else 100000
+    budget = ["--steps", steps, "--eval-every", 10, "--eval-n", 200, "--metrics", "w1",
+              "--no-tensorboard", "--progress", "--device", "cpu"]
+    code, seen, other = closed_pipe(["train", "--data", "ring", *budget, "--out", run], close,
+                                    after)
+    line = stopped_by_the_pipe(code, seen, other, close)
+    step = checkpoint_step(run)
+    if close == "stdout":
+        assert step == 30 and (run / "summary.json").is_file() and "step 30" not in line
+    else:
+        assert 0 <= step < 100000
+    code, _, err = otgan_cli(["train", "--resume", run, "--steps", step + 2, "--no-progress"])
+    assert code == 0, err
+    assert checkpoint_step(run) == step + 2
+    assert (tmp_path / "mine.txt").read_text() == "precious"
+
+
+def test_first_use_classifier_training_whose_output_closes_stops(tmp_path):
+    """The issue's case: `otgan train --data digits ... 2>&1 | head -3` with an empty classifier
+    cache, which hung in the classifier's progress bar: the evaluation that trains the
+    classifier is cut short, the checkpoint of its step saved, and --resume evaluates it
+    first."""
+    env = {"OTGAN_DATA": str(tmp_path / "cache")}
+    run = tmp_path / "run"
+    args = ["train", "--data", "digits", "--steps", 100000, "--eval-every", 2, "--batch-size",
+            16, "--no-tensorboard", "--no-progress", "--device", "cpu", "--out", run]
+    code, seen, _ = closed_pipe(args, "both", after="test accuracy", env=env)
+    stopped_by_the_pipe(code, seen, "", "both")
+    assert "training the digits classifier" in seen
+    assert checkpoint_step(run) == 2
+    assert not (tmp_path / "cache" / "classifiers").exists()  # cut short: nothing half-made
+    p = subprocess.run([sys.executable, "-m", "otgan", "train", "--resume", str(run), "--steps", "3",
+                        "--metrics", "w1", "--no-progress"], capture_output=True, text=True,
+                       env={**os.environ, **env}, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert [r["step"] for r in map(json.loads, (run / "metrics.jsonl").read_text().splitlines())
+            if r.get("eval")] == [2, 3]
+
+
+@pytest.mark.parametrize("close", ["stdout", pytest.param("both", marks=pytest.mark.slow)])
+def test_eval_whose_output_closes_is_one_line(close, run_dir, tmp_path):
+    """eval writes eval.json, then prints: a closed stdout stops it there (exit 141, one line on
+    stderr), every file of the run as it was but eval.json."""
+    with run_copy(run_dir) as run:
+        before = snapshot(run)
+        code, seen, other = closed_pipe(["eval", run, "--n", 100, "--metrics", "w1"], close)
+        stopped_by_the_pipe(code, seen, other, close)
+        assert differences(before, snapshot(run), new_ok=True) == []
+        assert json.loads((run / "eval.json").read_text())["w1"] > 0
+
+
+def test_a_sweep_whose_output_closes_stops_and_the_same_command_finishes_it(tmp_path):
+    """A sweep's progress bar into a pipe closed mid-run: it stops (exit 141) with its shard
+    checkpoints, and the same command continues to the end."""
+    out = tmp_path / "s"
+    args = [*SWEEP[:SWEEP.index("--steps")], "--steps", "400",
+            *SWEEP[SWEEP.index("--steps") + 2:SWEEP.index("--no-progress")], "--progress",
+            "--out", out]
+    code, seen, other = closed_pipe(args, "stderr", after="it/s")
+    stopped_by_the_pipe(code, seen, other, "stderr")
+    assert not (out / "shards" / "0001.json").exists()  # stopped before the end
+    assert any((out / "shards").glob("*.pt")) or any((out / "runs").glob("*/checkpoint.pt"))
+    code, _, err = otgan_cli(args[:-2] + ["--no-progress", "--out", out])
+    assert code == 0 and "Traceback" not in err, err
+    assert sorted(p.name for p in (out / "shards").glob("*.json")) == ["0000.json", "0001.json"]
+
+
+def _mnist_idx(folder: Path) -> Path | None:
+    """The four MNIST IDX files, written from the local cache (None where there is none)."""
+    from otgan.data.images import IDX_FILES, data_home
+
+    cache = next((c for c in (data_home() / "mnist.npz",
+                              Path.home() / ".cache" / "otgan" / "mnist.npz") if c.is_file()),
+                 None)
+    if cache is None:
+        return None
+    folder.mkdir()
+    with np.load(cache) as z:
+        for stem, key in zip(IDX_FILES, ("x_train", "y_train", "x_test", "y_test")):
+            a = np.ascontiguousarray(z[key], dtype=np.uint8)
+            head = bytes([0, 0, 8, a.ndim]) + b"".join(d.to_bytes(4, "big") for d in a.shape)
+            (folder / stem).write_bytes(head + a.tobytes())
+    return folder
+
+
+@pytest.mark.parametrize("close", [pytest.param("stdout", marks=pytest.mark.slow), "both"])
+def test_data_fetch_whose_output_closes_stops_and_runs_again(close, tmp_path):
+    """`otgan data fetch mnist --source DIR` (what works offline): with its output closed it
+    stops (exit 141) without a half-written cache, and runs again to the end."""
+    idx = _mnist_idx(tmp_path / "idx")
+    if idx is None:
+        pytest.skip("needs the MNIST cache (otgan data fetch mnist)")
+    env = {"OTGAN_DATA": str(tmp_path / "home")}
+    args = ["data", "fetch", "mnist", "--source", idx]
+    code, seen, other = closed_pipe(args, close, env=env)
+    stopped_by_the_pipe(code, seen, other, close)
+    cache = tmp_path / "home" / "mnist.npz"
+    assert not cache.exists() or np.load(cache)["x_train"].shape == (60000, 28, 28)
+    assert not [p for p in (tmp_path / "home").glob(".*")] if cache.parent.exists() else True
+    p = subprocess.run([sys.executable, "-m", "otgan", *map(str, args)], capture_output=True,
+                       text=True, env={**os.environ, **env}, timeout=300)
+    assert p.returncode == 0 and p.stdout.strip() == f"mnist: {cache}", p.stderr

@@ -224,7 +224,7 @@ def test_commands_do_not_write_over_a_runs_files_or_a_users(run_dir, tmp_path, c
     (["train", "--seed", "100000000000000000000000"], "seed must be between 0"),
     (["sweep", "--grid", "lr=1e-3", "--workers", "0"], "--workers must be >= 1"),
     (["solve", "--targets", "ring", "--n-targets", "100000000"], "GiB of memory"),
-    (["solve", "--targets", "ring", "--gamma", "nan"], "--gamma and --scale must be finite"),
+    (["solve", "--targets", "ring", "--gamma", "nan"], "--gamma must be a finite number > 0"),
 ])
 def test_bad_numbers_are_one_line_before_anything_is_written(args, needle, tmp_path, capsys):
     out = tmp_path / "out"

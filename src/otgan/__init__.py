@@ -13,7 +13,8 @@ from ._version import __version__ as __version__
 
 _WHERE = {
     "Run": ".api", "fit_critic": ".api", "load_run": ".api", "make_config": ".api",
-    "resume": ".api", "train": ".api",
+    "resume": ".api", "solve": ".api", "train": ".api", "evaluate": ".api",
+    "describe_networks": ".api",
     "TrainConfig": ".config",
     "Dataset": ".data", "from_tensors": ".data", "load_dataset": ".data",
     "OtganError": ".errors",

@@ -27,7 +27,8 @@ from .training import fit as _fit
 from .training.build import restore
 from .training.run import Run
 
-__all__ = ["Run", "fit_critic", "load_run", "make_config", "read_run_config", "resume", "train"]
+__all__ = ["Run", "describe_networks", "evaluate", "fit_critic", "load_run", "make_config",
+           "read_run_config", "resume", "solve", "train"]
 
 
 def make_config(config: TrainConfig | Mapping | None = None, config_file=None,
@@ -44,7 +45,8 @@ def train(config: TrainConfig | Mapping | None = None, *, data=None, weights=Non
           critic: nn.Module = None, out: str | Path | None = None, overwrite: bool = False,
           config_file: str | Path | None = None, progress: bool | None = None,
           verbose: bool = False, **overrides) -> Run:
-    """Train a GAN; returns the ``Run``.  With ``out``, a run folder is written there.
+    """Train a GAN; returns the ``Run``.  With ``out``, a run folder is written there; one
+    holding the run these same options started is continued instead (docs/runs.md).
 
     ``data`` may be a built-in name, a file path, a tensor/array (N, ...), a (train, test) pair
     or a ``Dataset``; ``weights`` (one per point of ``data``) make the data the weighted discrete
@@ -126,6 +128,76 @@ def fit_critic(real, fake, method: str = "wgan-gp", steps: int = 2000, seed: int
     if out is not None:
         write_folder(result, out)
     return result
+
+
+def solve(source: str, targets: str, *, out: str | Path | None = None, overwrite: bool = False,
+          announce=None, **options) -> dict:
+    """Semi-discrete optimal transport from a continuous measure mu to weighted points nu, by
+    averaged SGD on the dual (the course's semi-discrete WGAN critic, alone).
+
+    ``source``: ``uniform`` ([0,1]^d), ``gaussian``, ``polygon:x1,y1;...``, ``module:function``,
+    a built-in data set or a .npy of points; ``targets``: a .npy file (J x d) or a built-in data
+    set (``n_targets`` of its points); keywords ``weights`` (a .npy/.csv file), ``cost``
+    (``sqeuclidean`` or ``euclidean``), ``steps``, ``batch``, ``gamma``, ``scale``, ``eps``,
+    ``n_eval``, ``seed``, ``progress``.  Returns the summary (``value``: the dual value, an
+    estimate of W2^2 or W1 as ``meaning`` says; ``max_mass_error``: max_j |mu(L_j) - nu_j|),
+    with ``psi``, ``masses``, ``targets`` and ``weights`` tensors added.  With ``out``:
+    solution.json, solution.npz and, in 2D, laguerre.png (the Laguerre cells) there, after
+    ``announce(summary)`` where given (the result is said before any file is written).
+    """
+    from .rundir import check_output_folder
+    from .training.sd_solve import FILES, make_problem, solve_problem, write_folder
+
+    shared = {k: options[k] for k in ("batch", "n_eval", "seed") if k in options}
+    problem = make_problem(source, targets, n_targets=options.pop("n_targets", 50),
+                           weights=options.pop("weights", None), **shared)
+    if out is not None:
+        out = Path(out)
+        check_output_folder(out, FILES, overwrite)
+    options["progress"] = wanted(options.get("progress"))
+    sol = solve_problem(problem, **options)
+    if announce is not None:
+        announce(sol.summary)
+    if out is not None:
+        sol.summary["files"] = write_folder(sol, out)
+    return dict(sol.summary, psi=sol.result.psi, masses=sol.result.masses,
+                targets=problem.targets, weights=sol.weights)
+
+
+def evaluate(run: Run, metrics=None, n: int | None = None, progress: bool | None = None):
+    """Evaluate a loaded run against its held-out data (every metric that applies, or the names
+    in ``metrics``) on ``n`` points [default: the run's eval_n]; writes the run folder's
+    eval.json and returns (the record, its path)."""
+    from .fileio import atomic_write_json
+    from .viz.report import EVAL
+
+    result = run.evaluate(metrics, n, progress=progress)
+    result["eval_n"] = min(n or run.config.eval_n, run.dataset.test.shape[0])
+    record = dict(result, changed_inputs=run.changed_inputs) if run.changed_inputs else result
+    path = run.folder.file(EVAL)
+    atomic_write_json(path, record)
+    return result, path
+
+
+def describe_networks(run: Run) -> list[tuple]:
+    """The generator and the critic of a loaded run: for each, (name, its input, its output shape,
+    parameter count, its layers as ``nets.describe.layer_table`` rows)."""
+    import torch
+
+    from .nets.describe import layer_table, parameter_count
+
+    z = run.latents(2, 0).to(run.device)
+    real = torch.zeros((2,) + run.data_shape, device=run.device)
+    _, fake = run.method.critic_inputs(run.generator, real, z)
+    out = []
+    for label, net, x, what in (
+            ("generator", run.generator, z, f"latent code ({run.latent_dim},), "
+                                            f"{run.config.latent}"),
+            ("critic", run.critic, fake, f"{tuple(fake.shape[1:])}")):
+        rows = layer_table(net, x)
+        out.append((label, what, rows[-1]["output"] if rows else None, parameter_count(net),
+                    rows))
+    return out
 
 
 def read_run_config(path: str | Path) -> TrainConfig:

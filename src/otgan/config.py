@@ -28,7 +28,7 @@ from .data.specs import IMAGE_SETS, POINT_SETS
 from .errors import ConfigError
 from .fields import (KIND_WORDS, MAX_SEED, MAX_WIDTH, Field, at_least, between, closest, nonneg, one_of,
                      open_unit_interval, positive, unit_interval_open_right, widths)
-from .methods.specs import METHODS, method_fields, method_spec, readers
+from .methods.specs import METHODS, method_fields, method_spec
 from .metrics.specs import unknown_metric
 from .nets.specs import ACTIVATIONS, LATENTS
 
@@ -332,13 +332,9 @@ def validate(cfg: TrainConfig, explicit: set[str] | None = None) -> TrainConfig:
     """
     for name in FIELDS:
         setattr(cfg, name, check_field(name, getattr(cfg, name)))
-    spec = method_spec(cfg.method)
-    check_preset(spec, cfg.preset)
-    for name in sorted(explicit or ()):
-        owners = readers(name)
-        if owners and name not in spec.params:
-            raise ConfigError(f"{name} does not apply to method {cfg.method} "
-                              f"(it is read by {' and '.join(owners)})")
+    problem = method_spec(cfg.method).refusal(cfg, explicit or ())
+    if problem:
+        raise ConfigError(problem)
     sized = sorted({"n_train", "n_test"} & (explicit or set()), reverse=True)
     if sized and not cfg.data_weights:
         if cfg.data not in POINT_SETS:
@@ -352,9 +348,6 @@ def validate(cfg: TrainConfig, explicit: set[str] | None = None) -> TrainConfig:
     if "adam" not in kinds and {"beta1", "beta2"} & (explicit or set()):
         used = kinds[0] if kinds[0] == kinds[1] else f"{kinds[0]} (generator), {kinds[1]} (critic)"
         raise ConfigError(f"beta1/beta2 apply to the adam optimizer, not {used}")
-    problem = spec.check(cfg) if spec.check is not None else None
-    if problem:
-        raise ConfigError(problem)
     return cfg
 
 
@@ -405,22 +398,10 @@ def resolve(overrides: Mapping[str, Any] | None = None, config_file: str | Path 
             base, "saved config")
         return validate(TrainConfig(**{**start, **user}), explicit=set(user))
     spec = method_spec(user.get("method", TrainConfig.method))
-    preset_name = user.get("preset") or default_preset(spec, user.get("data", TrainConfig.data))
-    check_preset(spec, preset_name)
-    values = {**spec.presets[preset_name], **user, "method": spec.name, "preset": preset_name}
+    preset, values = spec.preset_values(user.get("preset"),
+                                        user.get("data", TrainConfig.data) in IMAGE_SETS)
+    values = {**values, **user, "method": spec.name, "preset": preset}
     return validate(TrainConfig(**values), explicit=set(user))
-
-
-def default_preset(spec, data: str) -> str:
-    """The preset used when none is named: the method's ``images`` preset on the built-in image
-    sets where it has one, ``default`` otherwise."""
-    return "images" if data in IMAGE_SETS and "images" in spec.presets else "default"
-
-
-def check_preset(spec, name: str) -> None:
-    if name not in spec.presets:
-        raise ConfigError(f"preset: method {spec.name} has presets {', '.join(spec.presets)}, "
-                          f"got {name!r}")
 
 
 def from_dict(d: Mapping[str, Any]) -> TrainConfig:

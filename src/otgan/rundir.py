@@ -41,6 +41,9 @@ METRICS = "metrics.jsonl"
 CHECKPOINT = "checkpoint.pt"
 PREVIOUS = "checkpoint.prev.pt"
 SAMPLES_PNG = "samples.png"
+#: the last files a run writes when it has trained to its end, in this order
+SUMMARY = "summary.json"
+REPORT = "report.html"
 #: the latent figures of a run with an encoder (BiGAN)
 RECONSTRUCTION_PNG = "reconstruction.png"
 INTERPOLATION_PNG = "interpolation.png"
@@ -48,7 +51,7 @@ MARKER = ".otgan-run"
 LOCK = ".otgan-lock"
 #: every file otgan writes at the top of a run folder (what --overwrite may remove)
 RUN_FILES = frozenset({CONFIG, METRICS, CHECKPOINT, PREVIOUS, SAMPLES_PNG, MARKER, LOCK,
-                       "summary.json", "report.html", "eval.json", "training.gif",
+                       SUMMARY, REPORT, "eval.json", "training.gif",
                        RECONSTRUCTION_PNG, INTERPOLATION_PNG})
 #: folders otgan writes in a run folder, with the names of the files it writes there
 RUN_FOLDERS = {"snapshots": ("step_*.npz", "heldout.npy", "targets.npy"),
@@ -93,6 +96,38 @@ class RunDir(OwnedFolder):
         if not (p / CONFIG).is_file():
             raise RunFolderError(f"{p}: not an otgan run folder (no {CONFIG})")
         return cls(p)
+
+    @classmethod
+    def started_by(cls, path: str | Path, requested: dict) -> "RunDir | None":
+        """The run folder at ``path`` when the options ``requested`` started the run in it
+        (config.json's ``requested``: the config a train command resolved from its options
+        and config file, before training derived anything); None otherwise: nothing there,
+        another run, a run recorded before otgan kept its request, an unreadable config.json.
+        """
+        folder = cls(path)
+        if not folder.marked():
+            return None
+        try:
+            record = folder.read_config()
+        except (DamagedFile, RunFolderError):
+            return None
+        wanted = json.loads(json.dumps(requested))  # as it reads back from config.json
+        return folder if record.get("requested") == wanted else None
+
+    def has_checkpoint(self) -> bool:
+        """Whether a checkpoint (the last or the previous one) is there, sound or not."""
+        return any(self.file(n).exists() or self.file(n).is_symlink()
+                   for n in (CHECKPOINT, PREVIOUS))
+
+    def finished(self, step: int) -> bool:
+        """Whether the run wrote its last files at ``step``, as a run that trained to its end
+        does: summary.json of that step, then report.html."""
+        try:
+            summary = json.loads(self.file(SUMMARY).read_text(encoding="utf-8"))
+            written = self.file(SUMMARY).stat().st_mtime <= self.file(REPORT).stat().st_mtime
+        except (OSError, ValueError):
+            return False
+        return written and isinstance(summary, dict) and summary.get("steps") == step
 
     @staticmethod
     def holding(path: str | Path) -> Path | None:
@@ -207,9 +242,11 @@ def _now() -> str:
 
 
 def config_record(*, config: dict, seed: int, device: str, world_size: int, data: dict,
-                  networks: dict, versions: dict, inputs: dict) -> dict:
-    """A new run's config.json: the resolved ``config`` and what the run was made of
-    (``inputs``: the identity of every file and built-in data set it reads)."""
+                  networks: dict, versions: dict, inputs: dict,
+                  requested: dict | None = None) -> dict:
+    """A new run's config.json: the resolved ``config``, what the run was made of
+    (``inputs``: the identity of every file and built-in data set it reads), and the config
+    as its options asked for it (``requested``: the same options continue this run)."""
     return {
         "format": FORMAT_VERSION,
         "created": _now(),
@@ -222,6 +259,7 @@ def config_record(*, config: dict, seed: int, device: str, world_size: int, data
         "networks": networks,
         "inputs": inputs,
         "config": config,
+        "requested": requested,
     }
 
 

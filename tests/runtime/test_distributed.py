@@ -50,13 +50,15 @@ def _train_worker(rank, world, port, method, folder, out):
     try:
         run = otgan.train(config(method), out=folder)
         assert run.world == World(rank, world)
+        assert not dist.is_initialized()  # every rank left the group otgan joined, together
         assert (run.folder is not None) == (rank == 0)  # rank 0 alone writes the folder
         if method != "sd-wgan":
             assert is_ddp(run.state.train_critic)
         if rank == 0:
             torch.save({"g": run.generator.state_dict(), "d": run.critic.state_dict()}, out)
     finally:
-        dist.destroy_process_group()
+        if dist.is_initialized():  # (otgan leaves the group it joined)
+            dist.destroy_process_group()
 
 
 def _one_process_matches(cfg, out):
@@ -98,7 +100,8 @@ def _resume_worker(rank, world, port, folder, steps, out):
         if rank == 0:
             torch.save({"g": run.generator.state_dict(), "d": run.critic.state_dict()}, out)
     finally:
-        dist.destroy_process_group()
+        if dist.is_initialized():  # (otgan leaves the group it joined)
+            dist.destroy_process_group()
 
 
 @pytest.mark.parametrize("method", [pytest.param("wgan-gp", marks=pytest.mark.slow), "sd-wgan"])

@@ -56,3 +56,20 @@ def test_rerun_skips_done_shards_and_another_sweep_is_refused(tmp_path, capsys):
     (out / "notes.txt").unlink()
     code, text, _ = run(other, capsys)
     assert code == 0 and "all 1 runs done" in text
+
+
+def test_metrics_that_do_not_apply_are_refused_when_planning(tmp_path, capsys):
+    """A member's metrics are checked as its own run checks them, before any shard trains: the
+    ring has no mixture modes, for batched members and plain runs alike (sd-wgan)."""
+    for method in ("wgan-gp", "sd-wgan"):
+        code, out, err = run(["sweep", "--method", method, "--grid", "lr=1e-4,1e-3",
+                              "--set", "metrics=w1,modes", "--steps", "3", "--out",
+                              str(tmp_path / method)], capsys)
+        assert code == 2 and err.strip() == (
+            "otgan: error: metric 'modes' does not apply to this run's data (it applies to: "
+            + ("w1, w2, sliced, energy, critic, lipschitz, partition" if method == "sd-wgan"
+               else "w1, w2, sliced, energy, critic, lipschitz") + ")"), err
+        assert not (tmp_path / method).exists()  # refused before the folder is made
+    code, out, _ = run(["sweep", "--method", "sd-wgan", "--grid", "lr=1e-4,1e-3", "--set",
+                        "metrics=w1,partition", "--steps", "3", "--dry-run"], capsys)
+    assert code == 0 and out.startswith("2 runs of 3 steps in 2 shards")

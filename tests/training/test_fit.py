@@ -176,7 +176,7 @@ LONG_EVALS = textwrap.dedent("""
 
 @pytest.mark.parametrize("extra,said", [
     ([], "background metrics (w1) of the evaluation(s) at step(s)"),
-    (["--no-eval-background"], "was cut short (not recorded)")])
+    (["--no-eval-background"], "was cut short (--resume computes it first)")])
 def test_a_signal_does_not_wait_for_evaluations(tmp_path, extra, said):
     """Exact W1 on 4000 points takes seconds per evaluation, one per update: SIGINT stops
     without computing the queued (or running) ones, and the checkpoint is saved."""
@@ -199,6 +199,62 @@ def test_a_signal_does_not_wait_for_evaluations(tmp_path, extra, said):
         cut = "evaluation at step %d was cut short" % step in err  # the one it was in
         assert [r["step"] for r in evals] == list(range(1, step + (not cut)))
         assert any("w1" not in r for r in evals)
+
+
+def _evals(path):
+    """The evaluation records of a run, without their timings."""
+    return [{k: v for k, v in r.items() if k != "metric_seconds"}
+            for r in RunDir(path).read_metrics() if r.get("eval")]
+
+
+@pytest.mark.parametrize("when", ["during", "before"])
+def test_the_evaluation_a_signal_cut_short_is_recorded_when_the_run_resumes(tmp_path,
+                                                                             monkeypatch, when):
+    """SIGINT during the evaluation at step 6 (or during the update before it, so that it never
+    starts): the checkpoint is step 6 and --resume computes that evaluation first, so the
+    resumed run's log holds every evaluation of the uninterrupted run, with the same values."""
+    from otgan.training.evaluation import Evaluator
+    from otgan.training.signals import Interrupted
+
+    kw = dict(steps=9, eval_every=3, metrics="w1", eval_n=300, eval_background=False,
+              tensorboard=False)
+    otgan.train(quick_config(**kw), out=tmp_path / "full")
+    evaluate, update = Evaluator.__call__, torch.optim.Adam.step
+    fired = []
+
+    def interrupted_evaluation(self, state):
+        if state.step == 6 and not fired:
+            fired.append(os.kill(os.getpid(), signal.SIGINT))
+        return evaluate(self, state)
+
+    def interrupted_update(self, *a, **k):  # the generator's last update before step 6
+        out = update(self, *a, **k)
+        if self is run_state[0].opt_g and run_state[0].step == 5 and not fired:
+            fired.append(os.kill(os.getpid(), signal.SIGINT))
+        return out
+
+    run_state = []
+    if when == "during":
+        monkeypatch.setattr(Evaluator, "__call__", interrupted_evaluation)
+    else:
+        from otgan.training import fit as fit_module
+
+        loop = fit_module.train_loop
+
+        def spy(state, *a, **k):
+            run_state.append(state)
+            return loop(state, *a, **k)
+
+        monkeypatch.setattr(fit_module, "train_loop", spy)
+        monkeypatch.setattr(torch.optim.Adam, "step", interrupted_update)
+    with pytest.raises(Interrupted, match="evaluation at step 6 was cut short"):
+        otgan.train(quick_config(**kw), out=tmp_path / "cut")
+    monkeypatch.undo()
+    assert RunDir(tmp_path / "cut").load_checkpoint()["state"]["step"] == 6
+    assert [r["step"] for r in _evals(tmp_path / "cut")] == [3]
+    otgan.resume(tmp_path / "cut")
+    assert _evals(tmp_path / "cut") == _evals(tmp_path / "full")
+    assert [r["step"] for r in _evals(tmp_path / "full")] == [3, 6, 9]
 
 
 class NaNAfter(torch.nn.Module):

@@ -34,3 +34,39 @@ def test_outside_a_section_the_first_signal_only_records():
         pass
     stop(signal.SIGINT, None)
     assert stop.signum == signal.SIGINT
+
+
+@pytest.fixture
+def output_closed(monkeypatch):
+    """This process watches its output, and found stdout closed."""
+    import os
+
+    from otgan.runtime import console
+
+    monkeypatch.setattr(console._State, "closed", {"stdout"})
+    monkeypatch.setattr(console._State, "claimed", False)
+    monkeypatch.setattr(console._State, "owner", os.getpid())
+
+
+def test_a_closed_output_stops_like_a_first_signal_and_only_once(output_closed):
+    stop = StopRequest()
+    stop(signal.SIGPIPE, None)
+    assert stop.signum == signal.SIGPIPE and "stdout closed" in stop.received
+    stop(signal.SIGPIPE, None)  # every later write to the closed pipe: the same event
+    with pytest.raises(StopNow) as e:  # a signal after it is a second signal
+        stop(signal.SIGTERM, None)
+    assert e.value.hard
+
+
+def test_the_output_closed_while_stopping_is_not_a_second_signal(output_closed):
+    """The message that reports a SIGTERM may be the write that finds the output closed."""
+    stop = StopRequest()
+    stop(signal.SIGTERM, None)
+    stop(signal.SIGPIPE, None)
+    assert stop.signum == signal.SIGTERM and stop.received == "SIGTERM received"
+
+
+def test_a_sigpipe_with_no_output_closed_is_ignored():
+    stop = StopRequest()  # (a socket's reader gone, say)
+    stop(signal.SIGPIPE, None)
+    assert stop.signum is None

@@ -164,14 +164,14 @@ def _from_mirrors(src: ImageSource, quiet: bool) -> dict[str, np.ndarray]:
 
 
 def _download(url: str, quiet: bool) -> bytes:
-    """The bytes at ``url``, with a progress bar on stderr."""
-    from ..runtime.progress import bar
+    """The bytes at ``url``, with a progress bar on stderr (in a terminal or a notebook)."""
+    from ..runtime.progress import bar, wanted
 
     with urllib.request.urlopen(url, timeout=30) as r:
         total = int(r.headers.get("Content-Length") or 0) or None
         chunks = []
         with bar(total=total, unit="B", unit_scale=True, desc=url.rsplit("/", 1)[-1],
-                 enabled=not quiet) as shown:
+                 enabled=not quiet and wanted(None)) as shown:
             while chunk := r.read(1 << 16):
                 chunks.append(chunk)
                 shown.update(len(chunk))

@@ -72,6 +72,28 @@ class MethodSpec:
         """The keys of its own estimate, shown first where a result is summarized."""
         return tuple(key for key, _, _ in self.estimate_rows)
 
+    def preset_values(self, name: str | None, image_data: bool = False) -> tuple[str, dict]:
+        """The preset ``name`` (None: ``images`` on the built-in image sets where there is one,
+        else ``default``) and its values; an unknown name is a ConfigError."""
+        if name is None:
+            name = "images" if image_data and "images" in self.presets else "default"
+        if name not in self.presets:
+            raise ConfigError(f"preset: method {self.name} has presets "
+                              f"{', '.join(self.presets)}, got {name!r}")
+        return name, dict(self.presets[name])
+
+    def refusal(self, cfg, explicit=()) -> str | None:
+        """What is wrong with ``cfg`` for this method, in one line (None: nothing): an unknown
+        preset, a field set in ``explicit`` that other methods read and this one does not (it
+        would have no effect), or what ``check`` finds."""
+        self.preset_values(cfg.preset)
+        for name in sorted(explicit):
+            owners = readers(name)
+            if owners and name not in self.params:
+                return (f"{name} does not apply to method {self.name} "
+                        f"(it is read by {' and '.join(owners)})")
+        return self.check(cfg) if self.check is not None else None
+
 
 # ----------------------------------------------------------------------------- fields
 CLIP = Field("clip", 0.01, "wgan-clip: critic weights are clamped to [-clip, clip]", "float",

@@ -75,8 +75,10 @@ def data_checksum(train: torch.Tensor, labels: torch.Tensor) -> str:
 
 
 def train_classifier(train, labels, test, test_labels, epochs: int = 3, batch: int = 128,
-                     seed: int = 0, quiet: bool = False) -> tuple[Classifier, float]:
-    """Train the classifier (Adam 1e-3, light random shifts); returns it and its test accuracy."""
+                     seed: int = 0, quiet: bool = False,
+                     progress: bool = False) -> tuple[Classifier, float]:
+    """Train the classifier (Adam 1e-3, light random shifts); returns it and its test accuracy
+    (``quiet``: no line per epoch; ``progress``: a bar per epoch)."""
     g = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng():
         torch.manual_seed(seed)
@@ -86,7 +88,7 @@ def train_classifier(train, labels, test, test_labels, epochs: int = 3, batch: i
         train.shape[0] / batch))
     for epoch in range(epochs):
         perm = torch.randperm(train.shape[0], generator=g)
-        for i in progress_bar(range(0, train.shape[0], batch), enabled=not quiet,
+        for i in progress_bar(range(0, train.shape[0], batch), enabled=progress and not quiet,
                               desc=f"classifier epoch {epoch + 1}/{epochs}"):
             idx = perm[i:i + batch]
             x = _shift(train[idx], g)
@@ -116,9 +118,9 @@ def accuracy(model: Classifier, x: torch.Tensor, y: torch.Tensor) -> float:
     return float((p.argmax(1) == y).double().mean())
 
 
-def load_classifier(dataset, quiet: bool = False) -> Classifier | None:
+def load_classifier(dataset, quiet: bool = False, progress: bool = False) -> Classifier | None:
     """The dataset's classifier from the cache, trained and cached first if needed (None when
-    the data has no labels)."""
+    the data has no labels); ``progress``: a bar while it is trained (``--progress``)."""
     if dataset.train_labels is None or dataset.train.dim() != 4:
         return None
 
@@ -142,7 +144,8 @@ def load_classifier(dataset, quiet: bool = False) -> Classifier | None:
               f"{path})", file=sys.stderr, flush=True)
     epochs = 3 if dataset.train.shape[0] >= 20000 else 30
     model, acc = train_classifier(dataset.train, dataset.train_labels, dataset.test,
-                                  dataset.test_labels, epochs=epochs, quiet=quiet)
+                                  dataset.test_labels, epochs=epochs, quiet=quiet,
+                                  progress=progress)
     buf = io.BytesIO()
     torch.save({"state": model.state_dict(), "test_accuracy": acc}, buf)
     path.parent.mkdir(parents=True, exist_ok=True)

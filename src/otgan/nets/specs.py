@@ -8,3 +8,6 @@ config.py offers these as the choices of ``latent`` and ``activation``; ``latent
 LATENTS = ("gaussian", "uniform")
 #: hidden activations of the MLPs (``mlp.py``)
 ACTIVATIONS = ("relu", "leaky_relu", "elu", "tanh", "softplus", "silu", "gelu")
+#: how a point's latent code is found (``otgan encode --inversion``, ``training/latent.py``):
+#: the encoder E(x) where the method trains one, else optimization (auto); or either explicitly
+INVERSIONS = ("auto", "encoder", "optimize")

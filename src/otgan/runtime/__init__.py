@@ -1,9 +1,14 @@
 """Where and how a run computes: the device, the arithmetic (fp32 or bf16 autocast), and the
-process's place in a distributed job."""
+process's place in a distributed job; and what a command says (``console.py``: its output
+streams and warnings).
 
-from .device import resolve_device, set_threads
-from .distributed import SINGLE, World, init_from_env
-from .precision import autocast, full_precision, upcast
+The names below are imported on first use (PEP 562), so that the command can guard its output
+(``console.install``) before PyTorch is loaded, or without loading it at all (``--help``).
+"""
 
-__all__ = ["SINGLE", "World", "autocast", "full_precision", "init_from_env", "resolve_device",
-           "set_threads", "upcast"]
+from .._lazy import lazy_face
+
+_WHERE = {"SINGLE": ".distributed", "World": ".distributed", "init_from_env": ".distributed",
+          "autocast": ".precision", "full_precision": ".precision", "upcast": ".precision",
+          "resolve_device": ".device", "set_threads": ".device"}
+__getattr__, __dir__, __all__ = lazy_face(__name__, _WHERE)

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import torch
 import torch.distributed as dist
@@ -29,6 +30,8 @@ import torch.distributed as dist
 class World:
     rank: int = 0
     size: int = 1
+    #: otgan joined the process group (``init_from_env``), and leaves it (``leave``)
+    joined: bool = field(default=False, compare=False)
 
     @property
     def active(self) -> bool:
@@ -62,6 +65,14 @@ class World:
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
         return bool(t.item())
 
+    def from_main(self, value: int) -> int:
+        """Rank 0's ``value`` on every rank (what rank 0 alone decided from the folder)."""
+        if self.size == 1:
+            return value
+        t = torch.tensor([int(value)])
+        dist.broadcast(t, src=0)
+        return int(t.item())
+
     def barrier(self) -> None:
         if self.size > 1:
             dist.barrier()
@@ -88,12 +99,43 @@ def init_from_env(device: torch.device) -> World:
     size = int(os.environ.get("WORLD_SIZE", "1"))
     if size <= 1:
         return SINGLE
-    if not dist.is_initialized():
+    joined = not dist.is_initialized()
+    if joined:
         # NCCL for the GPU tensors, gloo for the small CPU ones (log records, stop flags)
         dist.init_process_group("cuda:nccl,cpu:gloo" if device.type == "cuda" else "gloo")
     # DDP warns when a (1, k) weight's gradient is laid out unlike its bucket: harmless here
     warnings.filterwarnings("ignore", message="Grad strides do not match bucket view strides")
-    return World(dist.get_rank(), dist.get_world_size())
+    return World(dist.get_rank(), dist.get_world_size(), joined)
+
+
+def leave(world: World, finished: bool = True) -> None:
+    """The end of this rank's part: when the run ``finished``, wait until every rank is there
+    (rank 0 writes the run's last files while the others are done); then leave the process
+    group ``init_from_env`` joined (one the caller made is left to the caller).
+
+    A rank whose process exits with the group still up can abort at exit ("terminate called
+    without an active exception", SIGABRT, exit 134: the group's threads are still running when
+    the process's destructors run): 1 of 19 two-process gloo jobs whose rank 1 exited while
+    rank 0 was busy did, here, and 0 of 80 that left the group first.  After a failure or a
+    signal the other ranks may be gone: no waiting, the group is only left."""
+    if not world.active or not dist.is_initialized():
+        return
+    if finished:
+        dist.barrier()
+    if world.joined:
+        dist.destroy_process_group()
+
+
+@contextmanager
+def taking_part(world: World):
+    """``leave`` at the end of the block: once every rank has finished it, or at once when it
+    raises."""
+    try:
+        yield
+    except BaseException:
+        leave(world, finished=False)
+        raise
+    leave(world)
 
 
 def wrap(module: torch.nn.Module, device: torch.device, world: World):

@@ -15,6 +15,7 @@ from ..config import FIELDS, resolve
 from ..errors import ConfigError
 from ..methods.registry import get_method_class
 from ..training.datasets import dataset_for
+from ..training.evaluation import check_metrics
 from ..training.inputs import identify
 from .ensemble import BATCHABLE
 from .folder import PLAN_FORMAT as FORMAT
@@ -67,6 +68,7 @@ def make_plan(base: dict, grid: dict, seeds: int, steps: int, eval_n: int | None
         if key not in datasets:
             datasets[key] = dataset_for(cfg)
             inputs.update(_inputs(cfg, config_file))
+        check_metrics(cfg, datasets[key])  # as the member's own run would, before any trains
         if batch and batchable(cfg, datasets[key]):
             groups.setdefault(_program(cfg), []).append(i)
         else:

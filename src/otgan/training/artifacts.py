@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from ..fileio import atomic_write_bytes, atomic_write_json
-from ..rundir import INTERPOLATION_PNG, RECONSTRUCTION_PNG, SAMPLES_PNG
+from ..rundir import INTERPOLATION_PNG, RECONSTRUCTION_PNG, SAMPLES_PNG, SUMMARY
 from ..viz.latent import interpolation_grid, reconstruction_lines, reconstruction_rows
 from ..viz.plots import plot_extent, plot_image_samples, plot_samples
 from ..viz.report import write_report
@@ -60,7 +60,7 @@ def write_summary(run, evaluator, wall: float) -> dict:
                    train_time=state.train_time, wall_time=wall,
                    eval_wait_time=evaluator.seconds_sync,
                    eval_overhead_pct=100.0 * evaluator.seconds_sync / max(state.train_time, 1e-9))
-    atomic_write_json(run.folder.file("summary.json"), summary)
+    atomic_write_json(run.folder.file(SUMMARY), summary)
     return summary
 
 

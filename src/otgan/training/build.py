@@ -149,7 +149,8 @@ def training_data(run: Run) -> torch.Tensor:
 def start_run(cfg: TrainConfig, dataset: Dataset, generator=None, critic=None,
               folder: RunDir | None = None, world: World = SINGLE, config_file=None) -> Run:
     """Build everything a run needs to train, seeded, and write its config.json (with the
-    identity of its inputs, ``config_file`` among them)."""
+    identity of its inputs, ``config_file`` among them, and ``cfg`` as it was asked for)."""
+    requested = cfg.to_dict()
     if cfg.epochs:  # the training length in epochs of this data: in generator updates
         cfg = dataclasses.replace(cfg, steps=steps_for_epochs(cfg, dataset.train.shape[0]))
     run = build_run(cfg, dataset, generator, critic, folder, world)
@@ -179,13 +180,14 @@ def start_run(cfg: TrainConfig, dataset: Dataset, generator=None, critic=None,
                   "n_train": int(dataset.train.shape[0]), "n_test": int(dataset.test.shape[0])},
             networks={"generator": type(run.generator).__name__,
                       "critic": type(run.critic).__name__, "custom": generator is not None},
-            inputs=identify(run.config, config_file)))
+            inputs=identify(run.config, config_file), requested=requested))
     return run
 
 
 def restore(path: str | Path | RunDir, overrides: Mapping[str, Any] | None = None, *,
             train: bool = False, generator: nn.Module = None, critic: nn.Module = None,
-            world: World = SINGLE, accept_changed_inputs: bool = False) -> tuple[Run, dict]:
+            world: World = SINGLE, accept_changed_inputs: bool = False,
+            same_options: bool = False) -> tuple[Run, dict]:
     """The run in folder ``path`` at its last checkpoint, and its config.json record.
 
     ``train=False``: its models, for sampling and evaluation (``overrides`` may only name the
@@ -196,10 +198,13 @@ def restore(path: str | Path | RunDir, overrides: Mapping[str, Any] | None = Non
     to evaluate) unless ``accept_changed_inputs``; ``run.inputs`` and ``run.changed_inputs``
     say what they are now.  The folder itself is not written (but for setting a damaged
     checkpoint aside when ``path`` is a RunDir this process holds the lock of).
+    ``same_options``: the run is continued by the options that started it (``otgan train
+    --out`` again, ``fit.train``): a run at its end is returned as it is, not refused.
     """
     folder = path if isinstance(path, RunDir) else RunDir.open(path)
     record = folder.read_config()
-    where = f"--resume {folder.path}" if train else str(folder.path)
+    where = (f"--out {folder.path} (the run these options started)" if same_options else
+             f"--resume {folder.path}" if train else str(folder.path))
     ckpt = folder.load_checkpoint()
     saved = _saved_config(record, ckpt, folder)
     cfg = resolve(overrides, base=saved)
@@ -219,7 +224,11 @@ def restore(path: str | Path | RunDir, overrides: Mapping[str, Any] | None = Non
     dataset = None
     inputs = changed = None
     if train:
-        inputs, changed = check_inputs(record.get("inputs"), cfg, where, accept_changed_inputs)
+        remedy = (f"continue it with otgan train --resume {folder.path} "
+                  f"--accept-changed-inputs, or pass --overwrite to start afresh"
+                  if same_options else None)
+        inputs, changed = check_inputs(record.get("inputs"), cfg, where, accept_changed_inputs,
+                                       remedy=remedy)
     if train or make_method(cfg).critic_from_data:
         dataset = dataset_for(cfg)
         if tuple(dataset.train.shape[1:]) != data_shape:
@@ -228,13 +237,13 @@ def restore(path: str | Path | RunDir, overrides: Mapping[str, Any] | None = Non
                             f"{data_shape}")
     if train and cfg.epochs:
         cfg = dataclasses.replace(cfg, steps=steps_for_epochs(cfg, dataset.train.shape[0]))
-    if train and step >= cfg.steps:
+    if train and step >= cfg.steps and not same_options:
         raise ConfigError(f"{where}: the checkpoint is at step {step}; pass --steps greater "
                           f"than {step} (or more --epochs) to train further")
     if train:
         run = start_run(cfg, dataset, generator, critic, world=world)
         _fitting(folder, lambda: run.state.load_state_dict(ckpt["state"]))
-        if cfg.time_limit and run.state.train_time >= cfg.time_limit:
+        if cfg.time_limit and run.state.train_time >= cfg.time_limit and not same_options:
             raise ConfigError(f"{where}: the run has trained {run.state.train_time:.0f} s; pass "
                               f"--time-limit greater than that (or 0) to train further")
     else:

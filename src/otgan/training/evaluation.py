@@ -27,6 +27,7 @@ from ..metrics.registry import EvalContext, merge
 from ..metrics.specs import METRICS, DataTraits, check_names, metric_names
 from ..metrics.images import load_classifier
 from ..metrics.registry import identity
+from ..methods.registry import get_method_class
 from .optim import make_optimizer
 from . import latent
 from .sampler import BatchSampler
@@ -39,13 +40,26 @@ DIAG_STREAM = 2_000_003
 
 
 def traits(run) -> DataTraits:
-    ds = run.dataset
-    return DataTraits(image=len(run.data_shape) == 3, modes=ds.modes is not None,
-                      labels=ds.train_labels is not None,
-                      critic_from_data=run.method.critic_from_data,
-                      joint=run.method.bidirectional,
-                      encoder=has_encoder(run.sampling_generator),
-                      stacked=bool(ds.info.get("stacked")))
+    return data_traits(run.dataset, run.method, has_encoder(run.sampling_generator))
+
+
+def data_traits(dataset, method, encoder: bool) -> DataTraits:
+    """What the metrics may use of ``dataset`` trained by ``method`` (an instance or its
+    class); ``encoder``: the generator has one."""
+    return DataTraits(image=dataset.is_image, modes=dataset.modes is not None,
+                      labels=dataset.train_labels is not None,
+                      critic_from_data=method.critic_from_data, joint=method.bidirectional,
+                      encoder=encoder, stacked=bool(dataset.info.get("stacked")))
+
+
+def check_metrics(cfg, dataset) -> None:
+    """What ``training_metrics`` refuses when the run is built, said before it is (a sweep's
+    members, planned before any trains): ``cfg.metrics`` checked against its data and its
+    method (a method that trains an encoder has one, in otgan's own networks)."""
+    if cfg.metrics != "auto":
+        method = get_method_class(cfg.method)
+        check_applicable([n.strip() for n in cfg.metrics.split(",") if n.strip()],
+                         data_traits(dataset, method, method.bidirectional))
 
 
 def training_metrics(run) -> tuple[str, ...]:
@@ -66,10 +80,11 @@ def check_applicable(names, kind) -> None:
                               f"to: {', '.join(metric_names(kind))})")
 
 
-def classifier(run):
-    """The dataset's classifier for image metrics (trained once and cached), or None."""
+def classifier(run, progress: bool = False):
+    """The dataset's classifier for image metrics (trained once and cached), or None;
+    ``progress``: a bar while it is trained."""
     if run._classifier is None:
-        run._classifier = load_classifier(run.dataset)
+        run._classifier = load_classifier(run.dataset, progress=progress)
     return run._classifier
 
 
@@ -128,8 +143,10 @@ def estimating_critic(run, steps: int, seed: int):
     return critic
 
 
-def eval_context(run, n: int | None = None, seed: int | None = None) -> EvalContext:
-    """Generated and held-out points for metrics: the run's fixed latent codes unless ``seed``."""
+def eval_context(run, n: int | None = None, seed: int | None = None,
+                 progress: bool = False) -> EvalContext:
+    """Generated and held-out points for metrics: the run's fixed latent codes unless ``seed``;
+    ``progress``: a bar while the image classifier is trained (on first use)."""
     ds = run.dataset
     real = ds.test
     n = min(n or run.config.eval_n, real.shape[0])
@@ -145,7 +162,7 @@ def eval_context(run, n: int | None = None, seed: int | None = None) -> EvalCont
         modes=ds.modes,
         mode_sigma=ds.mode_sigma, sample=lambda k: run.generate(run.latents(k, seed + 1)).cpu(),
         generator=torch.Generator(device=run.device).manual_seed(seed),
-        classifier=(lambda: classifier(run)) if image else None,
+        classifier=(lambda: classifier(run, progress)) if image else None,
         to_latent=(lambda x: latent.codes(run, x, "encoder"))
         if has_encoder(run.sampling_generator) else None,
         from_latent=lambda z: run.generate(z).cpu(),
@@ -170,7 +187,7 @@ def evaluate(run, names=None, n: int | None = None, progress: bool = False) -> d
     if names is None:
         names = metric_names(kind)
     check_applicable(names, kind)
-    ctx = eval_context(run, n)
+    ctx = eval_context(run, n, progress=progress)
     names = check_names(names)
     with bar(total=len(names), enabled=progress, desc="evaluating") as b:
         def starting(i, name):

@@ -90,10 +90,11 @@ def _size(identity: dict) -> str:
 
 
 def check(recorded: dict | None, cfg, where: str, accept: bool = False,
-          doing: str = "continue") -> tuple[dict, list[dict]]:
-    """``changes``, refused in one line naming the first changed file unless ``accept``."""
+          doing: str = "continue", remedy: str | None = None) -> tuple[dict, list[dict]]:
+    """``changes``, refused in one line naming the first changed file (and ``remedy``, what to
+    do about it) unless ``accept``."""
     now, changed = changes(recorded, cfg)
     if changed and not accept:
-        raise RunFolderError(f"{where}: {describe(changed[0])}; pass {ACCEPT} to {doing} on "
-                             f"the new contents")
+        remedy = remedy or f"pass {ACCEPT} to {doing} on the new contents"
+        raise RunFolderError(f"{where}: {describe(changed[0])}; {remedy}")
     return now, changed

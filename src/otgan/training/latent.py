@@ -17,18 +17,15 @@ from ..errors import ConfigError, DataError
 from ..metrics.latent import reconstruction_error
 from ..nets.encoder import has_encoder
 from ..nets.inversion import LR, STEPS, invert
+from ..nets.specs import INVERSIONS
 
-__all__ = ["HOW", "LR", "STEPS", "codes", "points", "reconstruct", "reconstruction_error",
-           "reconstruction_errors", "resolve_how"]
+__all__ = ["LR", "STEPS", "codes", "points", "reconstruct", "reconstruction_error",
+           "reconstruction_errors", "resolve_inversion"]
 
-#: how codes are found: the encoder where there is one, else optimization (auto); or either
-HOW = ("auto", "encoder", "optimize")
-
-
-def resolve_how(run, how: str = "auto") -> str:
+def resolve_inversion(run, how: str = "auto") -> str:
     """``encoder`` or ``optimize`` for this run; refuses an encoder the run does not have."""
-    if how not in HOW:
-        raise ConfigError(f"inversion must be one of {', '.join(HOW)}, got {how!r}")
+    if how not in INVERSIONS:
+        raise ConfigError(f"inversion must be one of {', '.join(INVERSIONS)}, got {how!r}")
     own = has_encoder(run.sampling_generator)
     if how == "encoder" and not own:
         raise ConfigError(f"method {run.config.method} has no encoder (bigan and bigan-gp "
@@ -39,7 +36,7 @@ def resolve_how(run, how: str = "auto") -> str:
 def codes(run, x: torch.Tensor, how: str = "auto", steps: int = STEPS, lr: float = LR,
           chunk: int = 4096) -> torch.Tensor:
     """Latent codes (n, latent_dim), on the CPU, of points ``x`` in data coordinates."""
-    how = resolve_how(run, how)
+    how = resolve_inversion(run, how)
     G = run.sampling_generator
     x = x.to(torch.float32)
     if how == "optimize":

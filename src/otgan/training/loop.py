@@ -50,6 +50,12 @@ class Hooks:
     should_stop: Callable | None = None
 
 
+def at_end(state: TrainState, cfg) -> bool:
+    """Whether the run has trained to its end: ``cfg.steps`` updates, or its time limit."""
+    return state.step >= cfg.steps or bool(cfg.time_limit
+                                           and state.train_time >= cfg.time_limit)
+
+
 def critic_updates(cfg, step: int) -> int:
     """n_critic, or the WGAN reference code's 100 for the first 25 and every 500th update."""
     if cfg.critic_boost and (step < 25 or step % 500 == 0):

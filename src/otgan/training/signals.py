@@ -1,4 +1,4 @@
-"""SIGINT and SIGTERM during training.
+"""SIGINT, SIGTERM and SIGPIPE during training.
 
 The first signal is recorded and the loop stops between two updates (a generator update takes
 milliseconds to a fraction of a second), saving a checkpoint.  Inside a section marked
@@ -7,6 +7,11 @@ seconds) it stops at once: nothing there changes the training state, so the chec
 last update is still saved.  A second signal stops at once wherever it lands (``StopNow`` with
 ``hard``): nothing more is written, and what was written is intact (every file otgan writes is
 replaced atomically or appended line by line).
+
+SIGPIPE is the output closed (``runtime/console.py`` sends it when a write finds the reader of
+standard output or error gone): a first signal like the others, never a second one (every
+later write to the closed pipe is the same event, and the message that reports a stop may be
+the write that finds it closed).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import signal
 import threading
 
 from ..errors import OtganError
+from ..runtime import console
 
 
 class Interrupted(OtganError):
@@ -23,7 +29,10 @@ class Interrupted(OtganError):
 
     def __init__(self, message: str, signum: int):
         super().__init__(message)
-        self.exit_code = 128 + signum
+        self.signum, self.exit_code = signum, 128 + signum
+
+    def __reduce__(self):  # from a worker process to its parent
+        return type(self), (str(self), self.signum)
 
 
 class StopNow(BaseException):
@@ -43,6 +52,8 @@ class StopRequest:
         self._sections = 0
 
     def __call__(self, signum, frame):
+        if signum == console.SIGPIPE and (self.signum is not None or not console.claim_stop()):
+            return  # the closed output again, or already stopping for another signal
         if self.signum is not None:
             raise StopNow(signum, hard=True)
         self.signum = signum
@@ -64,6 +75,13 @@ class StopRequest:
     def name(self) -> str:
         return signal_name(self.signum)
 
+    @property
+    def received(self) -> str:
+        """What stopped the run, in words."""
+        if self.signum == console.SIGPIPE:
+            return console.describe()
+        return f"{self.name} received"
+
 
 def signal_name(signum: int) -> str:
     return signal.Signals(signum).name
@@ -71,11 +89,13 @@ def signal_name(signum: int) -> str:
 
 @contextlib.contextmanager
 def graceful_signals(stop: StopRequest):
-    """SIGINT/SIGTERM go to ``stop`` instead of killing the process (main thread only)."""
+    """SIGINT/SIGTERM go to ``stop`` instead of killing the process, and SIGPIPE where this
+    process watches its output (main thread only)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    sigs = (signal.SIGINT, signal.SIGTERM) + ((console.SIGPIPE,) if console.watching() else ())
+    previous = {sig: signal.signal(sig, stop) for sig in sigs}
     try:
         yield
     finally:

@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from ..data.arrays import as_points
+from ..fileio import atomic_write_bytes
 from ..methods.specs import METHODS
 from . import style
 
@@ -277,8 +278,10 @@ def animate(snaps: list[dict], real, path, title: str = "", fps: int = 4,
         frames.append(Image.open(io.BytesIO(figure_png(fig))).convert("P", palette=1,
                                                                       colors=128))
     if frames:
-        frames[0].save(path, format="GIF", save_all=True, append_images=frames[1:],
+        buf = io.BytesIO()
+        frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:],
                        duration=1000 // fps, loop=0)
+        atomic_write_bytes(path, buf.getvalue())
 
 
 def figure_png(fig) -> bytes:

@@ -1,11 +1,11 @@
-"""``otgan benchmark``: the click group of the benchmarks (light: PyTorch loads when a
-benchmark runs).  The lead moves it to ``cli/benchmark.py`` with the CLI package split."""
+"""The mode-collapse benchmarks: ``otgan benchmark mixtures|stacked-mnist`` (the work is
+``otgan.benchmark``'s; PyTorch loads when a benchmark runs, after its options are checked)."""
 
 from __future__ import annotations
 
 import click
 
-CONTEXT = dict(help_option_names=["-h", "--help"], max_content_width=100)
+from .options import CONTEXT
 
 
 def _budget_options(fn):
@@ -92,7 +92,7 @@ def mixtures(methods, presets, seeds, workers, sets, out, overwrite, progress, s
     benchmark.json, table.md and samples.png in --out."""
     from ..sweep.grid import parse_sets
 
-    from .configs import check_configs, parse_configs
+    from ..benchmark.configs import check_configs, parse_configs
 
     extra = parse_sets(sets)
     if steps is None and seconds is None:
@@ -101,7 +101,7 @@ def mixtures(methods, presets, seeds, workers, sets, out, overwrite, progress, s
         check_configs(parse_configs(_split(methods), _split(presets)), data, extra)
     from ..runtime.progress import wanted
     from ..sweep.runner import ideal_workers
-    from .mixtures import run_mixtures
+    from ..benchmark.mixtures import run_mixtures
 
     result = run_mixtures(_split(methods), _split(presets), seeds=seeds or 10, steps=steps,
                           seconds=seconds, workers=workers or ideal_workers(), out=out,
@@ -127,7 +127,7 @@ def stacked_mnist(methods, presets, seeds, workers, sets, out, overwrite, progre
     each method's images preset; default budget: 1800 s per run unless --steps."""
     from ..sweep.grid import parse_sets
 
-    from .configs import check_configs, parse_configs
+    from ..benchmark.configs import check_configs, parse_configs
 
     extra = parse_sets(sets)
     if steps is None and seconds is None:
@@ -138,7 +138,7 @@ def stacked_mnist(methods, presets, seeds, workers, sets, out, overwrite, progre
                   {"metrics": "stacked", **extra})
     from ..runtime.progress import wanted
     from ..sweep.runner import ideal_workers
-    from .stacked import run_stacked_mnist
+    from ..benchmark.stacked import run_stacked_mnist
 
     result = run_stacked_mnist(_split(methods), presets,
                                seeds=seeds or 1, steps=steps, seconds=seconds,
@@ -147,3 +147,6 @@ def stacked_mnist(methods, presets, seeds, workers, sets, out, overwrite, progre
                                extra=extra, say=lambda m: click.echo(m, err=True))
     click.echo(result["table"])
     click.echo(f"written: {out}/benchmark.json, table.md, samples.png, curves.png")
+
+
+COMMANDS = [benchmark]
