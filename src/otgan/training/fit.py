@@ -45,6 +45,10 @@ from .run import Run
 from .signals import Interrupted, StopNow, StopRequest, graceful_signals, signal_name
 
 
+#: what ``out`` holds for a start (``_started``)
+_NEW, _UNSAVED, _CHECKPOINTED = 0, 1, 2
+
+
 def train(cfg: TrainConfig, data=None, *, weights=None, generator: nn.Module = None,
           critic: nn.Module = None,
           out: str | Path | None = None, overwrite: bool = False, progress: bool = False,
@@ -53,14 +57,15 @@ def train(cfg: TrainConfig, data=None, *, weights=None, generator: nn.Module = N
     continue the one these options started in ``out`` (unless ``overwrite``; module doc);
     ``config_file``: the file ``cfg`` was read from, recorded among the run's inputs."""
     world = init_from_env(resolve_device(cfg.device))  # torchrun's ranks, else one process
+    found = _NEW
     if out is not None and not overwrite and weights is None \
             and (data is None or isinstance(data, (str, Path))):
         found = world.from_main(_started(out, cfg) if world.is_main else _NEW)
-        if found == _CHECKPOINTED:
-            return resume(out, progress=progress, generator=generator, critic=critic,
-                          announce=announce, same_options=True)
         overwrite = found == _UNSAVED
     with taking_part(world):
+        if found == _CHECKPOINTED:  # (in the group this call joined, which it leaves)
+            return _resume(RunDir.open(out), world, None, progress, generator, critic,
+                           announce, False, same_options=True)
         dataset = dataset_for(cfg, data, weights)
         folder = RunDir.create(out, overwrite) if out is not None and world.is_main else None
         try:
@@ -72,9 +77,6 @@ def train(cfg: TrainConfig, data=None, *, weights=None, generator: nn.Module = N
         if announce is not None and world.is_main:
             announce(run)
         return fit(run, progress=progress and world.is_main)
-
-
-_NEW, _UNSAVED, _CHECKPOINTED = 0, 1, 2
 
 
 def _started(out, cfg: TrainConfig) -> int:
