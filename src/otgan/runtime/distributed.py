@@ -17,6 +17,7 @@ statistics are averaged over ranks first.
 
 from __future__ import annotations
 
+import gc
 import os
 import warnings
 from contextlib import contextmanager
@@ -123,6 +124,7 @@ def leave(world: World, finished: bool = True) -> None:
     if finished:
         dist.barrier()
     if world.joined:
+        gc.collect()  # modules that held the group (DDP) are gone: the group ends with this
         dist.destroy_process_group()
 
 

@@ -76,7 +76,7 @@ def train(cfg: TrainConfig, data=None, *, weights=None, generator: nn.Module = N
             raise
         if announce is not None and world.is_main:
             announce(run)
-        return fit(run, progress=progress and world.is_main)
+        return _released(fit(run, progress=progress and world.is_main))
 
 
 def _started(out, cfg: TrainConfig) -> int:
@@ -137,7 +137,7 @@ def _resume(folder: RunDir, world, overrides, progress, generator, critic, annou
                 say(f"--out {folder.path}: the run trained to its end (step {step}) and wrote "
                     f"its files; nothing to do (--overwrite starts it afresh)")
             folder.unlock()
-            return run
+            return _released(run)
         if world.is_main:
             run.folder = folder
             folder.clean_temporary()
@@ -150,8 +150,16 @@ def _resume(folder: RunDir, world, overrides, progress, generator, critic, annou
     except BaseException:
         folder.unlock()  # (fit releases it once training has started)
         raise
-    return fit(run, progress=progress and world.is_main, purge_after=step + 1,
-               last_checkpoint=step)
+    return _released(fit(run, progress=progress and world.is_main, purge_after=step + 1,
+                         last_checkpoint=step))
+
+
+def _released(run: Run) -> Run:
+    """``run`` without its DistributedDataParallel wrappers, once trained: they hold the
+    process group, which ``leave`` can then end while the interpreter is whole."""
+    if run.state is not None:
+        run.state.train_generator = run.state.train_critic = None
+    return run
 
 
 def fit(run: Run, progress: bool = False, purge_after: int | None = None,
