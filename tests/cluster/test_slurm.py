@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -158,6 +159,8 @@ def untimed(records: list[dict]) -> list[dict]:
 # -- the documented srun torchrun recipe -------------------------------------------------------
 #: the script's two nodes, as two tasks on this cluster's one node
 TWO_TASKS = ["--nodes=1", "--ntasks-per-node=2"]
+#: what a gloo rank that aborts at its exit says (pytorch/pytorch#190489)
+TEARDOWN_ABORT = "terminate called without an active exception"
 
 
 def test_torchrun_recipe_two_tasks_requeued_equals_one_process(slurm, tmp_path):
@@ -184,7 +187,12 @@ def test_torchrun_recipe_two_tasks_requeued_equals_one_process(slurm, tmp_path):
     requeued(slurm, job_id, run, log)
     state = job(slurm, job_id)
     text = log.read_text()
-    assert state["JobState"] == "COMPLETED" and state["Restarts"] == "1", text
+    assert state["Restarts"] == "1", text
+    if state["JobState"] != "COMPLETED":
+        # a gloo rank can abort at its exit, after the run is written (docs/distributed.md)
+        assert TEARDOWN_ABORT in text and state["JobState"] == "FAILED", text
+        assert json.loads((run / "summary.json").read_text())["steps"] == 120
+        warnings.warn(f"job {job_id}: a rank aborted at its exit ({TEARDOWN_ABORT})")
     step = int(re.search(r"SIGTERM received: stopped after step (\d+)", text).group(1))
     assert "holds the run these options started; continuing it from its checkpoint" in text
     record = json.loads((run / "config.json").read_text())
