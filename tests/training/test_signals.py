@@ -5,6 +5,7 @@ import signal
 
 import pytest
 
+from otgan.training import signals
 from otgan.training.signals import StopNow, StopRequest
 
 
@@ -34,3 +35,21 @@ def test_outside_a_section_the_first_signal_only_records():
         pass
     stop(signal.SIGINT, None)
     assert stop.signum == signal.SIGINT
+
+
+def test_a_sigterm_repeated_at_once_is_the_same_request(monkeypatch):
+    """SLURM's SIGTERM and torchrun's agent's arrive together: one graceful stop; a SIGTERM
+    later, or a SIGINT, is a second signal."""
+    clock = [100.0]
+    monkeypatch.setattr(signals.time, "monotonic", lambda: clock[0])
+    stop = StopRequest()
+    stop(signal.SIGTERM, None)
+    clock[0] += 0.001
+    stop(signal.SIGTERM, None)  # the same request: nothing raised
+    with pytest.raises(StopNow) as e:
+        stop(signal.SIGINT, None)
+    assert e.value.hard
+    clock[0] += signals.SAME_REQUEST_S
+    with pytest.raises(StopNow) as e:
+        stop(signal.SIGTERM, None)
+    assert e.value.hard and e.value.signum == signal.SIGTERM
