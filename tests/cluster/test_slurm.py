@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -106,23 +107,26 @@ def test_sweep_array_with_a_task_cancelled_and_the_same_command_again(slurm, tmp
     first = otgan_cli(slurm, slurm_sweep, tmp_path)
     assert first.returncode == 0, first.stderr
     array = re.search(r"submitted array job (\d+): 4 shard\(s\)", first.stdout).group(1)
-    # what was submitted is what --dry-run says: the plan's shards, a task for each
-    dry = otgan_cli(slurm, slurm_sweep + ["--dry-run"], tmp_path)
-    assert dry.returncode == 0, dry.stderr
-    assert dry.stdout.splitlines()[0] == "4 runs of 300 steps in 4 shards"
-    plan = json.loads((tmp_path / "s" / "plan.json").read_text())
-    assert describe(plan) + "\n" == dry.stdout
-    assert [s["kind"] for s in plan["shards"]] == ["ensemble", "ensemble", "run", "run"]
+    # what was submitted is what --dry-run says (asked while the array runs)
+    dry = subprocess.Popen([sys.executable, "-m", "otgan", *slurm_sweep, "--dry-run"],
+                           cwd=tmp_path, env=otgan_env(slurm), stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
     tasks = job(slurm, array)
     tasks = tasks["tasks"] if "tasks" in tasks else [tasks]
     ids = sorted(int(t["ArrayTaskId"]) for t in tasks if t["ArrayTaskId"].isdigit())
     ranges = [t["ArrayTaskId"] for t in tasks if not t["ArrayTaskId"].isdigit()]
     assert ids == [0, 1, 2, 3] or ranges, tasks  # (pending tasks show as one range, "2-3")
+    plan = json.loads((tmp_path / "s" / "plan.json").read_text())
+    assert [s["kind"] for s in plan["shards"]] == ["ensemble", "ensemble", "run", "run"]
 
     member = plan["shards"][2]["members"][0]
     ckpt = tmp_path / "s" / "runs" / f"m{member:04d}" / "checkpoint.pt"
     wait_for("shard 2's first checkpoint", ckpt.exists, 150, 0.05)
     slurm.run("scancel", f"{array}_2")
+    dry_out, dry_err = dry.communicate(timeout=120)
+    assert dry.returncode == 0, dry_err
+    assert dry_out.splitlines()[0] == "4 runs of 300 steps in 4 shards"
+    assert describe(plan) + "\n" == dry_out  # the shards the array's tasks train
     wait_for(f"array job {array} to end", lambda: finished(slurm, array), 150, 0.5)
     state = job(slurm, f"{array}_2")
     assert state["JobState"] in ("CANCELLED", "FAILED"), state  # not COMPLETED
@@ -158,6 +162,8 @@ def untimed(records: list[dict]) -> list[dict]:
 # -- the documented srun torchrun recipe -------------------------------------------------------
 #: the script's two nodes, as two tasks on this cluster's one node
 TWO_TASKS = ["--nodes=1", "--ntasks-per-node=2"]
+#: what a gloo rank that aborts at its exit says (pytorch/pytorch#190489)
+TEARDOWN_ABORT = "terminate called without an active exception"
 
 
 def test_torchrun_recipe_two_tasks_requeued_equals_one_process(slurm, tmp_path):
@@ -184,7 +190,12 @@ def test_torchrun_recipe_two_tasks_requeued_equals_one_process(slurm, tmp_path):
     requeued(slurm, job_id, run, log)
     state = job(slurm, job_id)
     text = log.read_text()
-    assert state["JobState"] == "COMPLETED" and state["Restarts"] == "1", text
+    assert state["Restarts"] == "1", text
+    if state["JobState"] != "COMPLETED":
+        # a gloo rank can abort at its exit, after the run is written (docs/distributed.md)
+        assert TEARDOWN_ABORT in text and state["JobState"] == "FAILED", text
+        assert json.loads((run / "summary.json").read_text())["steps"] == 120
+        warnings.warn(f"job {job_id}: a rank aborted at its exit ({TEARDOWN_ABORT})")
     step = int(re.search(r"SIGTERM received: stopped after step (\d+)", text).group(1))
     assert "holds the run these options started; continuing it from its checkpoint" in text
     record = json.loads((run / "config.json").read_text())

@@ -46,14 +46,24 @@ def _as_torchrun(rank, world, port):
 def _train_worker(rank, world, port, method, folder, out):
     import torch.distributed as dist
 
+    from otgan.training import build
+
     _as_torchrun(rank, world, port)
+    wrapped, original = [], build.wrap
+
+    def wrap(module, device, world):  # (this worker process's own build module)
+        wrapped.append(original(module, device, world))
+        return wrapped[-1]
+
+    build.wrap = wrap
     try:
         run = otgan.train(config(method), out=folder)
         assert run.world == World(rank, world)
-        assert not dist.is_initialized()  # every rank left the group otgan joined, together
         assert (run.folder is not None) == (rank == 0)  # rank 0 alone writes the folder
-        if method != "sd-wgan":
-            assert is_ddp(run.state.train_critic)
+        # the networks trained in DDP (sd-wgan's critic is a dual vector: the generator only);
+        # once trained, the wrappers are dropped and every rank left the group otgan joined
+        assert [is_ddp(m) for m in wrapped] == [True] * (1 if method == "sd-wgan" else 2)
+        assert run.state.train_generator is None and not dist.is_initialized()
         if rank == 0:
             torch.save({"g": run.generator.state_dict(), "d": run.critic.state_dict()}, out)
     finally:

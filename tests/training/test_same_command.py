@@ -22,9 +22,10 @@ from tests.training.test_fit import assert_same_state, final_weights
 KW = dict(steps=24, log_every=4, eval_every=8, checkpoint_every=8, metrics="w1")
 
 
-def stopped_after_first_checkpoint(monkeypatch, cfg, out):
-    """Train ``cfg`` into ``out``, stopped by a SIGTERM right after its first checkpoint (as a
-    preempted job is), which then saves that update's checkpoint and raises Interrupted."""
+def stopped_after_first_checkpoint(monkeypatch, cfg, out, step=8, start=None):
+    """Train ``cfg`` into ``out`` (or call ``start``), stopped by a SIGTERM right after its
+    first checkpoint (as a preempted job is), which then saves that update's checkpoint and
+    raises Interrupted."""
     save, sent = Checkpoints.save, []
 
     def save_then_term(self, state=None):
@@ -34,8 +35,8 @@ def stopped_after_first_checkpoint(monkeypatch, cfg, out):
 
     with monkeypatch.context() as m:
         m.setattr(Checkpoints, "save", save_then_term)
-        with pytest.raises(Interrupted, match="SIGTERM received: stopped after step 8"):
-            otgan.train(cfg, out=out)
+        with pytest.raises(Interrupted, match=f"SIGTERM received: stopped after step {step}"):
+            start() if start is not None else otgan.train(cfg, out=out)
 
 
 def snapshot(path):
@@ -137,3 +138,16 @@ def test_the_command_line_said_twice(tmp_path, capsys):
     err = capsys.readouterr().err
     assert e.value.code == 2 and err.strip().endswith(
         "a run already exists there; pass --overwrite to replace it or --resume to continue it")
+
+
+def test_a_run_extended_with_resume_is_continued_to_its_new_length(tmp_path, monkeypatch):
+    """`--resume --steps 24` of an 8-step run, stopped at 16, then its first command again:
+    the run goes on to 24, as the uninterrupted 24-step run."""
+    otgan.train(quick_config(**KW), out=tmp_path / "full")
+    first = quick_config(**{**KW, "steps": 8})
+    otgan.train(first, out=tmp_path / "r")
+    stopped_after_first_checkpoint(monkeypatch, None, None, step=16, start=lambda: otgan.resume(
+        tmp_path / "r", {"steps": 24}))
+    run = otgan.train(first, out=tmp_path / "r")
+    assert run.state.step == 24
+    assert_same_state(final_weights(tmp_path / "full"), final_weights(tmp_path / "r"))

@@ -5,6 +5,7 @@ import signal
 
 import pytest
 
+from otgan.training import signals
 from otgan.training.signals import StopNow, StopRequest
 
 
@@ -70,3 +71,21 @@ def test_a_sigpipe_with_no_output_closed_is_ignored():
     stop = StopRequest()  # (a socket's reader gone, say)
     stop(signal.SIGPIPE, None)
     assert stop.signum is None
+
+
+def test_a_sigterm_repeated_at_once_is_the_same_request(monkeypatch):
+    """SLURM's SIGTERM and torchrun's agent's arrive together: one graceful stop; a SIGTERM
+    later, or a SIGINT, is a second signal."""
+    clock = [100.0]
+    monkeypatch.setattr(signals.time, "monotonic", lambda: clock[0])
+    stop = StopRequest()
+    stop(signal.SIGTERM, None)
+    clock[0] += 0.001
+    stop(signal.SIGTERM, None)  # the same request: nothing raised
+    with pytest.raises(StopNow) as e:
+        stop(signal.SIGINT, None)
+    assert e.value.hard
+    clock[0] += signals.SAME_REQUEST_S
+    with pytest.raises(StopNow) as e:
+        stop(signal.SIGTERM, None)
+    assert e.value.hard and e.value.signum == signal.SIGTERM

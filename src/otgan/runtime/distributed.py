@@ -17,6 +17,7 @@ statistics are averaged over ranks first.
 
 from __future__ import annotations
 
+import gc
 import os
 import warnings
 from contextlib import contextmanager
@@ -111,18 +112,20 @@ def init_from_env(device: torch.device) -> World:
 def leave(world: World, finished: bool = True) -> None:
     """The end of this rank's part: when the run ``finished``, wait until every rank is there
     (rank 0 writes the run's last files while the others are done); then leave the process
-    group ``init_from_env`` joined (one the caller made is left to the caller).
+    group ``init_from_env`` joined (one the caller made is left to the caller).  The modules
+    that held the group (DDP wrappers) must be gone by then (``fit._released``).
 
-    A rank whose process exits with the group still up can abort at exit ("terminate called
-    without an active exception", SIGABRT, exit 134: the group's threads are still running when
-    the process's destructors run): 1 of 19 two-process gloo jobs whose rank 1 exited while
-    rank 0 was busy did, here, and 0 of 80 that left the group first.  After a failure or a
-    signal the other ranks may be gone: no waiting, the group is only left."""
+    A gloo rank can abort as its process exits ("terminate called without an active
+    exception", SIGABRT; pytorch/pytorch#190489): in a two-process gloo script whose rank 1
+    exited while rank 0 was still busy, 1 in 19 with the group left up, 2 in 80 with the group
+    destroyed while a DDP module still held it, 0 in 120 with the module dropped first.  After
+    a failure or a signal the other ranks may be gone: no waiting, the group is only left."""
     if not world.active or not dist.is_initialized():
         return
     if finished:
         dist.barrier()
     if world.joined:
+        gc.collect()  # modules that held the group (DDP) are gone: the group ends with this
         dist.destroy_process_group()
 
 

@@ -47,6 +47,10 @@ from .run import Run
 from .signals import Interrupted, StopNow, StopRequest, graceful_signals, signal_name
 
 
+#: what ``out`` holds for a start (``_started``)
+_NEW, _UNSAVED, _CHECKPOINTED = 0, 1, 2
+
+
 def train(cfg: TrainConfig, data=None, *, weights=None, generator: nn.Module = None,
           critic: nn.Module = None,
           out: str | Path | None = None, overwrite: bool = False, progress: bool = False,
@@ -55,14 +59,15 @@ def train(cfg: TrainConfig, data=None, *, weights=None, generator: nn.Module = N
     continue the one these options started in ``out`` (unless ``overwrite``; module doc);
     ``config_file``: the file ``cfg`` was read from, recorded among the run's inputs."""
     world = init_from_env(resolve_device(cfg.device))  # torchrun's ranks, else one process
+    found = _NEW
     if out is not None and not overwrite and weights is None \
             and (data is None or isinstance(data, (str, Path))):
         found = world.from_main(_started(out, cfg) if world.is_main else _NEW)
-        if found == _CHECKPOINTED:
-            return resume(out, progress=progress, generator=generator, critic=critic,
-                          announce=announce, same_options=True)
         overwrite = found == _UNSAVED
     with taking_part(world):
+        if found == _CHECKPOINTED:  # (in the group this call joined, which it leaves)
+            return _resume(RunDir.open(out), world, None, progress, generator, critic,
+                           announce, False, same_options=True)
         dataset = dataset_for(cfg, data, weights)
         folder = RunDir.create(out, overwrite) if out is not None and world.is_main else None
         try:
@@ -71,11 +76,8 @@ def train(cfg: TrainConfig, data=None, *, weights=None, generator: nn.Module = N
             if folder is not None:
                 folder.discard()  # nothing was written but the marker and the lock
             raise
-        return fit(run, progress=progress and world.is_main,
-                   announce=announce if world.is_main else None)
-
-
-_NEW, _UNSAVED, _CHECKPOINTED = 0, 1, 2
+        return _released(fit(run, progress=progress and world.is_main,
+                             announce=announce if world.is_main else None))
 
 
 def _started(out, cfg: TrainConfig) -> int:
@@ -136,7 +138,7 @@ def _resume(folder: RunDir, world, overrides, progress, generator, critic, annou
                 say(f"--out {folder.path}: the run trained to its end (step {step}) and wrote "
                     f"its files; nothing to do (--overwrite starts it afresh)")
             folder.unlock()
-            return run
+            return _released(run)
         if world.is_main:
             run.folder = folder
             folder.clean_temporary()
@@ -147,8 +149,16 @@ def _resume(folder: RunDir, world, overrides, progress, generator, critic, annou
     except BaseException:
         folder.unlock()  # (fit releases it once training has started)
         raise
-    return fit(run, progress=progress and world.is_main, purge_after=step + 1,
-               last_checkpoint=step, announce=announce if world.is_main else None)
+    return _released(fit(run, progress=progress and world.is_main, purge_after=step + 1,
+                         last_checkpoint=step, announce=announce if world.is_main else None))
+
+
+def _released(run: Run) -> Run:
+    """``run`` without its DistributedDataParallel wrappers, once trained: they hold the
+    process group, which ``leave`` can then end while the interpreter is whole."""
+    if run.state is not None:
+        run.state.train_generator = run.state.train_critic = None
+    return run
 
 
 def fit(run: Run, progress: bool = False, purge_after: int | None = None,

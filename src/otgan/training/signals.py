@@ -6,7 +6,11 @@ milliseconds to a fraction of a second), saving a checkpoint.  Inside a section 
 seconds) it stops at once: nothing there changes the training state, so the checkpoint of the
 last update is still saved.  A second signal stops at once wherever it lands (``StopNow`` with
 ``hard``): nothing more is written, and what was written is intact (every file otgan writes is
-replaced atomically or appended line by line).
+replaced atomically or appended line by line).  A SIGTERM repeating a SIGTERM within
+``SAME_REQUEST_S`` seconds is the same request, not a second one: SLURM sends SIGTERM to every
+process of a job it preempts, and torchrun's agent, getting one too, sends its workers another
+at once (both arrive within a millisecond; the graceful stop they ask for takes well under a
+second).
 
 SIGPIPE is the output closed (``runtime/console.py`` sends it when a write finds the reader of
 standard output or error gone): a first signal like the others, never a second one (every
@@ -19,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+import time
 
 from ..errors import OtganError
 from ..runtime import console
@@ -44,19 +49,27 @@ class StopNow(BaseException):
         self.signum, self.hard = signum, hard
 
 
+#: a SIGTERM this soon after the first is the same stop request (module doc)
+SAME_REQUEST_S = 2.0
+
+
 class StopRequest:
     """Signal handler: records the first signal; raises ``StopNow`` where waiting would not do."""
 
     def __init__(self):
         self.signum: int | None = None
         self._sections = 0
+        self._at = 0.0
 
     def __call__(self, signum, frame):
         if signum == console.SIGPIPE and (self.signum is not None or not console.claim_stop()):
             return  # the closed output again, or already stopping for another signal
         if self.signum is not None:
+            if signum == self.signum == signal.SIGTERM \
+                    and time.monotonic() - self._at < SAME_REQUEST_S:
+                return
             raise StopNow(signum, hard=True)
-        self.signum = signum
+        self.signum, self._at = signum, time.monotonic()
         if self._sections:
             raise StopNow(signum, hard=False)
 
