@@ -133,3 +133,19 @@ def test_disk_full_during_training_keeps_the_last_checkpoint(tmp_path, monkeypat
         otgan.train(quick_config(steps=40, log_every=5, checkpoint_every=10, eval_every=0,
                                  tensorboard=False), out=tmp_path / "full")
     assert RunDir(tmp_path / "full").load_checkpoint()["state"]["step"] == 10
+
+
+def test_an_image_runs_grids_are_its_own_files(tmp_path):
+    """snapshots/grid_*.png (an image run's evaluations) are otgan's: --overwrite removes them,
+    and a resume drops those after its checkpoint's step, as it drops points' snapshots."""
+    folder = RunDir.create(tmp_path / "run")
+    snaps = folder.path / "snapshots"
+    snaps.mkdir()
+    for step in (100, 200):
+        (snaps / f"grid_{step:08d}.png").write_bytes(b"png")
+    (folder.path / "metrics.jsonl").write_text("")
+    folder.truncate_after(150)
+    assert sorted(p.name for p in snaps.iterdir()) == ["grid_00000100.png"]
+    folder.unlock()
+    RunDir.create(tmp_path / "run", overwrite=True)
+    assert not (tmp_path / "run" / "snapshots").exists()

@@ -54,7 +54,7 @@ RUN_FILES = frozenset({CONFIG, METRICS, CHECKPOINT, PREVIOUS, SAMPLES_PNG, MARKE
                        SUMMARY, REPORT, "eval.json", "training.gif",
                        RECONSTRUCTION_PNG, INTERPOLATION_PNG})
 #: folders otgan writes in a run folder, with the names of the files it writes there
-RUN_FOLDERS = {"snapshots": ("step_*.npz", "heldout.npy", "targets.npy"),
+RUN_FOLDERS = {"snapshots": ("step_*.npz", "grid_*.png", "heldout.npy", "targets.npy"),
                "tensorboard": ("events.out.tfevents.*",)}
 FORMAT_VERSION = 1
 
@@ -204,9 +204,10 @@ class RunDir(OwnedFolder):
         kept = [r for r in self.read_metrics() if r.get("step", 0) <= step]
         atomic_write_bytes(self.file(METRICS), "".join(
             json.dumps(r, separators=(",", ":")) + "\n" for r in kept).encode())
-        for snap in (self.path / "snapshots").glob("step_*.npz"):
-            if int(snap.stem.split("_")[1]) > step:
-                snap.unlink()
+        for pattern in ("step_*.npz", "grid_*.png"):  # (points' snapshots, images' grids)
+            for snap in (self.path / "snapshots").glob(pattern):
+                if int(snap.stem.split("_")[1]) > step:
+                    snap.unlink()
 
     # -- checkpoints -----------------------------------------------------------------------
     def save_checkpoint(self, state: dict | bytes) -> Path:
