@@ -117,9 +117,10 @@ def leave(world: World, finished: bool = True) -> None:
 
     A gloo rank can abort as its process exits ("terminate called without an active
     exception", SIGABRT; pytorch/pytorch#190489): in a two-process gloo script whose rank 1
-    exited while rank 0 was still busy, 1 in 19 with the group left up, 2 in 80 with the group
-    destroyed while a DDP module still held it, 0 in 120 with the module dropped first.  After
-    a failure or a signal the other ranks may be gone: no waiting, the group is only left."""
+    exited while rank 0 was still busy (bench/bench_gloo_exit.py), 3 in 49 with the group left
+    up, 2 in 80 with the group destroyed while a DDP module still held it, 0 in 150 with the
+    module dropped first.  After a failure or a signal the other ranks may be gone: no
+    waiting, the group is only left."""
     if not world.active or not dist.is_initialized():
         return
     if finished:
