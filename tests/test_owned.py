@@ -1,6 +1,7 @@
 """The owned-folder mechanism run and sweep folders share (owned.py): what is otgan's, what
 --overwrite removes and in which order, set-aside names, reading the newest sound file."""
 
+import contextlib
 import subprocess
 import sys
 
@@ -17,6 +18,19 @@ class Box(OwnedFolder):
                     folders={"parts": ("[0-9]*.json",)}, nested={"runs": ("m[0-9]*", RunDir)},
                     trees=frozenset({"tool"}), lock=".box-lock")
 
+
+
+@contextlib.contextmanager
+def holding(statement: str):
+    """Another process that runs ``statement`` (taking a lock) and then waits; yields its pid."""
+    code = f"import time\n{statement}\nprint('locked', flush=True)\ntime.sleep(60)\n"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "locked"
+        yield proc.pid
+    finally:
+        proc.kill()
+        proc.wait()
 
 def make_box(path):
     box, existing = Box.claim(path, overwrite=False, exists="")
@@ -82,17 +96,10 @@ def test_a_folder_of_another_kind_is_named(tmp_path):
 def test_a_held_lock_anywhere_refuses_overwrite(tmp_path):
     box = make_box(tmp_path / "box")
     run = RunDir(box.path / "runs" / "m0000")
-    code = (f"import time\nfrom otgan.rundir import RunDir\nRunDir({str(run.path)!r}).lock()\n"
-            f"print('locked', flush=True)\ntime.sleep(60)\n")
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout.readline().strip() == "locked"
+    with holding(f"from otgan.rundir import RunDir\nRunDir({str(run.path)!r}).lock()") as pid:
         with pytest.raises(RunFolderError, match=f"m0000: another otgan process is training "
-                                                 f"in this folder \\(pid {proc.pid} "):
+                                                 f"in this folder \\(pid {pid} "):
             Box.claim(box.path, overwrite=True, exists="")
-    finally:
-        proc.kill()
-        proc.wait()
     assert (run.path / ".otgan-run").is_file() and (box.path / "a.json").is_file()
 
 
@@ -167,19 +174,12 @@ def test_a_shard_being_trained_is_neither_trained_twice_nor_removed(tmp_path):
     plan = make_plan(dict(data="ring", method="wgan-clip", eval_n=100, metrics="w1"),
                      {"clip": [0.01, 0.02]}, seeds=1, steps=2, workers=1)
     folder = SweepFolder.prepare(tmp_path / "s", plan)
-    code = (f"import time\nfrom otgan.sweep.folder import SweepFolder\n"
-            f"SweepFolder({str(folder.path)!r}).lock('shards/0000.lock')\n"
-            f"print('locked', flush=True)\ntime.sleep(60)\n")
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout.readline().strip() == "locked"
+    with holding(f"from otgan.sweep.folder import SweepFolder\n"
+                 f"SweepFolder({str(folder.path)!r}).lock('shards/0000.lock')") as pid:
         with pytest.raises(RunFolderError, match=f"shards: another otgan process is training "
-                                                 f"in this folder \\(pid {proc.pid} "):
+                                                 f"in this folder \\(pid {pid} "):
             run_shard(folder.path, 0)
-        with pytest.raises(RunFolderError, match=f"\\(pid {proc.pid} "):
+        with pytest.raises(RunFolderError, match=f"\\(pid {pid} "):
             SweepFolder.prepare(folder.path, plan, overwrite=True)
         assert SweepFolder.prepare(folder.path, plan).done() == set()  # continuing is fine
-    finally:
-        proc.kill()
-        proc.wait()
     assert run_shard(folder.path, 0)["shard"] == 0 and folder.done() == {0}

@@ -94,6 +94,13 @@ SWEEP = ["sweep", "--data", "ring", "--grid", "method=wgan-gp,bigan", "--seeds",
          "--no-progress"]
 
 
+
+def reference_run(slurm, args, out):
+    """The same training in one plain process beside the job (started now, waited for later)."""
+    return subprocess.Popen([sys.executable, "-m", "otgan", "train", "--method", "wgan-gp",
+                             *args, "--out", str(out)], cwd=out.parent, env=otgan_env(slurm),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
 def test_sweep_array_with_a_task_cancelled_and_the_same_command_again(slurm, tmp_path):
     """4 shards (2 batched ensembles, 2 plain bigan runs) as one array job; the task of the
     first plain run is cancelled (scancel) after its first checkpoint; the same command again
@@ -182,10 +189,7 @@ def test_torchrun_recipe_two_tasks_requeued_equals_one_process(slurm, tmp_path):
     env = otgan_env(slurm, RDZV_PORT=str(_free_port()))
     job_id = sbatch(slurm, JOBS / "torchrun.sbatch", *args, cwd=tmp_path, env=env,
                     options=TWO_TASKS)
-    one = subprocess.Popen([sys.executable, "-m", "otgan", "train", "--method", "wgan-gp",
-                            *args, "--out", str(tmp_path / "one")], cwd=tmp_path,
-                           env=otgan_env(slurm), stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
+    one = reference_run(slurm, args, tmp_path / "one")
     run, log = tmp_path / "runs" / "otgan-ddp", tmp_path / f"otgan-ddp-{job_id}.out"
     requeued(slurm, job_id, run, log)
     state = job(slurm, job_id)
@@ -241,10 +245,7 @@ def test_a_requeued_training_job_continues_bitwise_as_the_uninterrupted_run(slur
     args = [*TINY, "--steps", "400"]
     job_id = sbatch(slurm, JOBS / "train.sbatch", *args, cwd=tmp_path,
                     options=["--job-name=pre"])
-    ref = subprocess.Popen([sys.executable, "-m", "otgan", "train", "--method", "wgan-gp",
-                            *args, "--out", str(tmp_path / "ref")], cwd=tmp_path,
-                           env=otgan_env(slurm), stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
+    ref = reference_run(slurm, args, tmp_path / "ref")
     run, log = tmp_path / "runs" / "pre", tmp_path / f"pre-{job_id}.out"
     requeued(slurm, job_id, run, log)
     state = job(slurm, job_id)
