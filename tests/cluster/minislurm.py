@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -105,6 +106,24 @@ class MiniSlurm:
         if check and r.returncode != 0:
             raise RuntimeError(f"{' '.join(args)}: exit {r.returncode}: {r.stderr.strip()}")
         return r.stdout
+
+    def steps_gone(self, job_id: str) -> bool:
+        """No step of job ``job_id`` is left on the node: no slurmstepd process and no socket
+        of it in slurmd's spool folder (slurmd refuses to launch the job again before)."""
+        spool = self.root / "spool"
+        sockets = [p for p in spool.glob(f"*_{job_id}.*")] if spool.is_dir() else []
+        r = subprocess.run(["pgrep", "-f", rf"slurmstepd: \[{job_id}\."], capture_output=True)
+        return not sockets and r.returncode == 1
+
+    def log_lines(self, job_id: str, last: int = 30) -> str:
+        """The controller's and slurmd's last log lines that name job ``job_id``."""
+        pattern = re.compile(rf"(JobId={job_id}\b|job {job_id}\b|JOB {job_id}\b|\[{job_id}\.)")
+        out = []
+        for name in ("slurmctld", "slurmd"):
+            path = self.root / "log" / f"{name}.log"
+            lines = path.read_text(errors="replace").splitlines() if path.is_file() else []
+            out += [f"{name}: {line}" for line in lines if pattern.search(line)][-last:]
+        return "\n".join(out)
 
     # -- starting ----------------------------------------------------------------------------
     def _write_files(self) -> None:

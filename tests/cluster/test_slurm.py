@@ -192,12 +192,12 @@ def test_torchrun_recipe_two_tasks_requeued_equals_one_process(slurm, tmp_path):
     one = reference_run(slurm, args, tmp_path / "one")
     run, log = tmp_path / "runs" / "otgan-ddp", tmp_path / f"otgan-ddp-{job_id}.out"
     requeued(slurm, job_id, run, log)
-    state = job(slurm, job_id)
+    state, why = ended(slurm, job_id, log)
     text = log.read_text()
-    assert state["Restarts"] == "1", text
+    assert state["Restarts"] == "1", why
     if state["JobState"] != "COMPLETED":
         # a gloo rank can abort at its exit, after the run is written (docs/distributed.md)
-        assert TEARDOWN_ABORT in text and state["JobState"] == "FAILED", text
+        assert TEARDOWN_ABORT in text and state["JobState"] == "FAILED", why
         assert json.loads((run / "summary.json").read_text())["steps"] == 120
         warnings.warn(f"job {job_id}: a rank aborted at its exit ({TEARDOWN_ABORT})")
     step = int(re.search(r"SIGTERM received: stopped after step (\d+)", text).group(1))
@@ -224,8 +224,21 @@ def requeued(slurm, job_id: str, run: Path, log: Path) -> None:
     # SLURM holds a requeued job back two minutes (its BeginTime); here it may start at once
     wait_for(f"job {job_id} to be requeued", lambda: job(slurm, job_id)["JobState"] == "PENDING",
              60, 0.2, log)
+    # slurmd refuses to launch a job again while the step of its first start is still there
+    # (its slurmstepd, its socket in the spool folder): the launch then fails and the job ends
+    # FAILED without a second start (seen once in CI), so wait until that step is gone
+    wait_for(f"job {job_id}'s first step to be gone", lambda: slurm.steps_gone(job_id), 60, 0.2,
+             log)
     slurm.run("scontrol", "update", f"JobId={job_id}", "StartTime=now")
     wait_for(f"job {job_id}", lambda: finished(slurm, job_id), 150, 0.5, log)
+
+
+def ended(slurm, job_id: str, log: Path) -> tuple[dict, str]:
+    """A finished job's fields and its output, and a message telling what happened to it
+    (its fields, the output, the controller's and slurmd's lines about it) for assertions."""
+    state, text = job(slurm, job_id), log.read_text()
+    fields = {k: state.get(k) for k in ("JobState", "Restarts", "ExitCode", "Reason")}
+    return state, f"{fields}\n{text}\n{slurm.log_lines(job_id)}"
 
 
 def _free_port() -> int:
@@ -248,9 +261,9 @@ def test_a_requeued_training_job_continues_bitwise_as_the_uninterrupted_run(slur
     ref = reference_run(slurm, args, tmp_path / "ref")
     run, log = tmp_path / "runs" / "pre", tmp_path / f"pre-{job_id}.out"
     requeued(slurm, job_id, run, log)
-    state = job(slurm, job_id)
+    state, why = ended(slurm, job_id, log)
     text = log.read_text()
-    assert state["JobState"] == "COMPLETED" and state["Restarts"] == "1", text
+    assert state["JobState"] == "COMPLETED" and state["Restarts"] == "1", why
     stopped = re.search(r"SIGTERM received: stopped after step (\d+)", text)
     assert stopped, text
     step = int(stopped.group(1))
