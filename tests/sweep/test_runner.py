@@ -44,3 +44,24 @@ def test_two_workers_give_the_results_of_one():
         assert a["w1"] == pytest.approx(b["w1"], rel=1e-5)
         np.testing.assert_allclose(a["samples"], b["samples"], atol=1e-5)
     assert torch.get_num_threads() == threads  # the caller's thread setting is restored
+
+
+def test_sweeps_of_one_shard_each_share_the_workers(tmp_path):
+    """Several sweep folders trained together (run_sweeps, as the benchmarks do): their shards
+    are dealt to one pool, so two one-seed sweeps train side by side in two processes, and
+    each folder holds what the same sweep trained alone holds; a second call trains nothing."""
+    from otgan.sweep.runner import run_sweeps
+
+    def sweep(method, out):
+        return dict(base=dict(BASE, method=method, ema=0.0), grid={"method": [method]}, seeds=1, steps=4, eval_n=500,
+                    out=out, batch=False)
+
+    together = run_sweeps([sweep("wgan-gp", tmp_path / "a"), sweep("sd-wgan", tmp_path / "b")],
+                          workers=2)
+    assert sorted(r["members"][0]["worker"] for r in together) == [0, 1]
+    alone = run_sweeps([sweep("sd-wgan", tmp_path / "c")], workers=1)[0]
+    assert together[1]["members"][0]["w1"] == pytest.approx(alone["members"][0]["w1"],
+                                                            rel=1e-5)
+    again = run_sweeps([sweep("wgan-gp", tmp_path / "a"), sweep("sd-wgan", tmp_path / "b")],
+                       workers=2)
+    assert [r["members"][0]["w1"] for r in again] == [r["members"][0]["w1"] for r in together]

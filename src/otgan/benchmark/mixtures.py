@@ -22,7 +22,7 @@ from ..training.refine import Refinement
 from .folder import BenchmarkFolder
 from .published import published
 from .report import write_mixtures
-from .runs import Budget, check_configs, parse_configs, train_sweep
+from .runs import Budget, check_configs, parse_configs, train_sweeps
 
 SETS = ("8gaussians", "25gaussians")
 #: generated samples per run (the protocol's)
@@ -54,12 +54,11 @@ def run_mixtures(methods=("wgan-gp",), presets=("default",), *, seeds: int = 10,
             raise ValueError(f"mixtures: {data!r} is not one of {', '.join(SETS)}")
         check_configs(configs, data, extra)
     folder = BenchmarkFolder.prepare(out, overwrite)
-    for data in sets:
-        for method, preset in configs:
-            path = folder.sweep_path(data, method, preset)
-            say(f"{data}: {method} ({preset}), {seeds} seeds of {budget.label()} -> {path}")
-            train_sweep(None, path, data, method, preset, seeds, budget, workers, extra,
-                        progress)
+    tasks = [(folder.sweep_path(data, method, preset), data, method, preset)
+             for data in sets for method, preset in configs]
+    for path, data, method, preset in tasks:
+        say(f"{data}: {method} ({preset}), {seeds} seeds of {budget.label()} -> {path}")
+    train_sweeps(tasks, seeds, budget, workers, extra, progress)
     return collect_mixtures(folder.path, refine, first=configs)
 
 

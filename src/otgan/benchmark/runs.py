@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 from ..errors import ConfigError
 from .configs import check_configs, parse_configs  # noqa: F401  (the benchmarks' face)
-from ..sweep.folder import SweepFolder
-from ..sweep.runner import run_sweep
+from ..sweep.runner import run_sweeps
 
 #: the number of generator updates a run gets when its budget is in seconds (never reached)
 UNBOUNDED = 10 ** 9
@@ -42,16 +41,18 @@ class Budget:
         return " or ".join(parts)
 
 
-def train_sweep(folder: SweepFolder | None, path, data: str, method: str, preset: str,
-                seeds: int, budget: Budget, workers: int, extra: dict, progress: bool,
-                overwrite: bool = False) -> dict:
-    """The seeds of one configuration on one data set, as an otgan sweep of plain runs in
-    ``path`` (resumed where it was left)."""
+def train_sweeps(tasks, seeds: int, budget: Budget, workers: int, extra: dict,
+                 progress: bool) -> list[dict]:
+    """The seeds of each task ``(path, data, method, preset)``, one configuration on one data
+    set, as an otgan sweep of plain runs in ``path`` (resumed where it was left); every task's
+    runs in one pool of ``workers`` processes, so that configurations of fewer seeds than
+    workers still run side by side."""
     steps, fields = budget.fields()
-    base = {"data": data, "preset": preset, "threads": 1,
-            "checkpoint_every": 1000, **fields, **extra}
-    return run_sweep(base, {"method": [method]}, seeds, steps, workers, out=path, progress=progress,
-                     overwrite=overwrite, batch=False)
+    return run_sweeps([dict(base={"data": data, "preset": preset, "threads": 1,
+                                  "checkpoint_every": 1000, **fields, **extra},
+                            grid={"method": [method]}, seeds=seeds, steps=steps, out=path,
+                            batch=False)
+                       for path, data, method, preset in tasks], workers, progress)
 
 
 def mean_se(values) -> tuple[float | None, float | None]:

@@ -23,7 +23,7 @@ from ..sweep.folder import SweepFolder
 from ..viz.style import figure, save
 from .folder import BenchmarkFolder
 from .published import published
-from .runs import Budget, check_configs, mean_se, parse_configs, train_sweep
+from .runs import Budget, check_configs, mean_se, parse_configs, train_sweeps
 
 DATA = "stacked-mnist"
 
@@ -59,10 +59,11 @@ def run_stacked_mnist(methods=("wgan-gp",), presets=("images",), *, seeds: int =
     extra = {"metrics": "stacked", "eval_every": eval_every, **(extra or {})}
     check_configs(configs, DATA, extra)
     folder = BenchmarkFolder.prepare(out, overwrite)
-    for method, preset in configs:
-        path = folder.sweep_path(DATA, method, preset)
-        say(f"{DATA}: {method} ({preset}), {seeds} seeds of {budget.label()} -> {path}")
-        train_sweep(None, path, DATA, method, preset, seeds, budget, workers, extra, progress)
+    tasks = [(folder.sweep_path(DATA, method, preset), DATA, method, preset)
+             for method, preset in configs]
+    for path, data, method, preset in tasks:
+        say(f"{data}: {method} ({preset}), {seeds} seeds of {budget.label()} -> {path}")
+    train_sweeps(tasks, seeds, budget, workers, extra, progress)
     ceiling = cached_ceiling(folder.path)
     say(f"otgan's MNIST classifier: test accuracy {ceiling['classifier_test_accuracy']:.4f}; "
         f"real stacked test set: triple accuracy {ceiling['triple_accuracy']:.4f}, "

@@ -26,13 +26,18 @@ def deal(shards: list[dict], workers: int) -> list[list[dict]]:
     return [sorted(o, key=lambda s: s["id"]) for o in out if o]
 
 
-def _job(args) -> list[dict]:
-    """Worker: train its shards (writing each into the folder when there is one)."""
-    plan, shards, folder, worker, progress = args
+def _job(args) -> list[tuple[int, list[dict]]]:
+    """Worker: train its share of each sweep's shards (writing each into the sweep's folder
+    when there is one); the results, as (sweep index, results) pairs."""
+    parts, worker, progress = args
     torch.set_num_threads(1)
-    if folder is None:
-        return [train_shard(plan, s, None, worker, progress) for s in shards]
-    return [run_shard(folder, s["id"], worker, progress) for s in shards]
+    out = []
+    for i, plan, shards, folder in parts:
+        if folder is None:
+            out.append((i, [train_shard(plan, s, None, worker, progress) for s in shards]))
+        else:
+            out.append((i, [run_shard(folder, s["id"], worker, progress) for s in shards]))
+    return out
 
 
 def _worker_signals() -> None:
@@ -44,27 +49,51 @@ def _worker_signals() -> None:
 
 def run_local(plan: dict, shards: list[dict], workers: int, folder=None,
               progress: bool = False) -> list[dict]:
-    """Train ``shards`` on this machine; returns their results (also written to ``folder``).
+    """Train ``shards`` on this machine; returns their results (also written to ``folder``)."""
+    return run_local_many([(plan, shards, folder)], workers, progress)[0]
 
-    On Linux the workers are forked: they inherit the imported torch, POT and otgan (about 3 s
-    of imports each when spawned).  Forking is safe here because nothing in this process has
-    started a torch thread pool (one thread is set before forking); ensembles run on the CPU.
+
+def run_local_many(sweeps: list[tuple], workers: int, progress: bool = False) -> list[list[dict]]:
+    """Train the shards of several sweeps, ``[(plan, shards, folder), ...]``, in one pool of
+    ``workers`` processes (so that sweeps of fewer shards than workers still use every core);
+    returns each sweep's results (also written to its folder).
+
+    The shards of all sweeps are dealt together, largest first, each to the least loaded
+    worker; the first share trains in this process, the others in forked (Linux) or spawned
+    workers.  On Linux the workers are forked: they inherit the imported torch, POT and otgan
+    (about 3 s of imports each when spawned).  Forking is safe here because nothing in this
+    process has started a torch thread pool (one thread is set before forking); ensembles run
+    on the CPU.
     """
-    jobs = [(plan, part, None if folder is None else str(folder), w, progress and w == 0)
-            for w, part in enumerate(deal(shards, workers))]
+    tagged = [dict(shard, _sweep=i) for i, (_, shards, _) in enumerate(sweeps) for shard in shards]
+    shares = deal(tagged, workers)
+    jobs = []
+    for w, share in enumerate(shares):
+        parts = []
+        for i, (plan, _, folder) in enumerate(sweeps):
+            mine = [{k: v for k, v in s.items() if k != "_sweep"} for s in share
+                    if s["_sweep"] == i]
+            if mine:
+                parts.append((i, plan, mine, None if folder is None else str(folder)))
+        jobs.append((parts, w, progress and w == 0))
+    results: list[list[dict]] = [[] for _ in sweeps]
     if not jobs:
-        return []
+        return results
     fork = sys.platform.startswith("linux")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     ctx = multiprocessing.get_context("fork" if fork else "spawn")
     try:
         if len(jobs) == 1:
-            return _job(jobs[0])
-        # leaving the block terminates the workers: at once after a signal or an error here
-        with ctx.Pool(len(jobs) - 1, initializer=_worker_signals) as pool:
-            pending = [pool.apply_async(_job, (job,)) for job in jobs[1:]]
-            first = _job(jobs[0])
-            return first + [r for p in pending for r in p.get()]
+            outs = [_job(jobs[0])]
+        else:
+            # leaving the block terminates the workers: at once after a signal or an error here
+            with ctx.Pool(len(jobs) - 1, initializer=_worker_signals) as pool:
+                pending = [pool.apply_async(_job, (job,)) for job in jobs[1:]]
+                outs = [_job(jobs[0])] + [p.get() for p in pending]
     finally:
         torch.set_num_threads(threads)
+    for out in outs:  # in the workers' order, as each worker returned them
+        for i, res in out:
+            results[i].extend(res)
+    return results

@@ -12,7 +12,7 @@ import time
 
 from .collect import collect, merge
 from .folder import SweepFolder
-from .launch import run_local
+from .launch import run_local, run_local_many
 from .plan import make_plan
 
 
@@ -29,13 +29,30 @@ def run_sweep(base: dict, grid: dict, seeds: int, steps: int, workers: int = 2,
     if out is None:
         results = run_local(plan, plan["shards"], workers, None, progress)
         return merge(plan, results, time.perf_counter() - t0, min(workers, len(plan["shards"])))
-    folder = SweepFolder.prepare(out, plan, overwrite)
-    plan = folder.plan()
-    done = folder.done()
-    pending = [s for s in plan["shards"] if s["id"] not in done]
-    run_local(plan, pending, workers, folder.path, progress)
-    return collect(folder.path, time.perf_counter() - t0,
-                   min(workers, max(1, len(pending))))
+    return run_sweeps([dict(base=base, grid=grid, seeds=seeds, steps=steps, eval_n=eval_n,
+                            config_file=config_file, out=out, overwrite=overwrite,
+                            shard_size=shard_size, batch=batch)], workers, progress)[0]
+
+
+def run_sweeps(sweeps: list[dict], workers: int = 2, progress: bool = False) -> list[dict]:
+    """Several sweeps, each with its folder (``run_sweep``'s arguments as a dict, ``out``
+    required), trained in one pool of ``workers`` processes: the shards not done of every
+    folder are dealt together, so that sweeps of one seed each still use every core.  Returns
+    each folder's collected outputs, in order."""
+    t0 = time.perf_counter()
+    prepared = []
+    for sw in sweeps:
+        plan = make_plan(sw["base"], sw["grid"], sw["seeds"], sw["steps"], sw.get("eval_n"),
+                         sw.get("config_file"), sw.get("shard_size"), workers,
+                         sw.get("batch", True))
+        folder = SweepFolder.prepare(sw["out"], plan, sw.get("overwrite", False))
+        plan = folder.plan()
+        done = folder.done()
+        prepared.append((plan, [s for s in plan["shards"] if s["id"] not in done], folder.path))
+    run_local_many(prepared, workers, progress)
+    pending = sum(len(shards) for _, shards, _ in prepared)
+    return [collect(path, time.perf_counter() - t0, min(workers, max(1, pending)))
+            for _, _, path in prepared]
 
 
 def ideal_workers() -> int:
@@ -44,4 +61,4 @@ def ideal_workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-__all__ = ["run_sweep", "ideal_workers"]
+__all__ = ["run_sweep", "run_sweeps", "ideal_workers"]
