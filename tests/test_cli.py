@@ -52,6 +52,10 @@ def test_train_then_sample(tmp_path, capsys):
     r, g, bl = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     assert ((r - bl > 0.3) & (g < 0.85)).sum() > 100  # orange: generated
     assert ((bl - r > 0.15) & (g < 0.85)).sum() > 100  # blue: held-out data
+    # rejection sampling reads a density ratio, which a Wasserstein critic is not
+    code, _, err = run_cli(["sample", str(out), "--n", "5", "--out", str(tmp_path / "r.npy"),
+                            "--reject"], capsys)
+    assert code == 2 and "rejection sampling" in err and len(err.strip().splitlines()) == 1
 
 
 @pytest.fixture(scope="module")

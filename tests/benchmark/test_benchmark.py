@@ -71,3 +71,20 @@ def test_a_tiny_mixtures_benchmark_end_to_end(tmp_path, monkeypatch):
     again = run_mixtures(["wgan-gp"], sets=("8gaussians",), **kw)  # resumed: nothing trained
     assert [m["high_quality_pct"] for m in again["members"]] == \
         [m["high_quality_pct"] for m in result["members"]]
+
+
+def test_rejection_is_read_for_density_ratio_discriminators_only(tmp_path, monkeypatch):
+    import otgan.benchmark.mixtures as mixtures
+    from otgan.benchmark import run_mixtures
+    from otgan.training.reject import Rejection
+
+    monkeypatch.setattr(mixtures, "N_SAMPLES", 300)
+    result = run_mixtures(["gan-r1", "wgan-gp"], sets=("8gaussians",), seeds=1, steps=5,
+                          seconds=None, workers=1, out=tmp_path / "b", say=lambda m: None,
+                          refine={"drs": Rejection(burn_in=300)},
+                          extra={"batch_size": 32, "n_train": 2000})
+    variants = sorted((m["method"], m["variant"]) for m in result["members"])
+    assert variants == [("gan-r1", "drs"), ("gan-r1", "plain"), ("wgan-gp", "plain")]
+    drs = next(m for m in result["members"] if m["variant"] == "drs")
+    assert drs["points"].shape == (300, 2)
+    assert "gan-r1 (default) + drs" in result["table"]

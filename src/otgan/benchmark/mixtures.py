@@ -6,7 +6,10 @@ Gaussians (radius 1, sigma 0.01) and the grid of 25 (spacing 2, sigma 0.05) as o
 ``PUBLISHED``); each run then draws 2500 samples, and a sample is high quality when it lies
 within 3 sigma of its nearest mode, a mode covered when at least one high-quality sample is
 nearest to it (``metrics/modes.py``).  The same 2500 latent codes are also read after each
-refinement asked for (discriminator optimal transport, ``training/refine.py``).  Reported: the
+refinement asked for (discriminator optimal transport, ``training/refine.py``), and, for the
+methods whose discriminator estimates a density ratio, 2500 samples kept by discriminator
+rejection sampling (``training/reject.py``; other latent codes: it draws until it keeps 2500).
+Reported: the
 mean and standard error over seeds beside the published rows (``published.json``).
 """
 
@@ -19,6 +22,7 @@ from ..metrics.modes import mode_coverage, mode_spread
 from ..metrics.ot import wasserstein1
 from ..sweep.folder import SweepFolder
 from ..training.refine import Refinement
+from ..training.reject import Rejection
 from .folder import BenchmarkFolder
 from .published import published
 from .report import write_mixtures
@@ -30,7 +34,9 @@ N_SAMPLES = 2500
 #: samples of exact W1 to as many held-out points (the first of the 2500)
 W1_SAMPLES = 1000
 #: the refinement the benchmark reads beside the plain samples unless told otherwise
-DEFAULT_REFINE = {"dot": Refinement(steps=100), "dot k/10": Refinement(steps=100, k_scale=0.1)}
+#: (a ``Rejection`` is read only where the method's discriminator estimates a density ratio)
+DEFAULT_REFINE = {"dot": Refinement(steps=100), "dot k/10": Refinement(steps=100, k_scale=0.1),
+                  "drs": Rejection()}
 #: the latent codes of the protocol's samples: the run's evaluation stream + 1, as the ``modes``
 #: metric draws them
 CODES = 1
@@ -117,7 +123,12 @@ def measure_sweep(path, data: str, method: str, preset: str, refine: dict) -> li
         z = run.latents(N_SAMPLES, run.eval_seed + CODES)
         variants = {"plain": lambda: run.generate(z)}
         for label, how in refine.items():
-            variants[label] = lambda how=how: run.refined(z, how, seed=m["seed"])
+            if isinstance(how, Rejection):
+                if run.method.spec.density_ratio:
+                    variants[label] = lambda how=how: run.rejected(N_SAMPLES, how,
+                                                                   seed=m["seed"])[0]
+            else:
+                variants[label] = lambda how=how: run.refined(z, how, seed=m["seed"])
         real = ds.test[:W1_SAMPLES].double()
         for label, draw in variants.items():
             x = draw().detach().cpu().double().numpy()

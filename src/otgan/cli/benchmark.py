@@ -48,14 +48,16 @@ def _split(values) -> list[str]:
     return [v.strip() for item in values for v in item.split(",") if v.strip()]
 
 
-def _refinements(refine_steps, refine_lr, refine_scales, no_refine):
+def _refinements(refine_steps, refine_lr, refine_scales, no_refine, reject=False):
     if no_refine:
         return {}
     from ..training.refine import Refinement
+    from ..training.reject import Rejection
 
-    return {("dot" if s == 1 else f"dot k/{1 / s:g}"): Refinement(steps=refine_steps,
-                                                                 lr=refine_lr, k_scale=s)
-            for s in refine_scales}
+    out = {("dot" if s == 1 else f"dot k/{1 / s:g}"): Refinement(steps=refine_steps,
+                                                                lr=refine_lr, k_scale=s)
+           for s in refine_scales}
+    return dict(out, drs=Rejection()) if reject else out
 
 
 def _refine_options(fn):
@@ -70,6 +72,9 @@ def _refine_options(fn):
                      help="k as a multiple of the critic's estimated Lipschitz constant k_eff "
                           "(1: DOT as published); one refined reading per value."),
         click.option("--no-refine", is_flag=True, help="Read the plain samples only."),
+        click.option("--reject/--no-reject", default=True, show_default=True,
+                     help="Also read 2500 samples kept by discriminator rejection sampling, "
+                          "for the methods whose discriminator estimates a density ratio."),
     ]):
         fn = opt(fn)
     return fn
@@ -86,7 +91,7 @@ def benchmark():
 @_budget_options
 @_refine_options
 def mixtures(methods, presets, seeds, workers, sets, out, overwrite, progress, steps, seconds,
-             refine_steps, refine_lr, refine_scales, no_refine):
+             refine_steps, refine_lr, refine_scales, no_refine, reject):
     """The 8-mode ring (sigma 0.01) and 25-mode grid (sigma 0.05): 2500 samples per run, high
     quality within 3 sigma, modes covered, KL; plain and critic-refined samples.  Writes
     benchmark.json, table.md and samples.png in --out."""
@@ -105,7 +110,8 @@ def mixtures(methods, presets, seeds, workers, sets, out, overwrite, progress, s
 
     result = run_mixtures(_split(methods), _split(presets), seeds=seeds or 10, steps=steps,
                           seconds=seconds, workers=workers or ideal_workers(), out=out,
-                          refine=_refinements(refine_steps, refine_lr, refine_scales, no_refine),
+                          refine=_refinements(refine_steps, refine_lr, refine_scales, no_refine,
+                                             reject),
                           overwrite=overwrite, progress=wanted(progress), extra=extra,
                           say=lambda m: click.echo(m, err=True))
     click.echo(result["table"])

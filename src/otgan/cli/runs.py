@@ -99,7 +99,11 @@ def _report_done(run) -> None:
               show_default=True,
               help="k as a multiple of the critic's estimated Lipschitz constant (1: DOT as "
                    "published; 0.1: the benchmarks' setting).")
-def sample(run_dir, n, out, seed, device, overwrite, refine_steps, refine_scale):
+@click.option("--reject", is_flag=True,
+              help="Keep each sample with probability p_data / (M p_G) read from the "
+                   "discriminator's logit (discriminator rejection sampling; the binary "
+                   "cross-entropy GANs only; docs/benchmarks.md).")
+def sample(run_dir, n, out, seed, device, overwrite, refine_steps, refine_scale, reject):
     """Write N generated points from a saved run to an .npy array or a .png picture."""
     import numpy as np
 
@@ -111,7 +115,7 @@ def sample(run_dir, n, out, seed, device, overwrite, refine_steps, refine_scale)
     run = api.load_run(run_dir, device=device)
     require_memory(8 * n * (int(np.prod(run.data_shape)) + 1024), f"--n {n}")
     refine = {"steps": refine_steps, "k_scale": refine_scale} if refine_steps else None
-    x = run.sample(n, seed=seed, refine=refine).astype(np.float32)
+    x = run.sample(n, seed=seed, refine=refine, reject=reject or None).astype(np.float32)
     if out.suffix.lower() == ".png":
         from ..viz.plots import samples_png
 
@@ -121,7 +125,8 @@ def sample(run_dir, n, out, seed, device, overwrite, refine_steps, refine_scale)
                 real = run.dataset.test[:n]
             except OtganError:
                 pass
-        moved = f", DOT k = {refine_scale:g} k_eff" if refine else ""
+        moved = (f", DOT k = {refine_scale:g} k_eff" if refine else
+                 ", rejection sampling" if reject else "")
         data = samples_png(x, real, title=f"{run.config.method} on {run.config.data}: {n} "
                                           f"generated points, seed {seed}{moved}")
         what = (f"a grid of {n} generated images" if x.ndim == 4

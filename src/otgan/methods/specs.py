@@ -59,6 +59,9 @@ class MethodSpec:
     #: config values a critic trained alone takes (``fit_critic``: no generator updates, so
     #: nothing scheduled by generator updates)
     critic_alone: Mapping[str, Any] = field(default_factory=dict)
+    #: whether the critic's logit estimates log p_data(x) / p_G(x) at its optimum (binary
+    #: cross-entropy): what discriminator rejection sampling reads
+    density_ratio: bool = False
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -164,11 +167,13 @@ _GAN_PAPER = dict(optimizer="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999
 GAN = MethodSpec(
     "gan", "vanilla GAN, binary cross-entropy, saturating minimax generator loss",
     {"default": _GAN_DEFAULT, "paper": _GAN_PAPER},
-    estimates="JS", estimate_rows=JS_ROWS, ceiling=JS_CEILING)
+    estimates="JS", estimate_rows=JS_ROWS, ceiling=JS_CEILING,
+    density_ratio=True)
 GAN_NS = MethodSpec(
     "gan-ns", "vanilla GAN, binary cross-entropy, non-saturating generator loss -log D(G(z))",
     {"default": dict(_GAN_DEFAULT, beta1=0.5), "paper": _GAN_PAPER, "notebook": NOTEBOOK},
-    estimates="JS", estimate_rows=JS_ROWS, ceiling=JS_CEILING)
+    estimates="JS", estimate_rows=JS_ROWS, ceiling=JS_CEILING,
+    density_ratio=True)
 
 # ----------------------------------------------------------------------------- gan-r1
 # Measured on the five toy sets (docs/defaults.md, bench/bench_defaults.py --methods gan-r1):
@@ -186,7 +191,8 @@ GAN_R1 = MethodSpec(
     "(Mescheder et al. 2018)",
     {"default": _R1_DEFAULT, "paper": _R1_PAPER,
      "images": dict(_R1_DEFAULT, lr_g=2e-4, lr_d=2e-4, beta1=0.5, r1_gamma=10.0, **_IMAGE_MLP)},
-    fields=(R1_GAMMA,), estimates="JS", estimate_rows=JS_ROWS, ceiling=JS_CEILING)
+    fields=(R1_GAMMA,), estimates="JS", estimate_rows=JS_ROWS, ceiling=JS_CEILING,
+    density_ratio=True)
 
 # ----------------------------------------------------------------------------- lsgan
 # Measured on the five toy sets (docs/notes/preset-search.md, "lsgan"): with the (-1, 1, 0)

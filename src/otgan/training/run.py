@@ -17,12 +17,14 @@ from ..data.dataset import Dataset
 from ..data.normalize import Normalizer
 from ..errors import ConfigError
 from ..methods.base import Method
+from ..methods.specs import METHODS
 from ..rundir import RunDir
 from ..runtime.distributed import SINGLE, World
 from ..runtime.progress import wanted
 from . import evaluation, latent
 from .datasets import dataset_for
 from .refine import Refinement, as_refinement, lipschitz_estimate, refine as refine_points
+from .reject import Rejection, as_rejection, rejection_sample
 from .state import TrainState
 
 # An offset that gives the evaluation latent codes a stream of their own: drawing them never
@@ -30,6 +32,8 @@ from .state import TrainState
 EVAL_STREAM = 1_000_003
 #: the stream of the points the critic's slope is estimated on before a refinement
 REFINE_STREAM = 3_000_017
+#: the uniform draws of rejection sampling (``sample``'s ``reject``), offset from the seed
+REJECT_STREAM = 4_000_037
 
 
 @dataclass
@@ -117,18 +121,51 @@ class Run:
         gen = torch.Generator().manual_seed(int(seed))
         return sample_latent(self.config.latent, (n, self.latent_dim), generator=gen)
 
-    def sample(self, n: int, seed: int = 0, refine=None) -> np.ndarray:
+    def sample(self, n: int, seed: int = 0, refine=None, reject=None) -> np.ndarray:
         """``n`` generated points, float32 numpy, shape (n, *data_shape); same seed, same points.
 
         ``refine``: move each sample with the trained critic (discriminator optimal transport,
         Tanaka 2019: toward argmin_x |x - y| - D(x)/k; ``training/refine.py``), given as a
-        number of steps, a mapping ``{"steps", "lr", "k", "k_scale"}`` or a ``Refinement``."""
+        number of steps, a mapping ``{"steps", "lr", "k", "k_scale"}`` or a ``Refinement``.
+        ``reject``: keep each sample with probability p_data / (M p_G) read from the
+        discriminator's logit (discriminator rejection sampling, Azadi et al. 2019;
+        ``training/reject.py``; binary cross-entropy GANs only), True or a mapping
+        ``{"burn_in", "max_draws", "chunk"}``; not with ``refine``."""
         if n < 1:
             raise ConfigError(f"n must be >= 1, got {n}")
-        how = as_refinement(refine)
+        how, keep = as_refinement(refine), as_rejection(reject)
+        if keep is not None:
+            if how is not None and how.steps:
+                raise ConfigError("sample: refinement and rejection are two ways of reading "
+                                  "the critic; ask for one")
+            return self.rejected(n, keep, seed)[0].float().cpu().numpy()
         if how is None or how.steps == 0:
             return self.generate(self.latents(n, seed)).float().cpu().numpy()
         return self.refined(self.latents(n, seed), how, seed).float().cpu().numpy()
+
+    def rejected(self, n: int, how: Rejection, seed: int = 0) -> tuple[torch.Tensor, dict]:
+        """``n`` samples kept by discriminator rejection sampling (``sample``'s ``reject``), in
+        data coordinates, and {"acceptance", "log_m", "draws"}."""
+        if not self.method.spec.density_ratio:
+            raise ConfigError(f"rejection sampling reads the discriminator's logit as log "
+                              f"p_data / p_G, which method {self.method.name}'s critic does not "
+                              f"estimate (the methods whose critic does: "
+                              f"{', '.join(n for n, s in METHODS.items() if s.density_ratio)})")
+        latents = torch.Generator().manual_seed(int(seed))
+        uniforms = torch.Generator().manual_seed(int(seed) + REJECT_STREAM)
+
+        def draw(k: int) -> torch.Tensor:
+            z = sample_latent(self.config.latent, (k, self.latent_dim), generator=latents)
+            return self.normalizer.encode(self.generate(z))
+
+        critic, was = self.critic, self.critic.training
+        critic.eval()
+        try:
+            x, info = rejection_sample(draw, lambda x: self.method.scores(critic, x), n, how,
+                                       uniforms)
+        finally:
+            critic.train(was)
+        return self.normalizer.decode(x), info
 
     def critic_slope(self, seed: int = 0, n: int = 512) -> float:
         """k_eff, the critic's largest slope between ``n`` training and ``n`` generated points
