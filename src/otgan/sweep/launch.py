@@ -16,14 +16,15 @@ import torch
 from .shard import run_shard, train_shard
 
 
-def deal(shards: list[dict], workers: int) -> list[list[dict]]:
-    """Shards dealt to workers, largest first, each to the least loaded (members x steps)."""
+def deal(shards: list, workers: int, shard=lambda s: s) -> list[list]:
+    """Shards dealt to workers, largest first, each to the least loaded (members x steps);
+    ``shard`` reads the shard of an item when the items carry more than the shard."""
     loads, out = [0] * workers, [[] for _ in range(workers)]
-    for shard in sorted(shards, key=lambda s: -len(s["members"])):
+    for item in sorted(shards, key=lambda x: -len(shard(x)["members"])):
         w = loads.index(min(loads))
-        out[w].append(shard)
-        loads[w] += len(shard["members"])
-    return [sorted(o, key=lambda s: s["id"]) for o in out if o]
+        out[w].append(item)
+        loads[w] += len(shard(item)["members"])
+    return [sorted(o, key=lambda x: shard(x)["id"]) for o in out if o]
 
 
 def _job(args) -> list[tuple[int, list[dict]]]:
@@ -65,16 +66,14 @@ def run_local_many(sweeps: list[tuple], workers: int, progress: bool = False) ->
     process has started a torch thread pool (one thread is set before forking); ensembles run
     on the CPU.
     """
-    tagged = [dict(shard, _sweep=i) for i, (_, shards, _) in enumerate(sweeps) for shard in shards]
-    shares = deal(tagged, workers)
+    pairs = [(i, shard) for i, (_, shards, _) in enumerate(sweeps) for shard in shards]
     jobs = []
-    for w, share in enumerate(shares):
-        parts = []
-        for i, (plan, _, folder) in enumerate(sweeps):
-            mine = [{k: v for k, v in s.items() if k != "_sweep"} for s in share
-                    if s["_sweep"] == i]
-            if mine:
-                parts.append((i, plan, mine, None if folder is None else str(folder)))
+    for w, share in enumerate(deal(pairs, workers, shard=lambda pair: pair[1])):
+        mine: dict[int, list[dict]] = {}
+        for i, shard in share:
+            mine.setdefault(i, []).append(shard)
+        parts = [(i, sweeps[i][0], shards, None if sweeps[i][2] is None else str(sweeps[i][2]))
+                 for i, shards in mine.items()]
         jobs.append((parts, w, progress and w == 0))
     results: list[list[dict]] = [[] for _ in sweeps]
     if not jobs:
