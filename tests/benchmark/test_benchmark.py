@@ -71,6 +71,13 @@ def test_a_tiny_mixtures_benchmark_end_to_end(tmp_path, monkeypatch):
     again = run_mixtures(["wgan-gp"], sets=("8gaussians",), **kw)  # resumed: nothing trained
     assert [m["high_quality_pct"] for m in again["members"]] == \
         [m["high_quality_pct"] for m in result["members"]]
+    grown = run_mixtures(["wgan-gp"], sets=("8gaussians",), **dict(kw, seeds=3))
+    plain3 = [m for m in grown["members"] if m["variant"] == "plain"]
+    assert [m["seed"] for m in plain3] == [0, 1, 2]  # the folder takes a third seed in place
+    assert [m["high_quality_pct"] for m in grown["members"] if m["seed"] < 2] == \
+        [m["high_quality_pct"] for m in result["members"]]  # the first two not trained again
+    assert next(r for r in grown["rows"] if r["variant"] == "plain")["stats"]["8gaussians"][
+        "seeds"] == 3
 
 
 def test_rejection_is_read_for_density_ratio_discriminators_only(tmp_path, monkeypatch):

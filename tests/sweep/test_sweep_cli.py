@@ -1,5 +1,6 @@
 """`otgan sweep`: --dry-run, a re-run that trains nothing, another sweep refused in the same
-folder, `otgan sweep collect`, --overwrite."""
+folder, a sweep grown in place by more seeds or grid values, `otgan sweep collect`,
+--overwrite."""
 
 import json
 
@@ -73,3 +74,26 @@ def test_metrics_that_do_not_apply_are_refused_when_planning(tmp_path, capsys):
     code, out, _ = run(["sweep", "--method", "sd-wgan", "--grid", "lr=1e-4,1e-3", "--set",
                         "metrics=w1,partition", "--steps", "3", "--dry-run"], capsys)
     assert code == 0 and out.startswith("2 runs of 3 steps in 2 shards")
+
+
+def test_more_seeds_or_grid_values_grow_the_sweep_in_place(tmp_path, capsys):
+    out = tmp_path / "s"
+    code, _, _ = run(SWEEP + ["--out", str(out)], capsys)
+    assert code == 0
+    first = json.loads((out / "shards" / "0000.json").read_text())
+    more = SWEEP[:4] + ["clip=0.01,0.05,0.02"] + SWEEP[5:] + ["--seeds", "2", "--out", str(out)]
+    code, text, err = run(more, capsys)
+    assert code == 0 and "grows from 2 to 6 runs" in err and "all 6 runs done" in text
+    plan = json.loads((out / "plan.json").read_text())
+    # the first sweep's members keep their indices and its shard: its result stands untrained
+    assert [(m["point"]["clip"], m["seed"]) for m in plan["members"][:2]] == \
+        [(0.01, 0), (0.05, 0)]
+    assert plan["shards"][0]["members"] == [0, 1] and plan["seeds"] == 2
+    assert json.loads((out / "shards" / "0000.json").read_text()) == first
+    assert sorted((m["point"]["clip"], m["seed"]) for m in plan["members"]) == \
+        [(c, s) for c in (0.01, 0.02, 0.05) for s in (0, 1)]
+    code, text, err = run(more, capsys)  # the same command again: nothing to train
+    assert code == 0 and "grows" not in err and "already done" in text
+    # a command that leaves out a run the folder holds is another sweep
+    code, _, err = run(SWEEP + ["--out", str(out)], capsys)
+    assert code == 2 and "holds another sweep" in err and len(err.strip().splitlines()) == 1

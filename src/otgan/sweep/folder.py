@@ -75,9 +75,16 @@ class SweepFolder(OwnedFolder):
                     f"{PLAN} written again from this command")
             else:
                 why = differs(old, plan)
-                if why:
+                grown = extended(old, plan) if why == OTHER_MEMBERS else None
+                if why and grown is None:
                     raise RunFolderError(f"--out {p}: holds another sweep ({why}); pass "
                                          f"--overwrite to replace it")
+                if grown is not None:  # more seeds or grid values: the old runs are kept
+                    atomic_write_json(p / PLAN, grown)
+                    folder._plan = None
+                    say(f"{p}: the sweep grows from {len(old['members'])} to "
+                        f"{len(grown['members'])} runs; the {len(old['members'])} it had are "
+                        f"kept")
                 folder.subfolder(SHARDS)
                 folder.done(repair=True)
                 if not folder.marked():
@@ -264,17 +271,52 @@ def shard_digest(plan: dict, shard: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+#: ``differs``'s words for plans of other members (an ``extended`` plan may still take them)
+OTHER_MEMBERS = "other grid, seeds or settings"
+
+
+def _member_key(member: dict) -> str:
+    """What a member is, apart from its index: its grid point, seed and resolved config."""
+    return json.dumps([member["point"], member["seed"], member["config"]], sort_keys=True)
+
+
 def differs(a: dict, b: dict) -> str | None:
-    """Why two plans do not train the same members on the same inputs (their shard layouts may
-    differ), in words; None when they do."""
-    if a.get("format") != b.get("format") or a["members"] != b["members"]:
-        return "other grid, seeds or settings"
+    """Why two plans do not train the same members on the same inputs (their members' order
+    and shard layouts may differ), in words; None when they do."""
+    if a.get("format") != b.get("format"):
+        return OTHER_MEMBERS
     was, now = a.get("inputs") or {}, b.get("inputs") or {}
     for name, identity in now.items():
         if name in was and was[name] != identity:
             return f"{name} changed since the sweep started: {_words(identity)}, then " \
                    f"{_words(was[name])}"
+    if sorted(map(_member_key, a["members"])) != sorted(map(_member_key, b["members"])):
+        return OTHER_MEMBERS
     return None
+
+
+def extended(old: dict, new: dict) -> dict | None:
+    """The plan ``old`` grown into ``new`` when ``new`` trains every member of ``old`` and more
+    (more seeds, more grid values, the same settings and inputs): ``old``'s members keep their
+    indices and its shards their ids and members, so that every run and shard result already
+    written stays valid; ``new``'s other members follow, in ``new``'s shards.  None otherwise."""
+    if old.get("format") != new.get("format"):
+        return None
+    have = {_member_key(m) for m in old["members"]}
+    if not have < {_member_key(m) for m in new["members"]}:
+        return None
+    members, index = list(old["members"]), {}
+    for m in new["members"]:
+        if _member_key(m) not in have:
+            index[m["index"]] = len(members)
+            members.append(dict(m, index=len(members)))
+    shards = list(old["shards"])
+    for s in new["shards"]:
+        mine = [index[i] for i in s["members"] if i in index]
+        if mine:
+            shards.append({"kind": s["kind"], "members": mine, "id": len(shards)})
+    return dict(new, members=members, shards=shards,
+                inputs={**(old.get("inputs") or {}), **(new.get("inputs") or {})})
 
 
 def _words(identity) -> str:
