@@ -95,3 +95,45 @@ def test_rejection_is_read_for_density_ratio_discriminators_only(tmp_path, monke
     drs = next(m for m in result["members"] if m["variant"] == "drs")
     assert drs["points"].shape == (300, 2)
     assert "gan-r1 (default) + drs" in result["table"]
+
+
+def test_stacked_table_sets_each_reading_beside_its_plain_row():
+    from otgan.benchmark.stacked import stacked_table
+
+    ceiling = {"real_modes": 1000, "real_kl": 0.024, "classifier_test_accuracy": 0.9924,
+               "triple_accuracy": 0.9763}
+    row = dict(method="gan-r1", preset="images", seeds=2, steps=100.0, train_seconds=9.0)
+    rows = [dict(row, variant="plain", modes=(990.0, 2.0), kl=(0.5, 0.01)),
+            dict(row, variant="drs", modes=(980.0, 4.0), kl=(0.45, 0.02))]
+    text = stacked_table({"ceiling": ceiling, "rows": rows, "budget": "100 updates",
+                          "published": published("stacked-mnist")})
+    lines = text.splitlines()
+    assert lines[2].startswith("| gan-r1 (images) | 990.0 ± 2.0 | 0.500 ± 0.010 | 2 |")
+    assert lines[3].startswith("| gan-r1 (images) + drs | 980.0 ± 4.0 | 0.450 ± 0.020 | 2 |")
+    assert "+ drs: 26000 samples kept by discriminator rejection sampling" in text
+    plain = stacked_table({"ceiling": ceiling, "rows": rows[:1], "budget": "100 updates",
+                           "published": []})
+    assert "+ drs" not in plain and "PacDCGAN2" in text
+
+
+@pytest.mark.slow
+def test_a_tiny_stacked_mnist_benchmark_reads_rejection_where_it_applies(tmp_path):
+    """Two configurations of 3 updates: the curve's end, the 26000 samples kept by rejection
+    for the density-ratio discriminator only, read as the metric reads (modes of 1000, KL in
+    [0, log 1000])."""
+    import math
+
+    from otgan.benchmark.stacked import run_stacked_mnist
+
+    result = run_stacked_mnist(["gan-r1", "wgan-gp"], seeds=1, steps=3, seconds=None,
+                               eval_every=3, workers=1, out=tmp_path / "b",
+                               say=lambda m: None, extra={"batch_size": 16})
+    rows = {(r["method"], r["variant"]): r for r in result["rows"]}
+    assert sorted(rows) == [("gan-r1", "drs"), ("gan-r1", "plain"), ("wgan-gp", "plain")]
+    for r in rows.values():
+        assert 1 <= r["modes"][0] <= 1000 and 0 <= r["kl"][0] <= math.log(1000) + 1e-9
+        assert r["steps"] == 3
+    drs = next(m for m in result["members"] if m["method"] == "gan-r1")["readings"]["drs"]
+    assert 0 < drs["acceptance"] <= 1
+    saved = json.loads((tmp_path / "b" / "benchmark.json").read_text())
+    assert saved["readings"] == {"drs": {"burn_in": 10000, "max_draws": 1000, "chunk": 4096}}

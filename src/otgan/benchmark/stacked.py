@@ -4,9 +4,13 @@ Every configuration trains ``seeds`` runs on ``stacked-mnist`` (``data/stacked.p
 images of three MNIST training digits in three channels) with the ``stacked`` metric
 (``metrics/stacked.py``: 26000 samples, each channel read by otgan's MNIST classifier, modes
 covered of 1000 and KL to uniform) at every evaluation, so each run gives its curve of modes
-and KL against training time.  Beside them: the classifier's MNIST test accuracy, the real
-stacked test set read the same way (its triple accuracy, its mode count and KL: the ceiling),
-and the published rows.
+and KL against training time.  At the end, each run's generator is also read through the
+critic (``readings``): 26000 samples kept by discriminator rejection sampling for the methods
+whose discriminator estimates a density ratio (``training/reject.py``), and, when asked for,
+26000 samples refined by discriminator optimal transport (``training/refine.py``; other latent
+codes than the curve's).  Beside them: the classifier's MNIST test accuracy, the real stacked
+test set read the same way (its triple accuracy, its mode count and KL: the ceiling), and the
+published rows.
 """
 
 from __future__ import annotations
@@ -20,12 +24,19 @@ import torch
 from ..api import load_run
 from ..fileio import atomic_write_bytes, atomic_write_json
 from ..sweep.folder import SweepFolder
+from ..training.reject import Rejection
 from ..viz.style import figure, save
 from .folder import BenchmarkFolder
 from .published import published
 from .runs import Budget, check_configs, mean_se, parse_configs, train_sweeps
 
 DATA = "stacked-mnist"
+#: the readings through the critic unless told otherwise: rejection (density-ratio methods
+#: only); refinement in pixel space is asked for (it lost modes where measured:
+#: docs/benchmarks.md)
+DEFAULT_READINGS = {"drs": Rejection()}
+#: the latent codes of the refined readings: the run's evaluation stream + 1
+CODES = 1
 
 
 def real_ceiling() -> dict:
@@ -49,11 +60,12 @@ def real_ceiling() -> dict:
 def run_stacked_mnist(methods=("wgan-gp",), presets=("images",), *, seeds: int = 1,
                       steps: int | None = None, seconds: float | None = 1800.0,
                       eval_every: int = 2000, workers: int = 2, out="benchmark-stacked",
-                      overwrite: bool = False, progress: bool = False,
-                      extra: dict | None = None, say=print) -> dict:
+                      readings: dict | None = None, overwrite: bool = False,
+                      progress: bool = False, extra: dict | None = None, say=print) -> dict:
     """Train and measure; returns the result (also written to ``out``: benchmark.json,
     table.md, samples.png, curves.png).  ``eval_every``: generator updates between the
-    evaluations of the curve (and one at the end)."""
+    evaluations of the curve (and one at the end); ``readings``: {label: Rejection or
+    Refinement} read at the end (None: ``DEFAULT_READINGS``, {}: none)."""
     budget = Budget(steps, seconds)
     configs = parse_configs(methods, presets)
     extra = {"metrics": "stacked", "eval_every": eval_every, **(extra or {})}
@@ -68,7 +80,7 @@ def run_stacked_mnist(methods=("wgan-gp",), presets=("images",), *, seeds: int =
     say(f"otgan's MNIST classifier: test accuracy {ceiling['classifier_test_accuracy']:.4f}; "
         f"real stacked test set: triple accuracy {ceiling['triple_accuracy']:.4f}, "
         f"{ceiling['real_modes']} modes, KL {ceiling['real_kl']:.4f} (the ceiling)")
-    return collect_stacked(folder.path, ceiling, budget.label())
+    return collect_stacked(folder.path, ceiling, budget.label(), readings)
 
 
 def cached_ceiling(out) -> dict:
@@ -87,7 +99,27 @@ def cached_ceiling(out) -> dict:
     return real_ceiling()
 
 
-def measure_run(path, method: str, preset: str, seed: int) -> dict:
+def read_through_critic(run, readings: dict, seed: int) -> dict:
+    """{label: {"modes", "kl"[, "acceptance"]}}: 26000 samples of each reading (a rejection
+    only where the run's discriminator estimates a density ratio) read as the metric reads."""
+    from ..metrics.stacked import SAMPLES, classify_triples, mode_histogram
+
+    out, z = {}, None
+    for label, how in readings.items():
+        if isinstance(how, Rejection):
+            if not run.method.spec.density_ratio:
+                continue
+            x, info = run.rejected(SAMPLES, how, seed=seed)
+            extra = {"acceptance": info["acceptance"]}
+        else:
+            z = run.latents(SAMPLES, run.eval_seed + CODES) if z is None else z
+            x, extra = run.refined(z, how, seed=seed), {}
+        h = mode_histogram(classify_triples(x.detach().float().cpu()))
+        out[label] = {"modes": h["stacked_modes"], "kl": h["stacked_kl"], **extra}
+    return out
+
+
+def measure_run(path, method: str, preset: str, seed: int, readings: dict) -> dict:
     run = load_run(path)
     times = {r["step"]: r["time"] for r in run.history if "time" in r and "step" in r}
     curve = []
@@ -101,11 +133,14 @@ def measure_run(path, method: str, preset: str, seed: int) -> dict:
     images = run.sample(64, seed=0)
     return {"method": method, "preset": preset, "seed": seed, "steps": last.get("step"),
             "train_seconds": last.get("seconds"), "modes": last.get("modes"),
-            "kl": last.get("kl"), "curve": curve, "images": images}
+            "kl": last.get("kl"), "curve": curve, "images": images,
+            "readings": read_through_critic(run, readings, seed)}
 
 
-def collect_stacked(out, ceiling: dict | None = None, budget: str = "") -> dict:
+def collect_stacked(out, ceiling: dict | None = None, budget: str = "",
+                    readings: dict | None = None) -> dict:
     folder = BenchmarkFolder.open(out)
+    readings = DEFAULT_READINGS if readings is None else readings
     torch.set_num_threads(1)  # as the runs trained; two threads wait on each other on a busy CPU
     members = []
     for path in sorted((folder.path / DATA).glob("*")) if (folder.path / DATA).is_dir() else []:
@@ -117,17 +152,21 @@ def collect_stacked(out, ceiling: dict | None = None, budget: str = "") -> dict:
         method, preset = plan["grid"]["method"][0], plan["base"]["preset"]
         for m in plan["members"]:
             if m["index"] in done:
-                members.append(measure_run(sweep.run_path(m["index"]), method, preset, m["seed"]))
+                members.append(measure_run(sweep.run_path(m["index"]), method, preset,
+                                           m["seed"], readings))
     ceiling = ceiling or cached_ceiling(folder.path)
     rows = {}
     for m in members:
-        rows.setdefault((m["method"], m["preset"]), []).append(m)
-    table = [{"method": k[0], "preset": k[1], "seeds": len(v),
+        rows.setdefault((m["method"], m["preset"], "plain"), []).append(m)
+        for label, read in m["readings"].items():
+            rows.setdefault((m["method"], m["preset"], label), []).append(dict(m, **read))
+    table = [{"method": k[0], "preset": k[1], "variant": k[2], "seeds": len(v),
               "modes": mean_se(r["modes"] for r in v), "kl": mean_se(r["kl"] for r in v),
               "steps": mean_se(r["steps"] for r in v)[0],
               "train_seconds": mean_se(r["train_seconds"] for r in v)[0]}
              for k, v in rows.items()]
     result = {"benchmark": "stacked-mnist", "budget": budget, "ceiling": ceiling,
+              "readings": {k: vars(v) for k, v in readings.items()},
               "rows": table, "members": members, "published": published("stacked-mnist")}
     result["table"] = stacked_table(result)
     slim = dict(result, members=[{k: v for k, v in m.items() if k != "images"}
@@ -151,7 +190,8 @@ def stacked_table(result: dict) -> str:
     for r in result["rows"]:
         steps = "" if r["steps"] is None else f"{r['steps']:.0f}"
         secs = "" if r["train_seconds"] is None else f"{r['train_seconds']:.0f}"
-        lines.append(f"| {r['method']} ({r['preset']}) | {_pm(r['modes'], '{:.1f}')} | "
+        what = "" if r.get("variant", "plain") == "plain" else f" + {r['variant']}"
+        lines.append(f"| {r['method']} ({r['preset']}){what} | {_pm(r['modes'], '{:.1f}')} | "
                      f"{_pm(r['kl'], '{:.3f}')} | {r['seeds']} | {steps} | {secs} |")
     lines.append(f"| real stacked test set (ceiling) | {c['real_modes']} | {c['real_kl']:.3f} | "
                  f"| | |")
@@ -161,7 +201,10 @@ def stacked_table(result: dict) -> str:
     return "\n".join(lines) + (
         f"\n\nOurs: mean ± standard error over seeds, 26000 samples, budget {result['budget']} "
         f"per run; otgan's MNIST classifier: test accuracy {c['classifier_test_accuracy']:.4f}, "
-        f"triple accuracy on the real stacked test set {c['triple_accuracy']:.4f}.")
+        f"triple accuracy on the real stacked test set {c['triple_accuracy']:.4f}."
+        + ("" if all(r.get("variant", "plain") == "plain" for r in result["rows"]) else
+           " + drs: 26000 samples kept by discriminator rejection sampling; + dot: 26000 "
+           "samples refined by the critic (discriminator optimal transport)."))
 
 
 def plot_images(members, path) -> None:

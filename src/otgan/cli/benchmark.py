@@ -60,7 +60,13 @@ def _refinements(refine_steps, refine_lr, refine_scales, no_refine, reject=False
     return dict(out, drs=Rejection()) if reject else out
 
 
-def _refine_options(fn):
+def _refine_options(scales=(1.0, 0.1), samples=2500):
+    """The readings through the critic: DOT at each of ``scales`` (none: asked for), and
+    rejection of ``samples`` samples."""
+    return lambda fn: _add_refine_options(fn, scales, samples)
+
+
+def _add_refine_options(fn, scales, samples):
     for opt in reversed([
         click.option("--refine-steps", type=click.IntRange(0), default=100, show_default=True,
                      help="Discriminator optimal transport: Adam updates per sample, read "
@@ -68,13 +74,16 @@ def _refine_options(fn):
         click.option("--refine-lr", type=float, default=0.01, show_default=True,
                      help="Its learning rate (model coordinates)."),
         click.option("--refine-scale", "refine_scales", type=click.FloatRange(0, min_open=True),
-                     multiple=True, default=(1.0, 0.1), show_default=True,
+                     multiple=True, default=scales, show_default=bool(scales),
                      help="k as a multiple of the critic's estimated Lipschitz constant k_eff "
-                          "(1: DOT as published); one refined reading per value."),
-        click.option("--no-refine", is_flag=True, help="Read the plain samples only."),
+                          "(1: DOT as published); one refined reading per value"
+                          + ("." if scales else " [default: none].")),
+        click.option("--no-refine", is_flag=True,
+                     help="Read the plain samples only (no refinement, no rejection)."),
         click.option("--reject/--no-reject", default=True, show_default=True,
-                     help="Also read 2500 samples kept by discriminator rejection sampling, "
-                          "for the methods whose discriminator estimates a density ratio."),
+                     help=f"Also read {samples} samples kept by discriminator rejection "
+                          f"sampling, for the methods whose discriminator estimates a density "
+                          f"ratio."),
     ]):
         fn = opt(fn)
     return fn
@@ -89,7 +98,7 @@ def benchmark():
 @benchmark.command(context_settings=CONTEXT)
 @_common
 @_budget_options
-@_refine_options
+@_refine_options()
 def mixtures(methods, presets, seeds, workers, sets, out, overwrite, progress, steps, seconds,
              refine_steps, refine_lr, refine_scales, no_refine, reject):
     """The 8-mode ring (sigma 0.01) and 25-mode grid (sigma 0.05): 2500 samples per run, high
@@ -124,13 +133,17 @@ def mixtures(methods, presets, seeds, workers, sets, out, overwrite, progress, s
 @click.option("--eval-every", type=click.IntRange(1), default=2000, show_default=True,
               help="Generator updates between the evaluations of the curve (26000 samples "
                    "each), and one at the end.")
+@_refine_options(scales=(), samples=26000)
 def stacked_mnist(methods, presets, seeds, workers, sets, out, overwrite, progress, steps,
-                  seconds, eval_every):
+                  seconds, eval_every, refine_steps, refine_lr, refine_scales, no_refine,
+                  reject):
     """Stacked MNIST (three MNIST digits as three channels, 1000 modes): modes covered by
     26000 samples and KL to uniform, read by otgan's MNIST classifier per channel, with the
     curve against training time, the classifier's accuracy and the real test set's ceiling.
-    Writes benchmark.json, table.md, samples.png and curves.png in --out.  Default --preset:
-    each method's images preset; default budget: 1800 s per run unless --steps."""
+    At the end, 26000 samples kept by rejection (density-ratio methods) and, asked for, refined
+    by the critic.  Writes benchmark.json, table.md, samples.png and curves.png in --out.
+    Default --preset: each method's images preset; default budget: 1800 s per run unless
+    --steps."""
     from ..sweep.grid import parse_sets
 
     from ..benchmark.configs import check_configs, parse_configs
@@ -149,7 +162,9 @@ def stacked_mnist(methods, presets, seeds, workers, sets, out, overwrite, progre
     result = run_stacked_mnist(_split(methods), presets,
                                seeds=seeds or 1, steps=steps, seconds=seconds,
                                eval_every=eval_every, workers=workers or ideal_workers(),
-                               out=out, overwrite=overwrite, progress=wanted(progress),
+                               out=out, readings=_refinements(refine_steps, refine_lr,
+                                                              refine_scales, no_refine, reject),
+                               overwrite=overwrite, progress=wanted(progress),
                                extra=extra, say=lambda m: click.echo(m, err=True))
     click.echo(result["table"])
     click.echo(f"written: {out}/benchmark.json, table.md, samples.png, curves.png")

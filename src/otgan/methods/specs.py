@@ -171,7 +171,11 @@ GAN = MethodSpec(
     density_ratio=True)
 GAN_NS = MethodSpec(
     "gan-ns", "vanilla GAN, binary cross-entropy, non-saturating generator loss -log D(G(z))",
-    {"default": dict(_GAN_DEFAULT, beta1=0.5), "paper": _GAN_PAPER, "notebook": NOTEBOOK},
+    {"default": dict(_GAN_DEFAULT, beta1=0.5), "paper": _GAN_PAPER, "notebook": NOTEBOOK,
+     # MNIST, 3000 updates (docs/images.md, "Other methods' images presets"): the MLP pair
+     # with leaky ReLU and beta2 0.999 reached FID 245; with ReLU and lr 2e-4 it collapsed
+     "images": dict(_GAN_DEFAULT, beta1=0.5, beta2=0.999, activation="leaky_relu",
+                    **_IMAGE_MLP)},
     estimates="JS", estimate_rows=JS_ROWS, ceiling=JS_CEILING,
     density_ratio=True)
 
@@ -267,7 +271,11 @@ _SN_DEFAULT = dict(optimizer="adam", lr_g=2e-3, lr_d=2e-3, beta1=0.0, beta2=0.9,
                    n_critic=2, sn_loss="wasserstein", ema=0.99)
 SNGAN = MethodSpec(
     "sngan", "SN-GAN, spectral normalization of every critic layer (Wasserstein or hinge loss)",
-    {"default": _SN_DEFAULT, "paper": _SN_PAPER}, fields=(SN_LOSS,))
+    {"default": _SN_DEFAULT, "paper": _SN_PAPER,
+     # MNIST, 3000 updates (docs/images.md, "Other methods' images presets"): wgan-gp's images
+     # rates, FID 194; lr 2e-4 with one critic update: 309 (Wasserstein loss), 427 (hinge)
+     "images": dict(_SN_DEFAULT, lr_g=1e-3, lr_d=1e-3, beta1=0.5, **_IMAGE_MLP)},
+    fields=(SN_LOSS,))
 
 # ----------------------------------------------------------------------------- sd-wgan
 # Measured on the five toy sets, seeds 0-3 (docs/semidiscrete.md, bench/bench_defaults.py): the
