@@ -103,13 +103,14 @@ def test_stacked_table_sets_each_reading_beside_its_plain_row():
     ceiling = {"real_modes": 1000, "real_kl": 0.024, "classifier_test_accuracy": 0.9924,
                "triple_accuracy": 0.9763}
     row = dict(method="gan-r1", preset="images", seeds=2, steps=100.0, train_seconds=9.0)
-    rows = [dict(row, variant="plain", modes=(990.0, 2.0), kl=(0.5, 0.01)),
-            dict(row, variant="drs", modes=(980.0, 4.0), kl=(0.45, 0.02))]
+    rows = [dict(row, variant="plain", modes=(990.0, 2.0), kl=(0.5, 0.01), kl_digits=(0.3, None)),
+            dict(row, variant="drs", modes=(980.0, 4.0), kl=(0.45, 0.02), kl_digits=(0.2, 0.01))]
     text = stacked_table({"ceiling": ceiling, "rows": rows, "budget": "100 updates",
                           "published": published("stacked-mnist")})
     lines = text.splitlines()
-    assert lines[2].startswith("| gan-r1 (images) | 990.0 ± 2.0 | 0.500 ± 0.010 | 2 |")
-    assert lines[3].startswith("| gan-r1 (images) + drs | 980.0 ± 4.0 | 0.450 ± 0.020 | 2 |")
+    assert lines[2].startswith("| gan-r1 (images) | 990.0 ± 2.0 | 0.500 ± 0.010 | 0.300 | 2 |")
+    assert lines[3].startswith("| gan-r1 (images) + drs | 980.0 ± 4.0 | 0.450 ± 0.020 | "
+                               "0.200 ± 0.010 | 2 |")
     assert "+ drs: 26000 samples kept by discriminator rejection sampling" in text
     plain = stacked_table({"ceiling": ceiling, "rows": rows[:1], "budget": "100 updates",
                            "published": []})
@@ -132,7 +133,7 @@ def test_a_tiny_stacked_mnist_benchmark_reads_rejection_where_it_applies(tmp_pat
     assert sorted(rows) == [("gan-r1", "drs"), ("gan-r1", "plain"), ("wgan-gp", "plain")]
     for r in rows.values():
         assert 1 <= r["modes"][0] <= 1000 and 0 <= r["kl"][0] <= math.log(1000) + 1e-9
-        assert r["steps"] == 3
+        assert r["steps"] == 3 and 0 <= r["kl_digits"][0] <= r["kl"][0] + 1e-9
     drs = next(m for m in result["members"] if m["method"] == "gan-r1")["readings"]["drs"]
     assert 0 < drs["acceptance"] <= 1
     saved = json.loads((tmp_path / "b" / "benchmark.json").read_text())

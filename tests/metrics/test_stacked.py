@@ -15,6 +15,23 @@ def test_one_mode_is_log_1000_and_balanced_is_zero():
     assert out["stacked_modes"] == 1000 and out["stacked_kl"] == pytest.approx(0.0, abs=1e-12)
     half = mode_histogram(np.repeat(np.arange(500), 52))  # 500 modes, even: KL log 2
     assert half["stacked_modes"] == 500 and half["stacked_kl"] == pytest.approx(math.log(2))
+    # modes 0-499: the first digit is 0-4 only (log 2), the other two uniform: all digits
+    assert half["stacked_kl_digits"] == pytest.approx(math.log(2))
+    assert mode_histogram(np.full(26000, 417))["stacked_kl_digits"] == \
+        pytest.approx(3 * math.log(10))
+    assert out["stacked_kl_digits"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_digit_imbalance_and_dependence_split_the_kl():
+    """Balanced digits in every channel but the channels tied (all three equal: modes 000,
+    111, ..., 999): KL log 100, all of it dependence; a channel that draws only 3s beside two
+    independent uniform ones: KL log 10, all of it imbalance."""
+    tied = mode_histogram(np.repeat(111 * np.arange(10), 2600))
+    assert tied["stacked_modes"] == 10 and tied["stacked_kl"] == pytest.approx(math.log(100))
+    assert tied["stacked_kl_digits"] == pytest.approx(0.0, abs=1e-12)
+    threes = mode_histogram(300 + np.repeat(np.arange(100), 260))
+    assert threes["stacked_kl"] == pytest.approx(math.log(10))
+    assert threes["stacked_kl_digits"] == pytest.approx(math.log(10))
 
 
 @pytest.mark.slow

@@ -148,7 +148,9 @@ METRICS: dict[str, MetricSpec] = {spec.name: spec for spec in (
                "samples, each channel read by otgan's MNIST classifier, and KL(mode histogram "
                "|| uniform) (VEEGAN's and PacGAN's protocol)", (
         Row("stacked_modes", "Stacked MNIST modes covered (of 1000)", "{}", headline=True),
-        Row("stacked_kl", "KL(mode histogram || uniform over 1000)", "{:.3f}")),
+        Row("stacked_kl", "KL(mode histogram || uniform over 1000)", "{:.3f}"),
+        Row("stacked_kl_digits", "of which the channels' digit imbalance (sum of 3 KLs to "
+            "uniform over 10)", "{:.3f}")),
         applies=for_stacked, default=for_stacked),
     MetricSpec("fid", "Frechet distance in the features of otgan's own classifier",
                (Row("fid", "FID (otgan's classifier features)", "{:.2f}", headline=True),),
