@@ -125,9 +125,11 @@ def test_a_tiny_stacked_mnist_benchmark_reads_rejection_where_it_applies(tmp_pat
     import math
 
     from otgan.benchmark.stacked import run_stacked_mnist
+    from otgan.training.reject import Rejection
 
     result = run_stacked_mnist(["gan-r1", "wgan-gp"], seeds=1, steps=3, seconds=None,
                                eval_every=3, workers=1, out=tmp_path / "b",
+                               readings={"drs": Rejection(burn_in=300)},
                                say=lambda m: None, extra={"batch_size": 16})
     rows = {(r["method"], r["variant"]): r for r in result["rows"]}
     assert sorted(rows) == [("gan-r1", "drs"), ("gan-r1", "plain"), ("wgan-gp", "plain")]
@@ -137,4 +139,4 @@ def test_a_tiny_stacked_mnist_benchmark_reads_rejection_where_it_applies(tmp_pat
     drs = next(m for m in result["members"] if m["method"] == "gan-r1")["readings"]["drs"]
     assert 0 < drs["acceptance"] <= 1
     saved = json.loads((tmp_path / "b" / "benchmark.json").read_text())
-    assert saved["readings"] == {"drs": {"burn_in": 10000, "max_draws": 1000, "chunk": 4096}}
+    assert saved["readings"] == {"drs": {"burn_in": 300, "max_draws": 1000, "chunk": 4096}}

@@ -60,13 +60,13 @@ def _refinements(refine_steps, refine_lr, refine_scales, no_refine, reject=False
     return dict(out, drs=Rejection()) if reject else out
 
 
-def _refine_options(scales=(1.0, 0.1), samples=2500):
+def _refine_options(scales=(1.0, 0.1), samples=2500, reject=True):
     """The readings through the critic: DOT at each of ``scales`` (none: asked for), and
-    rejection of ``samples`` samples."""
-    return lambda fn: _add_refine_options(fn, scales, samples)
+    rejection of ``samples`` samples (by default or asked for)."""
+    return lambda fn: _add_refine_options(fn, scales, samples, reject)
 
 
-def _add_refine_options(fn, scales, samples):
+def _add_refine_options(fn, scales, samples, reject):
     for opt in reversed([
         click.option("--refine-steps", type=click.IntRange(0), default=100, show_default=True,
                      help="Discriminator optimal transport: Adam updates per sample, read "
@@ -80,7 +80,7 @@ def _add_refine_options(fn, scales, samples):
                           + ("." if scales else " [default: none].")),
         click.option("--no-refine", is_flag=True,
                      help="Read the plain samples only (no refinement, no rejection)."),
-        click.option("--reject/--no-reject", default=True, show_default=True,
+        click.option("--reject/--no-reject", default=reject, show_default=True,
                      help=f"Also read {samples} samples kept by discriminator rejection "
                           f"sampling, for the methods whose discriminator estimates a density "
                           f"ratio."),
@@ -133,15 +133,15 @@ def mixtures(methods, presets, seeds, workers, sets, out, overwrite, progress, s
 @click.option("--eval-every", type=click.IntRange(1), default=2000, show_default=True,
               help="Generator updates between the evaluations of the curve (26000 samples "
                    "each), and one at the end.")
-@_refine_options(scales=(), samples=26000)
+@_refine_options(scales=(), samples=26000, reject=False)
 def stacked_mnist(methods, presets, seeds, workers, sets, out, overwrite, progress, steps,
                   seconds, eval_every, refine_steps, refine_lr, refine_scales, no_refine,
                   reject):
     """Stacked MNIST (three MNIST digits as three channels, 1000 modes): modes covered by
     26000 samples and KL to uniform, read by otgan's MNIST classifier per channel, with the
     curve against training time, the classifier's accuracy and the real test set's ceiling.
-    At the end, 26000 samples kept by rejection (density-ratio methods) and, asked for, refined
-    by the critic.  Writes benchmark.json, table.md, samples.png and curves.png in --out.
+    Asked for, 26000 samples kept by rejection (density-ratio methods) or refined by the critic
+    are read at the end.  Writes benchmark.json, table.md, samples.png and curves.png in --out.
     Default --preset: each method's images preset; default budget: 1800 s per run unless
     --steps."""
     from ..sweep.grid import parse_sets
