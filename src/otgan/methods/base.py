@@ -69,6 +69,9 @@ class Method:
     #: whether generator updates read a batch of data too (an encoder trained with G): then
     #: ``generator_loss`` gets the real side of ``critic_inputs`` as ``real``
     generator_draws_real: ClassVar[bool] = False
+    #: whether the critic is a dual over latent codes (AE-OT): its cells partition the
+    #: generator's latent space, it reads latent points, never data
+    latent_critic: ClassVar[bool] = False
 
     def __init__(self, cfg, world: World = SINGLE, batched: bool = False):
         self.cfg, self.world = cfg, world
@@ -96,6 +99,16 @@ class Method:
         """For a batched ensemble: what ``prepare_critic`` does to the weight of these K member
         layers, as a function of their stacked (K, out, in) weight (None: nothing)."""
         return None
+
+    def wrap_generator(self, generator: nn.Module, critic: nn.Module,
+                       data_shape: tuple) -> nn.Module:
+        """The generator the run trains and samples, built around the configured one (default:
+        itself; AE-OT: the decoder after its latent OT map, with an encoder)."""
+        return generator
+
+    def critic_updates(self, step: int) -> int:
+        """How many critic updates precede generator update ``step + 1``."""
+        return critic_updates(self.cfg, step)
 
     def make_critic_optimizer(self, critic: nn.Module):
         """The critic's optimizer if the method prescribes one (None: the configured one)."""
@@ -168,6 +181,13 @@ class Method:
 
     def load_state_dict(self, sd: dict) -> None:
         pass
+
+
+def critic_updates(cfg, step: int) -> int:
+    """n_critic, or the WGAN reference code's 100 for the first 25 and every 500th update."""
+    if cfg.critic_boost and (step < 25 or step % 500 == 0):
+        return 100
+    return cfg.n_critic
 
 
 def wasserstein_critic_loss(d_real: torch.Tensor, d_fake: torch.Tensor, extra=None):

@@ -5,6 +5,7 @@ its tests in ``tests/methods/`` and its row in docs/methods.md.
 """
 
 from ..runtime.distributed import SINGLE
+from .aeot import AEOT
 from .base import Method
 from .bigan import BiGAN, BiGANGradientPenalty
 from .clipping import WeightClipping
@@ -20,7 +21,7 @@ from .spectral import SpectralNorm
 IMPLEMENTATIONS: dict[str, type[Method]] = {
     cls.name: cls
     for cls in (GAN, NonSaturatingGAN, R1GAN, LeastSquaresGAN, WeightClipping, GradientPenalty,
-                LipschitzPenalty, SpectralNorm, SemiDiscrete, BiGAN, BiGANGradientPenalty)
+                LipschitzPenalty, SpectralNorm, SemiDiscrete, BiGAN, BiGANGradientPenalty, AEOT)
 }
 if list(IMPLEMENTATIONS) != list(SPECS):  # pragma: no cover - a method added on one side only
     raise ImportError(f"methods and specs differ: {sorted(set(IMPLEMENTATIONS) ^ set(SPECS))}")

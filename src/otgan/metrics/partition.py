@@ -13,6 +13,11 @@ Where n is too small for that (MNIST's J = 60000 in 784 dimensions: n is the eva
 a balanced partition would give in expectation, sum_j 1 - (1 - nu_j)^n.  It is about 1 when the
 masses are balanced and 1 / E[distinct] when every point falls in one cell (a collapsed
 generator), whatever n is.
+
+``sd_dual`` is the semi-dual H = mean_x psi^c(x) + sum_j nu_j psi_j at the averaged dual on the
+same points: a lower bound of the transport cost between their law and the targets (weak
+duality), the cost itself at the optimum.  A critic over latent codes (AE-OT's) partitions the
+latent space: its points are fresh draws of the latent law (``ctx.prior``), not generated data.
 """
 
 from __future__ import annotations
@@ -31,17 +36,24 @@ def _partition(ctx) -> dict:
     # matrix-product speed): at MNIST's J = 60000, d = 784 that is the evaluation's own points
     per_point = nu.numel() * critic.y[0].numel()
     n = int(max(ctx.fake.shape[0], min(50 * nu.numel(), 200_000, 2 ** 36 // per_point)))
-    x = ctx.sample(n) if ctx.sample is not None else ctx.fake
+    if ctx.critic_reads_latent:
+        x, encode = ctx.prior(n), (lambda z: z)
+    else:
+        x, encode = (ctx.sample(n) if ctx.sample is not None else ctx.fake), ctx.encode
     dev = critic.nu.device
     counts = torch.zeros(nu.numel(), dtype=torch.float64)
-    for part in x.split(65536):
-        idx = critic.assign(ctx.encode(part.to(dev)), averaged=True).cpu()
+    transform = 0.0
+    for part in x.split(4096):  # a (4096, chunk) block of costs at a time
+        part = encode(part.to(dev))
+        idx = critic.assign(part, averaged=True).cpu()
         counts += torch.bincount(idx, minlength=nu.numel()).double()
+        transform += float(critic.c_transform(part, averaged=True).double().sum())
     mu = counts / x.shape[0]
+    dual = transform / x.shape[0] + float((critic.nu.double() * critic.psi_avg.double()).sum())
     pos = nu > 0
     balanced = float((1 - (1 - nu[pos]).pow(x.shape[0])).sum())
     return {"sd_mass_error": float(((mu - nu).abs()[pos] / nu[pos]).max()),
             "sd_mass_tv": float((mu - nu).abs().sum() / 2),
             "sd_empty_cells": float((counts[pos] == 0).double().mean()),
             "sd_cells_hit": float((counts[pos] > 0).sum()) / balanced,
-            "sd_mass_n": x.shape[0]}
+            "sd_dual": dual, "sd_mass_n": x.shape[0]}

@@ -82,6 +82,8 @@ class EvalContext:
     from_latent: Callable[[torch.Tensor], torch.Tensor] | None = None
     #: n codes drawn from the latent law with the evaluation seed
     prior: Callable[[int], torch.Tensor] | None = None
+    #: the critic reads latent points (``prior``), not data (AE-OT's dual over codes)
+    critic_reads_latent: bool = False
     #: class labels of ``real``, when the data has them
     real_labels: torch.Tensor | None = None
     #: () -> (training points, their labels): references for nearest-neighbour metrics

@@ -32,6 +32,8 @@ class DataTraits:
     encoder: bool = False
     #: Stacked MNIST (three digits as three channels: 1000 modes)
     stacked: bool = False
+    #: the critic is a dual over latent codes (AE-OT): it reads latent points, not data
+    latent_critic: bool = False
 
 
 # predicates on DataTraits, for ``applies`` and ``default``
@@ -68,7 +70,7 @@ def for_critics_from_data(t: DataTraits) -> bool:
 
 
 def for_point_critics(t: DataTraits) -> bool:
-    return not t.joint
+    return not t.joint and not t.latent_critic
 
 
 def for_points_with_point_critics(t: DataTraits) -> bool:
@@ -170,13 +172,16 @@ METRICS: dict[str, MetricSpec] = {spec.name: spec for spec in (
         Row("confidence", "confidence score exp(E KL(p(y|x) || p(y)))", "{:.2f}")),
         applies=for_labelled_images),
     MetricSpec("partition", "critics built from the data: the Laguerre cells' masses against the "
-               "target weights", (
+               "target weights (AE-OT: the latent law's cells against the codes' weights)", (
         Row("sd_mass_error", "largest relative cell-mass error max_j |mu(L_j) - nu_j| / nu_j",
             "{:.3f}"),
         Row("sd_mass_tv", "total variation between cell masses and target weights", "{:.4f}"),
         Row("sd_empty_cells", "fraction of empty Laguerre cells", "{:.3f}"),
         Row("sd_cells_hit", "distinct cells hit over a balanced partition's expected number",
-            "{:.3f}")), applies=for_critics_from_data, default=for_critics_from_data),
+            "{:.3f}"),
+        Row("sd_dual", "semi-dual value at the averaged dual on the same points (a lower bound "
+            "of the transport cost: W1 or W2^2; AE-OT: W2^2 from the latent law to the codes)")),
+        applies=for_critics_from_data, default=for_critics_from_data),
     MetricSpec("reconstruction", "runs with an encoder: MSE of G(E(x)) on held-out x against G(z), "
                "z random", (
         Row("recon_mse", "reconstruction error of G(E(x)), held-out (MSE per coordinate)",

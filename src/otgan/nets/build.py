@@ -30,7 +30,7 @@ def build_networks(cfg, data_shape: tuple, bidirectional: bool = False):
     ``bidirectional`` (BiGAN): the generator is a ``Bidirectional`` (G, E) pair with the
     encoder matching G, and the critic reads (x, z) pairs (``nets/joint.py``)."""
     images = len(data_shape) == 3
-    latent = cfg.latent_dim or AUTO_LATENT["images" if images else "points"]
+    latent = latent_size(cfg, data_shape)
     arch = resolve_arch(cfg, data_shape)
     if arch == "dcgan":
         if not images:
@@ -39,7 +39,7 @@ def build_networks(cfg, data_shape: tuple, bidirectional: bool = False):
         try:
             g = DCGANGenerator(latent, data_shape, norm=cfg.g_norm)
             if bidirectional:
-                return (Bidirectional(g, DCGANEncoder(data_shape, latent)),
+                return (Bidirectional(g, build_encoder(cfg, data_shape)),
                         DCGANJointCritic(data_shape, latent))
             return g, DCGANCritic(data_shape, norm=cfg.d_norm)
         except ValueError as e:
@@ -57,9 +57,22 @@ def build_networks(cfg, data_shape: tuple, bidirectional: bool = False):
         if not bidirectional:  # the joint critic reads flat rows already
             d = _Shaped(d, nn.Flatten(), first=True)
     if bidirectional:
-        e = MLPEncoder(dim, latent, tuple(reversed(cfg.g_hidden)), cfg.activation)
-        return Bidirectional(g, e), d
+        return Bidirectional(g, build_encoder(cfg, data_shape)), d
     return g, d
+
+
+def latent_size(cfg, data_shape: tuple) -> int:
+    """The latent dimension ``cfg`` gives for data of shape ``data_shape`` (0: ``AUTO_LATENT``)."""
+    return cfg.latent_dim or AUTO_LATENT["images" if len(data_shape) == 3 else "points"]
+
+
+def build_encoder(cfg, data_shape: tuple) -> nn.Module:
+    """The encoder x -> z matching the generator ``cfg`` names (``nets/encoder.py``)."""
+    latent = latent_size(cfg, data_shape)
+    if resolve_arch(cfg, data_shape) == "dcgan":
+        return DCGANEncoder(data_shape, latent)
+    return MLPEncoder(math.prod(data_shape), latent, tuple(reversed(cfg.g_hidden)),
+                      cfg.activation)
 
 
 class _Shaped(nn.Module):

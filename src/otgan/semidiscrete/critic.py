@@ -20,7 +20,8 @@ from .ctransform import CHUNK, COSTS, assign, c_transform
 
 class SemiDiscreteCritic(nn.Module):
     def __init__(self, targets: torch.Tensor, weights: torch.Tensor | None = None,
-                 cost: str = "sqeuclidean", eps: float = 0.0, chunk: int = CHUNK):
+                 cost: str = "sqeuclidean", eps: float = 0.0, chunk: int = CHUNK,
+                 persistent_targets: bool = False):
         super().__init__()
         if cost not in COSTS:
             raise ValueError(f"cost must be one of {COSTS}, got {cost!r}")
@@ -31,9 +32,12 @@ class SemiDiscreteCritic(nn.Module):
         if nu.shape != (j,) or (nu < 0).any() or abs(float(nu.sum()) - 1.0) > 1e-4:
             raise ValueError(f"weights must be {j} non-negative numbers summing to 1")
         self.cost, self.eps, self.chunk = cost, float(eps), int(chunk)
-        # targets are data, rebuilt from the dataset: not saved in checkpoints
-        self.register_buffer("y", y, persistent=False)
+        # targets are data, rebuilt from the dataset: not saved in checkpoints, unless they are
+        # not the data's (``persistent_targets``: AE-OT's codes), then ||y||^2 follows a load
+        self.register_buffer("y", y, persistent=persistent_targets)
         self.register_buffer("y_sq", (y * y).sum(1), persistent=False)
+        if persistent_targets:
+            self.register_load_state_dict_post_hook(_refresh_norms)
         self.register_buffer("nu", nu.to(y), persistent=False)
         self.psi = nn.Parameter(torch.zeros(j, dtype=y.dtype))
         #: running average of psi, maintained by AveragedSGD (the iterate that is reported)
@@ -70,3 +74,8 @@ class SemiDiscreteCritic(nn.Module):
         """Fraction of the points x in each cell: an estimate of mu(L_j)."""
         idx = self.assign(x, averaged)
         return torch.bincount(idx, minlength=self.n_targets).float() / x.shape[0]
+
+
+def _refresh_norms(module: SemiDiscreteCritic, incompatible) -> None:
+    with torch.no_grad():
+        module.y_sq.copy_((module.y * module.y).sum(1))

@@ -79,6 +79,7 @@ def build_models(cfg: TrainConfig, data_shape: tuple, train_x: torch.Tensor | No
                               f"samples and breaks the per-sample gradient penalty; use "
                               f"LayerNorm or no normalization")
     critic = method.prepare_critic(critic)
+    generator = method.wrap_generator(generator, critic, data_shape)
     return Models(method, generator, critic, make_ema(generator, cfg.ema))
 
 
@@ -103,9 +104,9 @@ def _check_shapes(models: Models, latent_dim: int, data_shape: tuple, device) ->
         if tuple(out.shape[1:]) != tuple(data_shape):
             raise DataError(f"generator outputs shape {tuple(out.shape[1:])} but the data has "
                             f"shape {tuple(data_shape)}")
-        if models.method.bidirectional:  # the critic reads (x, z) pairs
-            _, out = models.method.critic_inputs(models.generator, None, torch.zeros(
-                2, latent_dim, device=device))
+        # what the critic reads: G(z), BiGAN's (G(z), z) pairs, AE-OT's latent points
+        _, out = models.method.critic_inputs(models.generator, None, torch.zeros(
+            2, latent_dim, device=device))
         score = models.critic(out)
         if score.numel() != 2:
             raise DataError(f"critic must return one score per sample, got shape "

@@ -49,7 +49,8 @@ def data_traits(dataset, method, encoder: bool) -> DataTraits:
     return DataTraits(image=dataset.is_image, modes=dataset.modes is not None,
                       labels=dataset.train_labels is not None,
                       critic_from_data=method.critic_from_data, joint=method.bidirectional,
-                      encoder=encoder, stacked=bool(dataset.info.get("stacked")))
+                      encoder=encoder, stacked=bool(dataset.info.get("stacked")),
+                      latent_critic=method.latent_critic)
 
 
 def check_metrics(cfg, dataset) -> None:
@@ -167,6 +168,7 @@ def eval_context(run, n: int | None = None, seed: int | None = None,
         if has_encoder(run.sampling_generator) else None,
         from_latent=lambda z: run.generate(z).cpu(),
         prior=lambda k: run.latents(k, seed + 3),
+        critic_reads_latent=run.method.latent_critic,
         real_labels=None if ds.test_labels is None else ds.test_labels[:n],
         train_labelled=lambda: (ds.train, ds.train_labels))
 

@@ -16,6 +16,7 @@ from typing import Callable
 import torch
 
 from ..errors import OtganError
+from ..methods.base import critic_updates  # noqa: F401 (the ensemble's and the tests' import)
 from ..nets.latent import sample_latent
 from ..runtime.distributed import is_ddp
 from ..runtime.precision import autocast
@@ -54,13 +55,6 @@ def at_end(state: TrainState, cfg) -> bool:
     """Whether the run has trained to its end: ``cfg.steps`` updates, or its time limit."""
     return state.step >= cfg.steps or bool(cfg.time_limit
                                            and state.train_time >= cfg.time_limit)
-
-
-def critic_updates(cfg, step: int) -> int:
-    """n_critic, or the WGAN reference code's 100 for the first 25 and every 500th update."""
-    if cfg.critic_boost and (step < 25 or step % 500 == 0):
-        return 100
-    return cfg.n_critic
 
 
 class _Mean:
@@ -110,12 +104,13 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
     key = method.progress_key
     label = {"critic_gap": "gap"}.get(key, key.replace("_estimate", ""))
     postfix: dict[str, str] = {}
+    real = fake = None  # the last critic update's batches (none yet)
     try:
         while state.step < cfg.steps:
             if hooks.should_stop is not None and hooks.should_stop():
                 break
             t0 = time.perf_counter()
-            for _ in range(critic_updates(cfg, state.step)):
+            for _ in range(method.critic_updates(state.step)):
                 real = state.sampler.next() if method.draws_real else None
                 with torch.no_grad(), amp:
                     real, fake = method.critic_inputs(G, real, world.shard(latent(z_shape)))
@@ -162,7 +157,7 @@ def train_loop(state: TrainState, method, cfg, hooks: Hooks | None = None,
                 record.update(means.pop())
                 world.mean_(record)
                 _check_finite(record, state)
-                if hooks.diagnose is not None:
+                if hooks.diagnose is not None and fake is not None:  # (after a critic update)
                     record.update(hooks.diagnose(state, real, fake))
                 if hooks.write is not None:
                     hooks.write(record)
