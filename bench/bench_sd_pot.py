@@ -40,12 +40,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from otgan.semidiscrete import assign, cost_scale, solve  # noqa: E402
 
-#: settings: (name, solver, kwargs); "tuned" in a name marks settings found by this benchmark
+#: settings: (name, solver, kwargs); "tuned" marks the rules found by small runs of this script
+#: (J = 100 and 1000, d = 2, 16, 128; docs/semidiscrete.md): otgan's gamma over {1, 0.3, 0.1,
+#: 0.03} and batch {64, 256, 1024}; POT's batch {32, 256}, lr0 {1, 3} x s J, DRAG's eps0 {1,
+#: 10} x s or off, lr_exponent {2/3, 1/2}; r = min(1, sqrt(2 / d)) the dimension's correction
 DEFAULT_SETTINGS = [
     ("otgan default", "otgan", {}),
-    ("otgan tuned", "otgan", {"batch": 256}),
+    ("otgan tuned", "otgan", {"batch": 256, "gamma": "1*r"}),
     ("POT default", "pot", {}),
-    ("POT tuned", "pot", {"batch_size": 256, "lr0": "1*sJ", "decreasing_reg_initial_eps": "1*s"}),
+    ("POT tuned", "pot", {"batch_size": 256, "lr0": "1*rsJ", "lr_exponent": 0.5,
+                          "decreasing_reg": False}),
 ]
 
 
@@ -88,14 +92,16 @@ def floor_tv(nu: torch.Tensor, n: int, draws: int = 5, seed: int = 0) -> float:
                           for _ in range(draws)]))
 
 
-def _resolve(kw: dict, s: float, J: int) -> dict:
-    """Values like '3*sJ' (3 x cost scale x J) or '1*s' (cost scale): tuned rules in the
-    problem's own units, s = otgan's ``cost_scale`` (2 x mean squared nearest-target distance)."""
+def _resolve(kw: dict, s: float, J: int, d: int) -> dict:
+    """Values like '3*sJ' (3 s J), '1*s' (s) or '1*r' (r): tuned rules in the problem's own
+    units, s = otgan's ``cost_scale`` (2 x mean squared nearest-target distance), r =
+    min(1, sqrt(2 / d))."""
+    r = min(1.0, (2.0 / d) ** 0.5)
     out = {}
     for k, v in kw.items():
         if isinstance(v, str) and "*" in v:
             a, unit = v.split("*")
-            v = float(a) * {"s": s, "sJ": s * J}[unit]
+            v = float(a) * {"s": s, "sJ": s * J, "r": r, "rsJ": r * s * J}[unit]
         out[k] = v
     return out
 
@@ -138,7 +144,7 @@ def time_to_target(settings, J, d, budget, target_arg, n_eval, seed):
           f"{fl:.4f}; target TV {target:.4f}; budget {budget:g} s per setting", flush=True)
     st = []
     for name, solver, kw in settings:
-        kw = _resolve(kw, s, J)
+        kw = _resolve(kw, s, J, d)
         t1 = per_iter(solver, kw, y, nu)
         iters = max(16, 2 ** round(np.log2(max(budget / 8 / t1, 1))))
         st.append(dict(name=name, solver=solver, kw=kw, iters=iters, spent=0.0, runs=[],
@@ -185,7 +191,7 @@ def speed(settings, J, d, seed):
     s = cost_scale(y, "sqeuclidean")
     out = []
     for name, solver, kw in settings:
-        kw = _resolve(kw, s, J)
+        kw = _resolve(kw, s, J, d)
         n = 10
         run(solver, kw, y, nu, 2, 0)  # warm-up
         t, _ = run(solver, kw, y, nu, n, 0)
@@ -201,7 +207,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="J = 100, d = 2, budget 2 s")
     ap.add_argument("--J", type=int, nargs="+", default=[100, 1000])
     ap.add_argument("--d", type=int, nargs="+", default=[2, 16, 128])
-    ap.add_argument("--budget", type=float, nargs="+", default=[8.0, 30.0],
+    ap.add_argument("--budget", type=float, nargs="+", default=[8.0, 25.0],
                     help="seconds per (setting, problem), one per J (the last repeats)")
     ap.add_argument("--target", type=float, default=0.05)
     ap.add_argument("--n-eval", type=int, default=400_000)
