@@ -47,9 +47,9 @@ def solve(sample_mu: Callable[[int], torch.Tensor], targets: torch.Tensor,
     ``solver="pot"``: POT's ``ot.semidiscrete.solve_semidiscrete`` instead (projected averaged
     SGD with a decreasing entropic schedule, Genans et al. 2025) for ``steps`` iterations of
     ``batch`` points, its other settings POT's defaults or ``pot_options`` (e.g. ``lr0``,
-    ``decreasing_reg_initial_eps``); ``eps`` is its ``reg``; ``gamma``, ``scale`` and
-    ``log_every`` and ``progress`` do not apply.  Its potential g is psi (both read the cell of x as argmin_j
-    c(x, y_j) - psi_j).  It is the faster one on few targets in high dimension (J = 100, d = 16
+    ``decreasing_reg_initial_eps``); ``eps`` is its ``reg``; ``gamma``, ``scale``,
+    ``log_every`` and ``progress`` do not apply.  Its potential g is psi (both read the cell of
+    x as argmin_j c(x, y_j) - psi_j).  It is the faster one on few targets in high dimension (J = 100, d = 16
     and 128; docs/semidiscrete.md, "otgan's solver against POT's solve_semidiscrete")."""
     if solver not in SOLVERS:
         raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
@@ -85,6 +85,9 @@ def solve(sample_mu: Callable[[int], torch.Tensor], targets: torch.Tensor,
 
 #: the solvers of ``solve``: otgan's averaged SGD, or POT's ``solve_semidiscrete``
 SOLVERS = ("otgan", "pot")
+#: POT's keywords that ``solve`` sets from its own arguments
+POT_SET_BY_SOLVE = {"X_target", "sampler_source", "a_target", "metric", "max_iter",
+                    "batch_size", "init_potential", "log"}
 
 
 def _finish(crit, sample_mu, n_eval, steps, history) -> SemiDiscreteResult:
@@ -103,8 +106,7 @@ def _solve_pot(sample_mu, crit: SemiDiscreteCritic, steps: int, batch: int, psi0
     from ot.semidiscrete import solve_semidiscrete
 
     y = crit.y
-    bad = {"X_target", "sampler_source", "a_target", "metric", "max_iter", "batch_size",
-           "init_potential", "log"} & set(options)
+    bad = POT_SET_BY_SOLVE & set(options)
     if bad:
         raise ValueError(f"pot_options: {', '.join(sorted(bad))} are set by solve itself")
     options = {"reg": crit.eps, **options}
