@@ -163,7 +163,6 @@ def test_solver_pot_uses_pots_solve_semidiscrete_with_the_same_cells():
 
     g = torch.Generator().manual_seed(0)
     sample = lambda n: torch.rand(n, 2, generator=g, dtype=torch.float64)  # noqa: E731
-    torch.manual_seed(0)  # POT's entropic schedule draws nothing, but its sampler is ours
     res = solve(sample, Y4, NU4, steps=300, batch=256, n_eval=20000, solver="pot",
                 pot_options={"lr0": 0.3, "decreasing_reg": False, "lr_exponent": 0.5})
     assert res.psi.shape == (4,) and torch.isfinite(res.psi).all()

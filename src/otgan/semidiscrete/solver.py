@@ -49,8 +49,12 @@ def solve(sample_mu: Callable[[int], torch.Tensor], targets: torch.Tensor,
     ``batch`` points, its other settings POT's defaults or ``pot_options`` (e.g. ``lr0``,
     ``decreasing_reg_initial_eps``); ``eps`` is its ``reg``; ``gamma``, ``scale``,
     ``log_every`` and ``progress`` do not apply.  Its potential g is psi (both read the cell of
-    x as argmin_j c(x, y_j) - psi_j).  It is the faster one on few targets in high dimension (J = 100, d = 16
-    and 128; docs/semidiscrete.md, "otgan's solver against POT's solve_semidiscrete")."""
+    x as argmin_j c(x, y_j) - psi_j).  Measured on uniform problems (docs/semidiscrete.md,
+    "otgan's solver against POT's solve_semidiscrete"): with ``pot_options`` ``lr0 = r s J``
+    (r = min(1, sqrt(2 / d)), s = ``cost_scale``), ``lr_exponent=0.5``,
+    ``decreasing_reg=False`` and batch 256 it reached a given mass error sooner at J = 100 and
+    at J = 1000 in 2D; otgan's own was ahead at J = 1000 in d = 16 and 128, and per sample at
+    J >= 10000."""
     if solver not in SOLVERS:
         raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
     y = targets.reshape(targets.shape[0], -1)

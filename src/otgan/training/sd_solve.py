@@ -70,8 +70,6 @@ def solve_problem(p: Problem, *, cost: str = "sqeuclidean", steps: int = 5000, b
                   gamma: float = 1.0, scale: float | None = None, eps: float = 0.0,
                   n_eval: int = 1_000_000, seed: int = 0, progress: bool = False,
                   solver: str = "otgan", pot_options: dict | None = None) -> Solution:
-    if solver == "pot":
-        torch.manual_seed(seed)  # POT draws nothing itself; seeded all the same
     res = sd_solve(lambda n: p.sampler(n).double(), p.targets, p.weights, cost=cost,
                    steps=steps, batch=batch, gamma=gamma, scale=scale, eps=eps, n_eval=n_eval,
                    log_every=0 if solver == "pot" else max(1, steps // 10), progress=progress,
