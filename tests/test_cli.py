@@ -135,6 +135,12 @@ def test_config_file_and_options(tmp_path, capsys):
     (["sweep", "--grid", "lr=1e-3", "--seeds", "0", "--out", "s"], "--seeds must be >= 1, got 0"),
     (["solve", "--targets", "ring", "--threads", "2000", "--out", "s"],
      "--threads must be between 0 and 1024, got 2000"),
+    (["solve", "--targets", "ring", "--pot-option", "lr0=1", "--out", "s"],
+     "--pot-option applies to --solver pot"),
+    (["solve", "--targets", "ring", "--solver", "pot", "--pot-option", "max_iter=3", "--out", "s"],
+     "--pot-option max_iter: not one of POT's"),
+    (["solve", "--targets", "ring", "--solver", "pot", "--pot-option", "lr0", "--out", "s"],
+     "expected KEY=VALUE"),
     (["sample", "{run}", "--n", "many", "--out", "x.npy"], "--n: expected an integer, got 'many'"),
     (["sample", "{run}", "--n", "5", "--out", "nowhere/x.npy"], "folder nowhere does not exist"),
 ])

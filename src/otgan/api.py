@@ -139,7 +139,8 @@ def solve(source: str, targets: str, *, out: str | Path | None = None, overwrite
     a built-in data set or a .npy of points; ``targets``: a .npy file (J x d) or a built-in data
     set (``n_targets`` of its points); keywords ``weights`` (a .npy/.csv file), ``cost``
     (``sqeuclidean`` or ``euclidean``), ``steps``, ``batch``, ``gamma``, ``scale``, ``eps``,
-    ``n_eval``, ``seed``, ``progress``.  Returns the summary (``value``: the dual value, an
+    ``n_eval``, ``seed``, ``progress``, ``solver`` (``otgan`` or ``pot``: POT's
+    ``solve_semidiscrete``) and ``pot_options`` (its keywords).  Returns the summary (``value``: the dual value, an
     estimate of W2^2 or W1 as ``meaning`` says; ``max_mass_error``: max_j |mu(L_j) - nu_j|),
     with ``psi``, ``masses``, ``targets`` and ``weights`` tensors added.  With ``out``:
     solution.json, solution.npz and, in 2D, laguerre.png (the Laguerre cells) there, after

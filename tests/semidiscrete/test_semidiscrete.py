@@ -154,3 +154,25 @@ def test_primal_bound_brackets_the_cost_with_the_dual_value(cost, shift):
     lower = float(c_transform(x, y, psi, cost=cost).mean() + psi.mean())
     assert lower < exact < upper
     assert upper > exact + 0.002 / k and lower < exact - 0.002 / k
+
+
+def test_solver_pot_uses_pots_solve_semidiscrete_with_the_same_cells():
+    """solve(solver="pot") returns POT's averaged potential (the same convention as psi: its
+    cells balance the masses), and POT's own assignment agrees with otgan's on it."""
+    import ot
+
+    g = torch.Generator().manual_seed(0)
+    sample = lambda n: torch.rand(n, 2, generator=g, dtype=torch.float64)  # noqa: E731
+    res = solve(sample, Y4, NU4, steps=300, batch=256, n_eval=20000, solver="pot",
+                pot_options={"lr0": 0.3, "decreasing_reg": False, "lr_exponent": 0.5})
+    assert res.psi.shape == (4,) and torch.isfinite(res.psi).all()
+    masses = res.masses.double()
+    assert torch.all((masses - NU4).abs() <= 0.1 * NU4), masses  # measured: within 2%
+    x = sample(2000)
+    ours = assign(x, Y4, res.psi.double())[1]
+    pots = ot.semidiscrete.semidiscrete_atom_weights(Y4, x, res.psi.double(), NU4).argmax(1)
+    assert torch.equal(ours, pots)
+    with pytest.raises(ValueError, match="set by solve itself"):
+        solve(sample, Y4, NU4, steps=2, solver="pot", pot_options={"batch_size": 8})
+    with pytest.raises(ValueError, match="solver must be"):
+        solve(sample, Y4, NU4, steps=2, solver="sinkhorn")

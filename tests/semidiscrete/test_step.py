@@ -140,3 +140,20 @@ def test_solve_command_on_exercise_1(tmp_path, capsys):
             main(args + extra)
         err = capsys.readouterr().err
         assert e.value.code == 2 and needle in err and len(err.strip().splitlines()) == 1
+
+
+def test_solve_command_with_pots_solver(tmp_path):
+    import json
+
+    from otgan.cli import main
+
+    np.save(tmp_path / "y.npy", np.array([[0.25, 0.5], [0.75, 0.5]]))
+    with pytest.raises(SystemExit) as e:
+        main(["solve", "--targets", str(tmp_path / "y.npy"), "--solver", "pot", "--steps", "300",
+              "--batch", "128", "--pot-option", "lr0=0.2", "--pot-option", "decreasing_reg=false",
+              "--n-eval", "20000", "--out", str(tmp_path / "sol")])
+    assert e.value.code == 0
+    record = json.loads((tmp_path / "sol" / "solution.json").read_text())
+    assert record["solver"] == "pot"
+    assert record["pot_options"] == {"lr0": 0.2, "decreasing_reg": False}
+    assert record["max_mass_error"] < 0.05  # two halves of the square: psi = 0 is the answer

@@ -38,22 +38,32 @@ from ..nets.specs import INVERSIONS
               help="Entropic smoothing (0: exact c-transform).")
 @click.option("--n-eval", type=Count(1), default=1_000_000, show_default=True,
               help="Fresh samples for the final dual value and cell masses.")
+@click.option("--solver", type=click.Choice(["otgan", "pot"]), default="otgan", show_default=True,
+              help="otgan's averaged SGD, or POT's ot.semidiscrete.solve_semidiscrete for "
+                   "--steps iterations of --batch points (faster on about 100 targets in "
+                   "dimension 16 and more: docs/semidiscrete.md).")
+@click.option("--pot-option", "pot_options", multiple=True,
+              help="KEY=VALUE keyword of POT's solver (repeatable), e.g. --pot-option lr0=0.5 "
+                   "--pot-option decreasing_reg=false.")
 @click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), required=True,
               help="Folder for solution.json, solution.npz and laguerre.png (2D).")
 @click.option("--overwrite", is_flag=True, help="Replace an earlier solution in --out.")
 @progress_option
 def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gamma, scale, threads,
-          eps, n_eval, seed, out, overwrite, progress):
+          eps, n_eval, solver, pot_options, seed, out, overwrite, progress):
     """Semi-discrete OT from a continuous measure to weighted points, by averaged SGD."""
     from ..data.specs import missing_data
 
     if not targets_spec.endswith(".npy") and missing_data(targets_spec):
         raise CommandFailed(f"--targets: {missing_data(targets_spec)}")
+    if pot_options and solver != "pot":
+        raise CommandFailed("--pot-option applies to --solver pot")
     import torch
 
     from .. import api
 
+    options = _pot_options(pot_options)
     if threads:
         torch.set_num_threads(threads)
     def said(s):
@@ -62,8 +72,41 @@ def solve(source, targets_spec, n_targets, weights_file, cost, steps, batch, gam
 
     s = api.solve(source, targets_spec, out=out, overwrite=overwrite, announce=said,
                   n_targets=n_targets, weights=weights_file, cost=cost, steps=steps, batch=batch,
-                  gamma=gamma, scale=scale, eps=eps, n_eval=n_eval, seed=seed, progress=progress)
+                  gamma=gamma, scale=scale, eps=eps, n_eval=n_eval, seed=seed, progress=progress,
+                  solver=solver, pot_options=options)
     click.echo(f"wrote {out}/{', '.join(s['files'])}")
+
+
+def _pot_options(items) -> dict:
+    """--pot-option KEY=VALUE items as keywords: numbers, true/false/none, else strings."""
+    out = {}
+    if items:
+        import inspect
+
+        from ot.semidiscrete import solve_semidiscrete
+
+        from ..semidiscrete.solver import POT_SET_BY_SOLVE
+
+        known = sorted(set(inspect.signature(solve_semidiscrete).parameters) - POT_SET_BY_SOLVE)
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise CommandFailed(f"--pot-option {item!r}: expected KEY=VALUE, e.g. lr0=0.5")
+        if key not in known:
+            raise CommandFailed(f"--pot-option {key}: not one of POT's solve_semidiscrete's "
+                                f"keywords that otgan leaves open ({', '.join(known)})")
+        low = value.lower()
+        if low in ("true", "false", "none"):
+            out[key] = {"true": True, "false": False, "none": None}[low]
+            continue
+        try:
+            out[key] = int(value)
+        except ValueError:
+            try:
+                out[key] = float(value)
+            except ValueError:
+                out[key] = value
+    return out
 
 
 @click.command(context_settings=CONTEXT)

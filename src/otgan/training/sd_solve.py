@@ -68,15 +68,19 @@ def make_problem(source: str, targets: str, *, n_targets: int = 50, weights: str
 
 def solve_problem(p: Problem, *, cost: str = "sqeuclidean", steps: int = 5000, batch: int = 64,
                   gamma: float = 1.0, scale: float | None = None, eps: float = 0.0,
-                  n_eval: int = 1_000_000, seed: int = 0, progress: bool = False) -> Solution:
+                  n_eval: int = 1_000_000, seed: int = 0, progress: bool = False,
+                  solver: str = "otgan", pot_options: dict | None = None) -> Solution:
     res = sd_solve(lambda n: p.sampler(n).double(), p.targets, p.weights, cost=cost,
                    steps=steps, batch=batch, gamma=gamma, scale=scale, eps=eps, n_eval=n_eval,
-                   log_every=max(1, steps // 10), progress=progress)
+                   log_every=0 if solver == "pot" else max(1, steps // 10), progress=progress,
+                   solver=solver, pot_options=pot_options)
     summary = {"source": p.source, "targets": p.targets_name, "J": int(p.targets.shape[0]),
                "cost": cost, "value": res.cost,
                "meaning": "W1" if cost == "euclidean" else "W2^2",
                "max_mass_error": res.max_mass_error, "steps": steps, "batch": batch,
-               "eps": eps, "n_eval": n_eval, "seed": seed, "history": res.history}
+               "eps": eps, "n_eval": n_eval, "seed": seed, "solver": solver,
+               **({"pot_options": pot_options} if pot_options else {}),
+               "history": res.history}
     return Solution(summary, res, p)
 
 
