@@ -9,9 +9,9 @@ The run trains in two phases of the one training loop, counted in generator upda
     into the unit cube (``semidiscrete/latent.py``: ``LatentDual.set_codes``): they are the
     discrete target, with the data's weights.  Each following update runs ``n_critic`` steps of
     the course's averaged SGD on the semi-dual H(psi) = E_z[psi^c(z)] + sum_j nu_j psi_j, z a
-    batch of the latent law (uniform on [0, 1]^d by default), preconditioned per code as
-    sd-wgan's is (``semidiscrete/step.py``: the multiscale step); the decoder alone goes on training on the
-    reconstruction of the (fixed) codes.
+    batch of the latent law (uniform on [0, 1]^d by default), with sd-wgan's multiscale step
+    (``semidiscrete/step.py``); the decoder alone goes on training on the reconstruction of
+    the (fixed) codes.
 
 The generator is ``LatentOT``: G(z) = decoder(T~(z)), T~ the semi-discrete OT map at the
 averaged dual, extended between neighbouring cells and cut at the singular set

@@ -138,10 +138,11 @@ def fit_critic(real, fake, method: str = "wgan-gp", steps: int = 2000, seed: int
         raise DataError(f"real points have shape {tuple(P.test.shape[1:])}, fake points "
                         f"{tuple(Q.test.shape[1:])}")
     m = make_method(cfg)
-    if m.bidirectional:  # its critic reads (x, z) pairs from an encoder trained with G
-        raise ConfigError(f"method {method}: its critic reads (x, z) pairs of a generator and "
-                          f"an encoder; a critic alone between two sets of points is gan's or "
-                          f"wgan-gp's")
+    if m.bidirectional or m.latent_critic:  # (x, z) pairs, or latent points of a generator
+        reads = ("(x, z) pairs of a generator and an encoder" if m.bidirectional
+                 else "latent points of a generator, not data")
+        raise ConfigError(f"method {method}: its critic reads {reads}; a critic alone between "
+                          f"two sets of points is gan's or wgan-gp's")
     critic = m.build_critic(P.train.to(device), P.weights) if m.critic_from_data else None
     if critic is None:
         _, critic = build_networks(cfg, tuple(P.test.shape[1:]))

@@ -179,9 +179,10 @@ class Run:
 
     def refined(self, z: torch.Tensor, how: Refinement, seed: int = 0) -> torch.Tensor:
         """G(z) moved by the critic (``sample``'s ``refine``), in data coordinates."""
-        if self.method.bidirectional:
+        if self.method.bidirectional or self.method.latent_critic:
             raise ConfigError("refinement moves points with a critic of points; this run's "
-                              "critic reads (x, z) pairs")
+                              "critic reads " + ("(x, z) pairs" if self.method.bidirectional
+                                                 else "latent points"))
         k = how.k if how.k is not None else how.k_scale * self.critic_slope(seed)
         y = self.normalizer.encode(self.generate(z))
         x = refine_points(self.critic, y, k, how.steps, how.lr,
