@@ -44,3 +44,25 @@ def test_cells_hit_reads_balance_and_collapse_with_fewer_points_than_cells():
     assert sum(ratios) / 5 == pytest.approx(1.0, abs=0.025)
     out = compute(["partition"], EvalContext(fake=y[[7] * 600], real=y[:10], critic=critic))
     assert out["sd_cells_hit"] == pytest.approx(1 / 543.9, rel=1e-3)
+
+
+def test_the_semi_dual_value_on_quadrant_cells_and_on_latent_points():
+    # psi = 0, squared cost: H = E min_j |x - y_j|^2 with x uniform on the square = twice the
+    # variance of U[0, 1/2] = 2 (1/2)^2 / 12 = 1/24; the euclidean cost: E |x - centre| over a
+    # square of side 1/2 = 0.3826 / 2 (the unit square's mean distance to its centre, scaled)
+    x = torch.rand(400_000, 2, generator=torch.Generator().manual_seed(1))
+    sq = SemiDiscreteCritic(Y, None, cost="sqeuclidean")
+    out = compute(["partition"], EvalContext(fake=x, real=x[:10], critic=sq))
+    assert out["sd_dual"] == pytest.approx(1 / 24, rel=0.01)
+    eu = SemiDiscreteCritic(Y, None, cost="euclidean")
+    out = compute(["partition"], EvalContext(fake=x, real=x[:10], critic=eu))
+    assert out["sd_dual"] == pytest.approx(0.38260 / 2, rel=0.01)
+    # psi shifts H by sum nu psi - ...: psi = c everywhere moves nothing (H is invariant)
+    with torch.no_grad():
+        sq.psi_avg.fill_(0.3)
+    out = compute(["partition"], EvalContext(fake=x, real=x[:10], critic=sq))
+    assert out["sd_dual"] == pytest.approx(1 / 24, rel=0.01)
+    # a critic of latent points reads the latent law (``prior``), not the generated points
+    out = compute(["partition"], EvalContext(fake=x * 0.5, real=x[:10], critic=sq,
+                                             critic_reads_latent=True, prior=lambda n: x[:n]))
+    assert out["sd_mass_tv"] < 0.01 and out["sd_dual"] == pytest.approx(1 / 24, rel=0.02)
