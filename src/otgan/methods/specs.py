@@ -112,8 +112,8 @@ SD_FIELDS = (
           "str", choices=("euclidean", "sqeuclidean"), group="method"),
     Field("sd_eps", 0.0, "sd-wgan: entropic smoothing of the c-transform (0: hard min)", "float",
           nonneg, group="method"),
-    Field("sd_gamma", 1.0, "sd-wgan, ae-ot: dual step, in units of the cost scale over the target's "
-          "weight (docs/semidiscrete.md)", "float", positive, group="method"),
+    Field("sd_gamma", 1.0, "sd-wgan, ae-ot: dual step, in units of the cost scale over the "
+          "target's weight (docs/semidiscrete.md)", "float", positive, group="method"),
     Field("sd_scale", 0.0, "sd-wgan: cost scale of the dual step (0: from the targets' "
           "nearest-neighbour costs; the value used is in config.json)", "float", nonneg,
           group="method"),
