@@ -195,10 +195,13 @@ def _fit(run: Run, progress: bool, purge_after: int | None, last_checkpoint: int
     stop = StopRequest()
 
     def evaluate(st):
-        if world.active:  # the other ranks wait for this one: stop between updates, together
-            return evaluator(st)
-        with stop.interruptible():  # a signal cuts an evaluation short; the state is intact
-            return evaluator(st)
+        # training's random streams as the evaluation found them, even when a signal cuts it
+        # short while its thread still computes (the checkpoint then records them as they were)
+        with st.streams_kept():
+            if world.active:  # the other ranks wait for this one: stop between updates, together
+                return evaluator(st)
+            with stop.interruptible():  # a signal cuts an evaluation short; the state is intact
+                return evaluator(st)
 
     hooks = Hooks(diagnose=lambda st, real, fake: gradient_norm_stats(st.critic, real, fake,
                                                                        generator=diag_gen),
