@@ -26,7 +26,7 @@ from ..training.reject import Rejection
 from .folder import BenchmarkFolder
 from .published import published
 from .report import write_mixtures
-from .runs import Budget, check_configs, parse_configs, train_sweeps
+from .runs import Budget, check_request, parse_configs, train_sweeps
 
 SETS = ("8gaussians", "25gaussians")
 #: generated samples per run (the protocol's)
@@ -58,7 +58,7 @@ def run_mixtures(methods=("wgan-gp",), presets=("default",), *, seeds: int = 10,
     for data in sets:
         if data not in SETS:
             raise ValueError(f"mixtures: {data!r} is not one of {', '.join(SETS)}")
-        check_configs(configs, data, extra)
+    check_request(configs, sets, seeds, budget, workers, extra)  # before anything is created
     folder = BenchmarkFolder.prepare(out, overwrite)
     tasks = [(folder.sweep_path(data, method, preset), data, method, preset)
              for data in sets for method, preset in configs]

@@ -28,7 +28,7 @@ from ..training.reject import Rejection
 from ..viz.style import figure, save
 from .folder import BenchmarkFolder
 from .published import published
-from .runs import Budget, check_configs, mean_se, parse_configs, train_sweeps
+from .runs import Budget, check_request, mean_se, parse_configs, train_sweeps
 
 DATA = "stacked-mnist"
 #: the readings through the critic unless told otherwise: none.  Both are asked for: rejection
@@ -70,7 +70,7 @@ def run_stacked_mnist(methods=("wgan-gp",), presets=("images",), *, seeds: int =
     budget = Budget(steps, seconds)
     configs = parse_configs(methods, presets)
     extra = {"metrics": "stacked", "eval_every": eval_every, **(extra or {})}
-    check_configs(configs, DATA, extra)
+    check_request(configs, [DATA], seeds, budget, workers, extra)  # before anything is created
     folder = BenchmarkFolder.prepare(out, overwrite)
     tasks = [(folder.sweep_path(DATA, method, preset), DATA, method, preset)
              for method, preset in configs]
