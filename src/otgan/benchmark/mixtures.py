@@ -60,6 +60,7 @@ def run_mixtures(methods=("wgan-gp",), presets=("default",), *, seeds: int = 10,
             raise ValueError(f"mixtures: {data!r} is not one of {', '.join(SETS)}")
     check_request(configs, sets, seeds, budget, workers, extra)  # before anything is created
     folder = BenchmarkFolder.prepare(out, overwrite)
+    folder.room_for_outputs()  # (before training: the outputs are written after it)
     tasks = [(folder.sweep_path(data, method, preset), data, method, preset)
              for data in sets for method, preset in configs]
     for path, data, method, preset in tasks:
@@ -73,6 +74,7 @@ def collect_mixtures(out, refine: dict | None = None, first=()) -> dict:
     command's configurations ``first``, then the others the folder holds), and the outputs
     written there."""
     folder = BenchmarkFolder.open(out)
+    folder.room_for_outputs()
     refine = DEFAULT_REFINE if refine is None else refine
     torch.set_num_threads(1)  # small networks; two threads wait on each other on a busy CPU
     members, budgets, configs = [], set(), []

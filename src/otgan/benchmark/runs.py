@@ -79,7 +79,7 @@ def train_sweeps(tasks, seeds: int, budget: Budget, workers: int, extra: dict,
     steps = budget.fields()[0]
     return run_sweeps([dict(base=_base(data, preset, budget, extra),
                             grid={"method": [method]}, seeds=seeds, steps=steps, out=path,
-                            batch=False)
+                            batch=False, read_runs=True)
                        for path, data, method, preset in tasks], workers, progress)
 
 

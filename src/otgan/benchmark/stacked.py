@@ -72,6 +72,7 @@ def run_stacked_mnist(methods=("wgan-gp",), presets=("images",), *, seeds: int =
     extra = {"metrics": "stacked", "eval_every": eval_every, **(extra or {})}
     check_request(configs, [DATA], seeds, budget, workers, extra)  # before anything is created
     folder = BenchmarkFolder.prepare(out, overwrite)
+    folder.room_for_outputs()  # (before training: the outputs are written after it)
     tasks = [(folder.sweep_path(DATA, method, preset), DATA, method, preset)
              for method, preset in configs]
     for path, data, method, preset in tasks:
@@ -143,6 +144,7 @@ def measure_run(path, method: str, preset: str, seed: int, readings: dict) -> di
 def collect_stacked(out, ceiling: dict | None = None, budget: str = "",
                     readings: dict | None = None) -> dict:
     folder = BenchmarkFolder.open(out)
+    folder.room_for_outputs()
     readings = DEFAULT_READINGS if readings is None else readings
     torch.set_num_threads(1)  # as the runs trained; two threads wait on each other on a busy CPU
     members = []

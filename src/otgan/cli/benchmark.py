@@ -121,13 +121,15 @@ def mixtures(methods, presets, seeds, workers, sets, out, overwrite, progress, s
     from ..runtime.progress import wanted
     from ..sweep.runner import ideal_workers
     from ..benchmark.mixtures import run_mixtures
+    from ..training.signals import continued_by
 
-    result = run_mixtures(_split(methods), _split(presets), seeds=seeds or 10, steps=steps,
-                          seconds=seconds, workers=workers or ideal_workers(), out=out,
-                          refine=_refinements(refine_steps, refine_lr, refine_scales, no_refine,
-                                             reject),
-                          overwrite=overwrite, progress=wanted(progress), extra=extra,
-                          say=lambda m: click.echo(m, err=True))
+    with continued_by(f"the same otgan benchmark mixtures command again (--out {out})"):
+        result = run_mixtures(_split(methods), _split(presets), seeds=seeds or 10, steps=steps,
+                              seconds=seconds, workers=workers or ideal_workers(), out=out,
+                              refine=_refinements(refine_steps, refine_lr, refine_scales, no_refine,
+                                                 reject),
+                              overwrite=overwrite, progress=wanted(progress), extra=extra,
+                              say=lambda m: click.echo(m, err=True))
     click.echo(result["table"])
     click.echo(f"written: {out}/benchmark.json, table.md, samples.png")
 
@@ -163,14 +165,16 @@ def stacked_mnist(methods, presets, seeds, workers, sets, out, overwrite, progre
     from ..runtime.progress import wanted
     from ..sweep.runner import ideal_workers
     from ..benchmark.stacked import run_stacked_mnist
+    from ..training.signals import continued_by
 
-    result = run_stacked_mnist(_split(methods), presets,
-                               seeds=seeds or 1, steps=steps, seconds=seconds,
-                               eval_every=eval_every, workers=workers or ideal_workers(),
-                               out=out, readings=_refinements(refine_steps, refine_lr,
-                                                              refine_scales, no_refine, reject),
-                               overwrite=overwrite, progress=wanted(progress),
-                               extra=extra, say=lambda m: click.echo(m, err=True))
+    with continued_by(f"the same otgan benchmark stacked-mnist command again (--out {out})"):
+        result = run_stacked_mnist(_split(methods), presets,
+                                   seeds=seeds or 1, steps=steps, seconds=seconds,
+                                   eval_every=eval_every, workers=workers or ideal_workers(),
+                                   out=out, readings=_refinements(refine_steps, refine_lr,
+                                                                  refine_scales, no_refine, reject),
+                                   overwrite=overwrite, progress=wanted(progress),
+                                   extra=extra, say=lambda m: click.echo(m, err=True))
     click.echo(result["table"])
     click.echo(f"written: {out}/benchmark.json, table.md, samples.png, curves.png")
 

@@ -106,7 +106,10 @@ def sweep(ctx, data, method, preset, grids, sets, seeds, seed, steps, workers, c
     from ..sweep.launch import run_local
 
     t0 = time.perf_counter()
-    run_local(plan, pending, workers, folder.path, wanted(progress))
+    from ..training.signals import continued_by
+
+    with continued_by(f"the same otgan sweep command again (--out {out})"):
+        run_local(plan, pending, workers, folder.path, wanted(progress))
     result = collect(folder.path, time.perf_counter() - t0, min(workers, max(1, len(pending))))
     click.echo(format_table(summarize(result)))
     click.echo(f"{len(result['members'])} runs of {steps} steps in {result['seconds']:.1f} s "
