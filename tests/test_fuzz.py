@@ -200,7 +200,7 @@ def run_command(command, run, where):
 MAX_WIDTH, MAX_LAYERS = 16384, 64
 #: numeric options of `otgan train`: (kind, low, high, low open, high open), as config.py says
 TRAIN_NUMBERS = {
-    "--steps": ("int", 1, None, False, False),
+    "--steps": ("int", 1, 2**40, False, False),
     "--batch-size": ("int", 1, 2**24, False, False),
     "--n-critic": ("int", 1, 10**6, False, False),
     "--seed": ("int", 0, 2**31 - 1, False, False),
@@ -209,14 +209,14 @@ TRAIN_NUMBERS = {
     "--n-train": ("int", 1, 10**8, False, False),
     "--n-test": ("int", 100, 10**8, False, False),
     "--eval-n": ("int", 2, 10**8, False, False),
-    "--log-every": ("int", 1, None, False, False),
-    "--eval-every": ("int", 0, None, False, False),
-    "--checkpoint-every": ("int", 0, None, False, False),
-    "--eval-critic-steps": ("int", 0, None, False, False),
+    "--log-every": ("int", 1, 2**40, False, False),
+    "--eval-every": ("int", 0, 2**40, False, False),
+    "--checkpoint-every": ("int", 0, 2**40, False, False),
+    "--eval-critic-steps": ("int", 0, 10**6, False, False),
     "--latent-dim": ("int", 0, MAX_WIDTH, False, False),
-    "--lr-g": ("float", 0, None, True, False),
-    "--lr-d": ("float", 0, None, True, False),
-    "--gp-lambda": ("float", 0, None, False, False),
+    "--lr-g": ("float", 0, 1e15, True, False),
+    "--lr-d": ("float", 0, 1e15, True, False),
+    "--gp-lambda": ("float", 0, 1e15, False, False),
     "--beta1": ("float", 0, 1, False, True),
     "--beta2": ("float", 0, 1, False, True),
     "--ema": ("float", 0, 1, False, True),
@@ -1077,6 +1077,271 @@ def test_bad_numbers_for_critic_are_one_line(options, needle, scratch):
     refuses(["critic", "--real", "ring", "--steps", "2", "--no-progress", *options,
              "--out", out], needle, keep=[scratch])
     assert not out.exists()
+
+
+# ------------------------------------------------ every numeric option of every command
+def _commands(group=None, path=()):
+    """(command path, click command) of every otgan command."""
+    import click
+
+    from otgan.cli.entry import cli
+
+    group = cli if group is None else group
+    for name, cmd in sorted(group.commands.items()):
+        yield (*path, name), cmd
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, (*path, name))
+
+
+def _numeric_options():
+    """(command path, option, its parameter type) of every option typed Count or Real."""
+    from otgan.cli.options import Count, Real
+
+    return [(path, max(p.opts, key=len), p.type) for path, cmd in _commands()
+            for p in cmd.params if isinstance(p.type, (Count, Real))]
+
+
+def test_every_numeric_option_is_checked_by_a_parameter_type():
+    """One validation style: no command takes a number through click's own INT, FLOAT,
+    IntRange or FloatRange (which let NaN through and have no bound), and the options that
+    take numbers are there to be tried below."""
+    import click
+
+    raw = (click.types.IntParamType, click.types.FloatParamType)
+    loose = [f"otgan {' '.join(path)} {max(p.opts, key=len)}" for path, cmd in _commands()
+             for p in cmd.params if isinstance(p.type, raw)]
+    assert loose == []
+    found = {(path, opt) for path, opt, _ in _numeric_options()}
+    for case in [(("sample",), "--refine-scale"), (("benchmark", "mixtures"), "--seeds"),
+                 (("benchmark", "mixtures"), "--seconds"), (("benchmark", "mixtures"),
+                                                           "--refine-lr"),
+                 (("benchmark", "stacked-mnist"), "--eval-every"), (("train",), "--lr"),
+                 (("encode",), "--lr"), (("solve",), "--gamma"), (("sweep",), "--seeds")]:
+        assert case in found, case
+
+
+def _refused_values(kind) -> list[str]:
+    """Which of NaN, the infinities, 0, a negative number and a huge one ``kind`` refuses (0
+    and negative numbers only where its lower bound excludes them)."""
+    from otgan.cli.options import Count
+
+    values = ["nan", "inf", "-inf"]
+    if isinstance(kind, Count):
+        return values + [v for v, n in (("0", 0), ("-1", -1)) if n < kind.lo] + [str(10**30)]
+    return values + [v for v, n in (("0", 0.0), ("-1", -1.0))
+                     if n < kind.lo or (n == kind.lo and kind.open)] + ["1e300"]
+
+
+@pytest.mark.parametrize("path, option, kind", _numeric_options(),
+                         ids=lambda v: v if isinstance(v, str) else "-".join(v)
+                         if isinstance(v, tuple) else "")
+def test_bad_numbers_for_every_option_are_one_line_before_any_work(path, option, kind,
+                                                                    scratch, monkeypatch):
+    """NaN, Inf, -Inf, 0 and negative numbers where the option's bound excludes them, and a
+    huge number: one line naming the option and the value, exit 2, no traceback, nothing
+    written (the option is read first, before any argument: nothing else is looked at)."""
+    monkeypatch.chdir(scratch)
+    for value in _refused_values(kind):
+        line = refuses([*path, option, value], option, keep=[scratch])
+        assert value in line or "digits" in line, line
+
+
+@pytest.mark.parametrize("args", [
+    ["mixtures", "--seeds", str(10**12), "--steps", "5"],
+    ["mixtures", "--seconds", "nan"], ["mixtures", "--seconds", "inf"],
+    ["stacked-mnist", "--seconds", "nan"], ["stacked-mnist", "--seconds", "inf"],
+    ["mixtures", "--steps", "5", "--refine-lr", "nan"],
+    ["mixtures", "--steps", "5", "--refine-scale", "nan"],
+    ["mixtures", "--steps", "5", "--refine-scale", "1e-300"],
+    ["mixtures", "--steps", "5", "--set", "lr_g=nan"],
+    ["mixtures", "--steps", "5", "--set", "eval_every=-1"],
+])
+def test_a_benchmark_checks_every_value_before_creating_anything(args, scratch):
+    out = fresh(scratch)
+    refuses(["benchmark", *args, "--out", out], keep=[scratch])
+    assert not out.exists()
+
+
+def test_the_benchmark_api_checks_every_value_before_creating_anything(tmp_path):
+    from otgan.benchmark import run_mixtures
+    from otgan.benchmark.runs import Budget
+    from otgan.errors import ConfigError
+    from otgan.training.refine import Refinement
+
+    for kw in (dict(seeds=10**12, steps=5), dict(seconds=float("nan")), dict(steps=0),
+               dict(seconds=float("inf")), dict(steps=5, workers=0),
+               dict(steps=5, extra={"lr_g": float("nan")})):
+        with pytest.raises(ConfigError):
+            run_mixtures(out=tmp_path / "b", say=lambda m: None, **{"seconds": None, **kw})
+        assert not (tmp_path / "b").exists()
+    with pytest.raises(ConfigError):
+        Budget(seconds=float("nan"))
+    for bad in (dict(lr=float("nan")), dict(k_scale=float("nan")), dict(k_scale=1e-300),
+                dict(k=float("inf")), dict(steps=-1), dict(lr=1e300)):
+        with pytest.raises(ConfigError):
+            Refinement(**bad)
+
+
+@pytest.mark.parametrize("refine", [["--refine-scale", "nan"], ["--refine-scale", "1e-300"],
+                                    ["--refine-scale", "inf"], ["--refine-scale", "0"]])
+def test_sample_refuses_a_refinement_scale_out_of_range(refine, run_dir, scratch):
+    out = fresh(scratch).with_suffix(".npy")
+    refuses(["sample", run_dir, "--n", "10", "--refine", "10", *refine, "--out", out],
+            "--refine-scale", keep=[run_dir, scratch])
+    assert not out.exists()
+
+
+def test_sample_never_writes_points_that_are_not_finite(run_dir, scratch, monkeypatch):
+    """Whatever makes the refined points overflow, no file of NaNs is written in silence: one
+    line, exit 2, nothing written."""
+    from otgan.training import run as run_module
+
+    monkeypatch.setattr(run_module, "refine_points",
+                        lambda critic, y, *a, **k: torch.full_like(y, float("nan")))
+    out = fresh(scratch).with_suffix(".npy")
+    refuses(["sample", run_dir, "--n", "10", "--refine", "3", "--out", out],
+            "not finite", keep=[run_dir, scratch])
+    assert not out.exists()
+
+
+# -------------------------------------------------------------- benchmark folders damaged
+@pytest.fixture(scope="module")
+def bench_dir(tmp_path_factory):
+    """A tiny mixtures benchmark (one set, one seed of 3 updates, 300 samples per run)."""
+    import otgan.benchmark.mixtures as mixtures
+
+    out = tmp_path_factory.mktemp("bench") / "b"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(mixtures, "N_SAMPLES", 300)
+        mixtures.run_mixtures(**BENCH, out=out)
+    return out
+
+
+BENCH = dict(methods=["wgan-gp"], sets=("8gaussians",), seeds=1, steps=3, seconds=None,
+             workers=1, refine={}, say=lambda m: None,
+             extra={"batch_size": 32, "n_train": 1000, "n_test": 200, "eval_n": 200})
+BENCH_RUN = "8gaussians/wgan-gp-default/runs/m0000"
+BENCH_RESULT = "8gaussians/wgan-gp-default/shards/0000.json"
+
+
+@pytest.mark.parametrize("damage", ["output-is-a-folder", "run-checkpoint-truncated",
+                                    "run-is-a-file"])
+def test_a_damaged_benchmark_folder_is_set_aside_in_one_line_and_redone(damage, bench_dir,
+                                                                        tmp_path, capsys,
+                                                                        monkeypatch):
+    """The same benchmark again over a damaged folder: the damaged file or run set aside
+    (never deleted), said in one line, that part redone, the outputs written."""
+    import otgan.benchmark.mixtures as mixtures
+
+    monkeypatch.setattr(mixtures, "N_SAMPLES", 300)
+    out = tmp_path / "b"
+    shutil.copytree(bench_dir, out)
+    if damage == "output-is-a-folder":
+        (out / "benchmark.json").unlink()
+        (out / "benchmark.json").mkdir()
+        (out / "benchmark.json" / "x").write_text("mine")
+        kept = {"benchmark.json.damaged/x": b"mine"}
+    elif damage == "run-checkpoint-truncated":
+        ckpt = out / BENCH_RUN / CHECKPOINT
+        assert not (out / BENCH_RUN / PREVIOUS).exists()  # a short run has no previous one
+        ckpt.write_bytes(ckpt.read_bytes()[:200])
+        kept = {f"{BENCH_RUN}.damaged/{CHECKPOINT}": ckpt.read_bytes(),
+                f"{BENCH_RESULT}.damaged": (out / BENCH_RESULT).read_bytes()}
+    else:
+        shutil.rmtree(out / BENCH_RUN)
+        (out / BENCH_RUN).write_text("not a run")
+        kept = {f"{BENCH_RUN}.damaged": b"not a run"}
+    capsys.readouterr()
+    result = mixtures.run_mixtures(**BENCH, out=out)
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "set aside as" in lines[0] and "Traceback" not in err, err
+    after = snapshot(out)
+    for name, data in kept.items():
+        assert after[name] == data, name
+    assert [m["seed"] for m in result["members"]] == [0]
+    assert (out / "benchmark.json").is_file() and (out / BENCH_RUN / CHECKPOINT).is_file()
+
+
+def test_a_benchmark_stopped_by_a_signal_says_to_run_the_same_command(tmp_path, monkeypatch):
+    """A stop names the way on: the benchmark's own command, not one of its inner runs."""
+    from otgan.training import fit as fit_module
+    from otgan.training.signals import Interrupted, continued_by
+
+    loop = fit_module.train_loop
+
+    def stopped(*a, **k):
+        os.kill(os.getpid(), signal.SIGINT)
+        return loop(*a, **k)
+
+    monkeypatch.setattr(fit_module, "train_loop", stopped)
+    with continued_by("the same otgan benchmark mixtures command again (--out b)"):
+        with pytest.raises(Interrupted) as e:
+            otgan.train(quick_config(steps=3), out=tmp_path / "r")
+    assert "continue with: the same otgan benchmark mixtures command again (--out b)" \
+        in str(e.value) and "--resume" not in str(e.value)
+
+
+def test_collect_on_a_plan_whose_members_were_edited_says_why(sweep_dir, tmp_path):
+    """0 of N runs done, and the one line before it says why: the plan's members changed."""
+    dst = tmp_path / "sweep"
+    shutil.copytree(sweep_dir, dst)
+    plan = json.loads((dst / "plan.json").read_text())
+    for m in plan["members"]:
+        m["config"]["lr_g"] = 0.5
+    (dst / "plan.json").write_text(json.dumps(plan))
+    before = snapshot(dst)
+    code, out, err = otgan_cli(["sweep", "collect", dst])
+    assert code == 0 and "Traceback" not in out + err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == len(plan["shards"]) and all("members edited" in ln for ln in lines)
+    assert differences(before, snapshot(dst), new_ok=True) == []
+
+
+def test_a_corrupt_classifier_cache_is_set_aside_in_one_line(tmp_path, monkeypatch, capsys):
+    from otgan.data.dataset import load_dataset
+    from otgan.metrics import images
+
+    monkeypatch.setenv("OTGAN_DATA", str(tmp_path))
+    def trained(*a, quiet=False, **k):  # (the training itself is tested elsewhere)
+        if not quiet:
+            print("  classifier epoch 1/1: test accuracy 0.9", file=sys.stderr)
+        return torch.nn.Linear(1, 1), 0.9
+
+    monkeypatch.setattr(images, "train_classifier", trained)
+    ds = load_dataset("digits")
+    key = images.data_checksum(ds.train, ds.train_labels)[:16]
+    path = tmp_path / "classifiers" / f"digits-{key}.pt"
+    path.parent.mkdir()
+    path.write_bytes(b"PK\x03\x04 truncated")
+    images.load_classifier(ds)
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "set aside as" in lines[0], lines
+    assert (path.parent / (path.name + ".damaged")).read_bytes() == b"PK\x03\x04 truncated"
+    assert path.is_file()
+
+
+def test_a_corrupt_image_cache_is_set_aside_in_one_line(tmp_path, monkeypatch, capsys):
+    import gzip
+
+    from otgan.data import images
+
+    monkeypatch.setenv("OTGAN_DATA", str(tmp_path))
+    monkeypatch.setitem(images.SOURCES, "fake", images.ImageSource("fake", "", ("",) * 4, ()))
+    rng = np.random.default_rng(0)
+    arrays = [rng.integers(0, 256, (30, 28, 28)).astype(np.uint8), np.arange(30) % 10,
+              rng.integers(0, 256, (10, 28, 28)).astype(np.uint8), np.arange(10) % 10]
+    (tmp_path / "fake").mkdir()
+    for stem, a in zip(images.IDX_FILES, arrays):
+        a = a.astype(np.uint8)
+        header = bytes([0, 0, 8, a.ndim]) + b"".join(d.to_bytes(4, "big") for d in a.shape)
+        (tmp_path / "fake" / (stem + ".gz")).write_bytes(gzip.compress(header + a.tobytes()))
+    (tmp_path / "fake.npz").write_bytes(b"PK\x03\x04 not a whole archive")
+    images.fetch("fake")
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "set aside as fake.npz.damaged" in lines[0], lines
+    assert (tmp_path / "fake.npz.damaged").read_bytes() == b"PK\x03\x04 not a whole archive"
+    assert images.fetch("fake") == tmp_path / "fake.npz"  # the new cache reads
 
 
 # ============================================================================= 5. output places

@@ -118,6 +118,8 @@ _OPTIM = (
 )
 #: more generator updates than any run can make (2^40 at a microsecond each is 12 days)
 MAX_STEPS = 2**40
+#: the largest magnitude of a real field (no rate, scale or time of a run comes near it)
+MAX_MAGNITUDE = 1e15
 _RUN = (
     Field("steps", 2000, "generator updates", "int", between(1, MAX_STEPS), group="run"),
     Field("epochs", 0.0, "training length in epochs instead of steps (0: use steps): one epoch is "
@@ -143,7 +145,7 @@ _RUN = (
           between(2, 10**8), group="run"),
     Field("eval_critic_steps", 100, "critic updates of a copy of the critic against the frozen "
           "generator before each evaluation reads its estimate of W (0: read the training "
-          "critic)", "int", nonneg, group="run"),
+          "critic)", "int", between(0, 10**6), group="run"),
     Field("checkpoint_every", 1000, "generator updates between checkpoints (0: only at the end)",
           "int", nonneg, group="run"),
     Field("metrics", "auto", "metrics evaluated during training, comma-separated, or auto "
@@ -198,15 +200,17 @@ def coerce(name: str, value: Any) -> Any:
         if isinstance(value, bool):
             raise bad
         if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str):
+            out = value
+        elif isinstance(value, float) and value.is_integer():
+            out = int(value)
+        elif isinstance(value, str):
             try:
-                return int(value.strip())
+                out = int(value.strip())
             except ValueError:
                 raise bad from None
-        raise bad
+        else:
+            raise bad
+        return out
     if kind == "float":
         if isinstance(value, bool):
             raise bad
@@ -361,6 +365,12 @@ def check_field(name: str, value: Any) -> Any:
         msg = f.check(value)
         if msg:
             raise ConfigError(f"{name} {msg}, got {value!r}")
+    # beyond any count a run holds (a step, a size, a seed) or any rate, scale or time it reads
+    hi = {"int": MAX_STEPS, "float": MAX_MAGNITUDE}.get(f.kind)
+    if hi is not None and abs(value) > hi:
+        shown = f"{value:g}" if f.kind == "float" else (
+            value if len(str(value)) <= 40 else f"an integer of {len(str(value))} digits")
+        raise ConfigError(f"{name}: must be at most {hi:g} in magnitude, got {shown}")
     return value
 
 

@@ -18,6 +18,14 @@ MAX_SEED = 2**31 - 1
 #: sizes beyond any network or batch that fits in memory (16384^2 weights are 1 GiB in fp32):
 #: refused at once instead of hanging in an allocation
 MAX_WIDTH = 16384
+#: seeds per configuration of a sweep or a benchmark (each run is planned and recorded at once:
+#: 10^12 would never finish planning)
+MAX_SEEDS = 10_000
+#: discriminator optimal transport (``training/refine.py``): Adam updates per sample, their
+#: learning rate, and k's factor on the critic's slope (beyond these D(x)/k over- or underflows)
+MAX_REFINE_STEPS = 10**6
+MAX_REFINE_LR = 10.0
+MIN_K_SCALE, MAX_K_SCALE = 1e-6, 1e6
 #: the kinds a field's value may have, as a user reads them in an error
 KIND_WORDS = {"bool": "true or false", "int": "an integer", "float": "a number",
               "ints": "comma-separated integers such as 128,64", "str": "a string"}

@@ -44,6 +44,20 @@ def say(message: str) -> None:
     print(f"otgan: {message}", file=sys.stderr, flush=True)
 
 
+def set_aside(path: Path) -> Path:
+    """Rename the damaged ``path`` (a file or whatever took its place) to a free name
+    ``NAME.damaged`` / ``NAME.damaged-N`` beside it; returns the new path.  Owned folders set
+    their damaged files aside through this; so do otgan's caches (the data sets, the image
+    classifiers), which are files otgan wrote in a folder it does not own."""
+    path = Path(path)
+    target, n = path.with_name(path.name + DAMAGED), 1
+    while target.exists() or target.is_symlink():
+        n += 1
+        target = path.with_name(f"{path.name}{DAMAGED}-{n}")
+    os.replace(path, target)
+    return target
+
+
 @dataclass(frozen=True)
 class Layout:
     """What otgan writes in an owned folder (the names ``--overwrite`` may remove)."""
@@ -247,13 +261,7 @@ class OwnedFolder:
     def set_aside(self, path: Path) -> Path:
         """Rename the damaged ``path`` (a file or whatever took its place) to a free name
         ``NAME.damaged`` / ``NAME.damaged-N`` beside it; returns the new path."""
-        path = Path(path)
-        target, n = path.with_name(path.name + DAMAGED), 1
-        while target.exists() or target.is_symlink():
-            n += 1
-            target = path.with_name(f"{path.name}{DAMAGED}-{n}")
-        os.replace(path, target)
-        return target
+        return set_aside(path)
 
     def make_room(self, path: Path) -> None:
         """Before writing the own file ``path``: whatever is there that is not a plain file

@@ -69,8 +69,9 @@ def test_the_same_options_continue_their_run_to_the_uninterrupted_end(tmp_path, 
     # once more: the run is at its end with its files written; nothing is written
     before = snapshot(tmp_path / "cut")
     again = otgan.train(quick_config(**KW), out=tmp_path / "cut")
-    assert "trained to its end (step 24) and wrote its files; nothing to do" in \
-        capfd.readouterr().err
+    err = capfd.readouterr().err
+    assert "trained to its end (step 24) and wrote its files; nothing to do" in err
+    assert len(err.strip().splitlines()) == 1, err  # no "continuing it" before it
     assert again.state.step == 24 and snapshot(tmp_path / "cut") == before
     # other options: refused, as before
     with pytest.raises(RunFolderError, match="a run already exists there; pass --overwrite"):
@@ -102,7 +103,7 @@ def test_a_run_at_its_end_without_its_last_files_writes_them(tmp_path):
     assert_same_state(weights, final_weights(tmp_path / "r"))  # not trained further
 
 
-def test_a_changed_data_file_is_refused_naming_what_to_do(tmp_path):
+def test_a_changed_data_file_is_refused_naming_what_to_do(tmp_path, capfd):
     data = tmp_path / "x.npy"
     np.save(data, np.random.default_rng(0).normal(size=(600, 2)).astype(np.float32))
     cfg = make_config(None, None, dict(data=str(data), steps=4, batch_size=32, eval_n=50,
@@ -113,7 +114,9 @@ def test_a_changed_data_file_is_refused_naming_what_to_do(tmp_path):
                        r"the data file .*x.npy changed since the run read it .*; continue it "
                        r"with otgan train --resume .*r --accept-changed-inputs, or pass "
                        r"--overwrite to start afresh"):
+        capfd.readouterr()
         otgan.train(cfg, out=tmp_path / "r")
+    assert "continuing" not in capfd.readouterr().err  # the refusal alone
 
 
 def test_data_in_memory_never_continues_a_run(tmp_path):
@@ -133,6 +136,7 @@ def test_the_command_line_said_twice(tmp_path, capsys):
             main(args)
         out = capsys.readouterr()
         assert e.value.code == 0 and expected in out.err and "done: 4 steps" in out.out
+        assert "continuing" not in out.err and len(out.err.strip().splitlines()) <= 1, out.err
     with pytest.raises(SystemExit) as e:
         main(args[:-2] + ["--seed", "1"] + args[-2:])
     err = capsys.readouterr().err

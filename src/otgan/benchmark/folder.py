@@ -43,6 +43,13 @@ class BenchmarkFolder(OwnedFolder):
             raise RunFolderError(f"{path}: not an otgan benchmark folder (no {MARKER})")
         return folder
 
+    def room_for_outputs(self) -> None:
+        """Before the runs are measured: whatever is found at an output's name that is not a
+        plain file (a folder, a link, a pipe) set aside, said in one line, so that writing the
+        outputs cannot fail after the measuring."""
+        for name in OUTPUTS:
+            self.make_room(self.path / name)
+
     def sweep_path(self, data: str, method: str, preset: str) -> Path:
         sub = self.path / data
         sub.mkdir(exist_ok=True)

@@ -26,7 +26,7 @@ from ..training.reject import Rejection
 from .folder import BenchmarkFolder
 from .published import published
 from .report import write_mixtures
-from .runs import Budget, check_configs, parse_configs, train_sweeps
+from .runs import Budget, check_request, parse_configs, train_sweeps
 
 SETS = ("8gaussians", "25gaussians")
 #: generated samples per run (the protocol's)
@@ -58,8 +58,9 @@ def run_mixtures(methods=("wgan-gp",), presets=("default",), *, seeds: int = 10,
     for data in sets:
         if data not in SETS:
             raise ValueError(f"mixtures: {data!r} is not one of {', '.join(SETS)}")
-        check_configs(configs, data, extra)
+    check_request(configs, sets, seeds, budget, workers, extra)  # before anything is created
     folder = BenchmarkFolder.prepare(out, overwrite)
+    folder.room_for_outputs()  # (before training: the outputs are written after it)
     tasks = [(folder.sweep_path(data, method, preset), data, method, preset)
              for data in sets for method, preset in configs]
     for path, data, method, preset in tasks:
@@ -73,6 +74,7 @@ def collect_mixtures(out, refine: dict | None = None, first=()) -> dict:
     command's configurations ``first``, then the others the folder holds), and the outputs
     written there."""
     folder = BenchmarkFolder.open(out)
+    folder.room_for_outputs()
     refine = DEFAULT_REFINE if refine is None else refine
     torch.set_num_threads(1)  # small networks; two threads wait on each other on a busy CPU
     members, budgets, configs = [], set(), []

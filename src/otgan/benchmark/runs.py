@@ -6,12 +6,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..config import MAX_STEPS, resolve
 from ..errors import ConfigError
+from ..fields import MAX_SEEDS
 from .configs import check_configs, parse_configs  # noqa: F401  (the benchmarks' face)
 from ..sweep.runner import run_sweeps
 
 #: the number of generator updates a run gets when its budget is in seconds (never reached)
 UNBOUNDED = 10 ** 9
+#: a budget in seconds beyond this (116 days per run) is no budget
+MAX_SECONDS = 1e7
 
 
 @dataclass(frozen=True)
@@ -26,9 +30,15 @@ class Budget:
         if not self.steps and not self.seconds:
             raise ConfigError("benchmark: give a budget in updates (--steps) or seconds "
                               "(--seconds)")
-        if (self.steps is not None and self.steps < 1) or \
-                (self.seconds is not None and self.seconds <= 0):
-            raise ConfigError("benchmark: --steps must be >= 1 and --seconds > 0")
+        steps_ok = self.steps is None or (isinstance(self.steps, int)
+                                          and 1 <= self.steps <= MAX_STEPS)
+        seconds_ok = self.seconds is None or (isinstance(self.seconds, (int, float))
+                                              and math.isfinite(self.seconds)
+                                              and 0 < self.seconds <= MAX_SECONDS)
+        if not (steps_ok and seconds_ok):
+            raise ConfigError(f"benchmark: --steps must be between 1 and {MAX_STEPS} and "
+                              f"--seconds a finite number > 0 and <= {MAX_SECONDS:g} (got "
+                              f"{self.steps} and {self.seconds})")
 
     def fields(self) -> tuple[int, dict]:
         """(steps for the sweep, config fields)."""
@@ -41,17 +51,35 @@ class Budget:
         return " or ".join(parts)
 
 
+def _base(data: str, preset: str, budget: Budget, extra: dict) -> dict:
+    """The config fields every run of one configuration on ``data`` takes (the sweep's base)."""
+    return {"data": data, "preset": preset, "threads": 1, "checkpoint_every": 1000,
+            **budget.fields()[1], **extra}
+
+
+def check_request(configs, sets, seeds: int, budget: Budget, workers: int,
+                  extra: dict) -> None:
+    """Everything a benchmark is asked checked before anything is created or trained: the
+    seeds and workers, and every configuration resolved on every set as its runs will be."""
+    for name, value, hi in (("--seeds", seeds, MAX_SEEDS), ("--workers", workers, 1024)):
+        if not (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= hi):
+            raise ConfigError(f"benchmark: {name} must be between 1 and {hi}, got {value}")
+    steps = budget.fields()[0]
+    for data in sets:
+        for method, preset in configs:
+            resolve({**_base(data, preset, budget, extra), "method": method, "steps": steps})
+
+
 def train_sweeps(tasks, seeds: int, budget: Budget, workers: int, extra: dict,
                  progress: bool) -> list[dict]:
     """The seeds of each task ``(path, data, method, preset)``, one configuration on one data
     set, as an otgan sweep of plain runs in ``path`` (resumed where it was left); every task's
     runs in one pool of ``workers`` processes, so that configurations of fewer seeds than
     workers still run side by side."""
-    steps, fields = budget.fields()
-    return run_sweeps([dict(base={"data": data, "preset": preset, "threads": 1,
-                                  "checkpoint_every": 1000, **fields, **extra},
+    steps = budget.fields()[0]
+    return run_sweeps([dict(base=_base(data, preset, budget, extra),
                             grid={"method": [method]}, seeds=seeds, steps=steps, out=path,
-                            batch=False)
+                            batch=False, read_runs=True)
                        for path, data, method, preset in tasks], workers, progress)
 
 

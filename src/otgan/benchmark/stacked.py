@@ -28,7 +28,7 @@ from ..training.reject import Rejection
 from ..viz.style import figure, save
 from .folder import BenchmarkFolder
 from .published import published
-from .runs import Budget, check_configs, mean_se, parse_configs, train_sweeps
+from .runs import Budget, check_request, mean_se, parse_configs, train_sweeps
 
 DATA = "stacked-mnist"
 #: the readings through the critic unless told otherwise: none.  Both are asked for: rejection
@@ -70,8 +70,9 @@ def run_stacked_mnist(methods=("wgan-gp",), presets=("images",), *, seeds: int =
     budget = Budget(steps, seconds)
     configs = parse_configs(methods, presets)
     extra = {"metrics": "stacked", "eval_every": eval_every, **(extra or {})}
-    check_configs(configs, DATA, extra)
+    check_request(configs, [DATA], seeds, budget, workers, extra)  # before anything is created
     folder = BenchmarkFolder.prepare(out, overwrite)
+    folder.room_for_outputs()  # (before training: the outputs are written after it)
     tasks = [(folder.sweep_path(DATA, method, preset), DATA, method, preset)
              for method, preset in configs]
     for path, data, method, preset in tasks:
@@ -143,6 +144,7 @@ def measure_run(path, method: str, preset: str, seed: int, readings: dict) -> di
 def collect_stacked(out, ceiling: dict | None = None, budget: str = "",
                     readings: dict | None = None) -> dict:
     folder = BenchmarkFolder.open(out)
+    folder.room_for_outputs()
     readings = DEFAULT_READINGS if readings is None else readings
     torch.set_num_threads(1)  # as the runs trained; two threads wait on each other on a busy CPU
     members = []

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import click
 
-from .options import CONTEXT
+from ..config import MAX_STEPS
+from .options import (CONTEXT, REFINE_LR, REFINE_SCALE, REFINE_STEPS, SEEDS, WORKERS, Count,
+                      Real)
+
+#: a budget in seconds beyond this (116 days per run) is no budget
+MAX_SECONDS = 1e7
 
 
 def _budget_options(fn):
-    fn = click.option("--seconds", type=float, default=None,
+    fn = click.option("--seconds", type=Real(0.0, open=True, hi=MAX_SECONDS), default=None,
                       help="Training budget per run in seconds (one torch thread) [default: 60 "
                            "for mixtures unless --steps].")(fn)
-    fn = click.option("--steps", type=int, default=None,
+    fn = click.option("--steps", type=Count(1, MAX_STEPS), default=None,
                       help="Training budget per run in generator updates.")(fn)
     return fn
 
@@ -25,10 +30,10 @@ def _common(fn):
         click.option("--preset", "presets", multiple=True, default=("default",),
                      show_default=True,
                      help="Presets of the methods named without one (repeatable)."),
-        click.option("--seeds", type=click.IntRange(1), default=None,
+        click.option("--seeds", type=SEEDS, default=None,
                      help="Seeds per configuration (0 .. seeds-1) [default: 10 for mixtures, "
                           "1 for stacked-mnist]."),
-        click.option("--workers", type=click.IntRange(1), default=None,
+        click.option("--workers", type=WORKERS, default=None,
                      help="Processes of one thread each [default: 2 where there are 2 cores]."),
         click.option("--set", "sets", multiple=True,
                      help="KEY=VALUE config field every run takes (repeatable)."),
@@ -68,12 +73,12 @@ def _refine_options(scales=(1.0, 0.1), samples=2500, reject=True):
 
 def _add_refine_options(fn, scales, samples, reject):
     for opt in reversed([
-        click.option("--refine-steps", type=click.IntRange(0), default=100, show_default=True,
+        click.option("--refine-steps", type=REFINE_STEPS, default=100, show_default=True,
                      help="Discriminator optimal transport: Adam updates per sample, read "
                           "beside the plain samples."),
-        click.option("--refine-lr", type=float, default=0.01, show_default=True,
+        click.option("--refine-lr", type=REFINE_LR, default=0.01, show_default=True,
                      help="Its learning rate (model coordinates)."),
-        click.option("--refine-scale", "refine_scales", type=click.FloatRange(0, min_open=True),
+        click.option("--refine-scale", "refine_scales", type=REFINE_SCALE,
                      multiple=True, default=scales, show_default=bool(scales),
                      help="k as a multiple of the critic's estimated Lipschitz constant k_eff "
                           "(1: DOT as published); one refined reading per value"
@@ -116,13 +121,15 @@ def mixtures(methods, presets, seeds, workers, sets, out, overwrite, progress, s
     from ..runtime.progress import wanted
     from ..sweep.runner import ideal_workers
     from ..benchmark.mixtures import run_mixtures
+    from ..training.signals import continued_by
 
-    result = run_mixtures(_split(methods), _split(presets), seeds=seeds or 10, steps=steps,
-                          seconds=seconds, workers=workers or ideal_workers(), out=out,
-                          refine=_refinements(refine_steps, refine_lr, refine_scales, no_refine,
-                                             reject),
-                          overwrite=overwrite, progress=wanted(progress), extra=extra,
-                          say=lambda m: click.echo(m, err=True))
+    with continued_by(f"the same otgan benchmark mixtures command again (--out {out})"):
+        result = run_mixtures(_split(methods), _split(presets), seeds=seeds or 10, steps=steps,
+                              seconds=seconds, workers=workers or ideal_workers(), out=out,
+                              refine=_refinements(refine_steps, refine_lr, refine_scales, no_refine,
+                                                 reject),
+                              overwrite=overwrite, progress=wanted(progress), extra=extra,
+                              say=lambda m: click.echo(m, err=True))
     click.echo(result["table"])
     click.echo(f"written: {out}/benchmark.json, table.md, samples.png")
 
@@ -130,7 +137,7 @@ def mixtures(methods, presets, seeds, workers, sets, out, overwrite, progress, s
 @benchmark.command(name="stacked-mnist", context_settings=CONTEXT)
 @_common
 @_budget_options
-@click.option("--eval-every", type=click.IntRange(1), default=2000, show_default=True,
+@click.option("--eval-every", type=Count(1, MAX_STEPS), default=2000, show_default=True,
               help="Generator updates between the evaluations of the curve (26000 samples "
                    "each), and one at the end.")
 @_refine_options(scales=(), samples=26000, reject=False)
@@ -158,14 +165,16 @@ def stacked_mnist(methods, presets, seeds, workers, sets, out, overwrite, progre
     from ..runtime.progress import wanted
     from ..sweep.runner import ideal_workers
     from ..benchmark.stacked import run_stacked_mnist
+    from ..training.signals import continued_by
 
-    result = run_stacked_mnist(_split(methods), presets,
-                               seeds=seeds or 1, steps=steps, seconds=seconds,
-                               eval_every=eval_every, workers=workers or ideal_workers(),
-                               out=out, readings=_refinements(refine_steps, refine_lr,
-                                                              refine_scales, no_refine, reject),
-                               overwrite=overwrite, progress=wanted(progress),
-                               extra=extra, say=lambda m: click.echo(m, err=True))
+    with continued_by(f"the same otgan benchmark stacked-mnist command again (--out {out})"):
+        result = run_stacked_mnist(_split(methods), presets,
+                                   seeds=seeds or 1, steps=steps, seconds=seconds,
+                                   eval_every=eval_every, workers=workers or ideal_workers(),
+                                   out=out, readings=_refinements(refine_steps, refine_lr,
+                                                                  refine_scales, no_refine, reject),
+                                   overwrite=overwrite, progress=wanted(progress),
+                                   extra=extra, say=lambda m: click.echo(m, err=True))
     click.echo(result["table"])
     click.echo(f"written: {out}/benchmark.json, table.md, samples.png, curves.png")
 

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import click
 
-from ..config import FIELDS, MAX_SEED, TrainConfig
+from ..config import FIELDS, MAX_MAGNITUDE, MAX_SEED, MAX_STEPS, TrainConfig
 from ..errors import OtganError
+from ..fields import (MAX_K_SCALE, MAX_REFINE_LR, MAX_REFINE_STEPS, MAX_SEEDS,
+                      MIN_K_SCALE)
 
 CONTEXT = dict(help_option_names=["-h", "--help"], max_content_width=100)
 
@@ -28,11 +30,18 @@ def _option_name(param) -> str:
     return max(opts, key=len) if opts[0].startswith("-") else param.name.upper()
 
 
+#: the largest count an option takes unless it names a bound of its own (as many generator
+#: updates as a run may take): 10^30 is refused in one line, never tried
+MAX_COUNT = MAX_STEPS
+#: the largest magnitude a real option takes unless it names a bound of its own
+MAX_REAL = MAX_MAGNITUDE
+
+
 class Count(click.ParamType):
-    """An integer between ``lo`` and ``hi`` (inclusive); ``why`` explains the lower bound."""
+    """An integer between ``lo`` and ``hi`` (inclusive); ``why`` explains the bounds."""
     name = "integer"
 
-    def __init__(self, lo: int = 1, hi: int | None = None, why: str = ""):
+    def __init__(self, lo: int = 1, hi: int = MAX_COUNT, why: str = ""):
         self.lo, self.hi, self.why = lo, hi, why
 
     def convert(self, value, param, ctx):
@@ -43,38 +52,51 @@ class Count(click.ParamType):
                 v = int(str(value).strip(), 10)
             except ValueError:
                 raise CommandFailed(f"{_option_name(param)}: expected an integer, got "
-                                    f"{value!r}") from None
-        if v < self.lo or (self.hi is not None and v > self.hi):
-            bound = (f">= {self.lo}" if self.hi is None
-                     else f"between {self.lo} and {self.hi}")
+                                    f"{str(value)[:40]!r}") from None
+        if not self.lo <= v <= self.hi:
+            bound = f">= {self.lo}" if v < self.lo else f"between {self.lo} and {self.hi}"
             why = f" ({self.why})" if self.why else ""
-            raise CommandFailed(f"{_option_name(param)} must be {bound}{why}, got {v}")
+            shown = str(v) if len(str(v)) <= 40 else f"an integer of {len(str(v))} digits"
+            raise CommandFailed(f"{_option_name(param)} must be {bound}{why}, got {shown}")
         return v
 
 
 class Real(click.ParamType):
-    """A finite number above ``lo`` (``> lo`` when ``open``, else ``>= lo``)."""
+    """A finite number from ``lo`` to ``hi`` (``lo`` itself excluded when ``open``); NaN and
+    the infinities are refused whatever the bounds."""
     name = "float"
 
-    def __init__(self, lo: float = 0.0, open: bool = True):
-        self.lo, self.open = lo, open
+    def __init__(self, lo: float = 0.0, open: bool = True, hi: float = MAX_REAL,
+                 why: str = ""):
+        self.lo, self.open, self.hi, self.why = lo, open, hi, why
 
     def convert(self, value, param, ctx):
         try:
             v = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise CommandFailed(f"{_option_name(param)}: expected a number, got "
-                                f"{value!r}") from None
-        if not math.isfinite(v) or v < self.lo or (self.open and v == self.lo):
-            bound = f"{'>' if self.open else '>='} {self.lo:g}"
-            raise CommandFailed(f"{_option_name(param)} must be a finite number {bound}, "
-                                f"got {value}")
+                                f"{str(value)[:40]!r}") from None
+        if not math.isfinite(v) or v < self.lo or (self.open and v == self.lo) or v > self.hi:
+            bound = f"{'>' if self.open else '>='} {self.lo:g}" + (
+                f" and <= {self.hi:g}" if self.hi != MAX_REAL or self.hi < v < math.inf else "")
+            why = f" ({self.why})" if self.why else ""
+            raise CommandFailed(f"{_option_name(param)} must be a finite number {bound}{why}, "
+                                f"got {str(value)[:40]}")
         return v
 
 
 SEED = Count(0, MAX_SEED)
 POSITIVE = Real(0.0, open=True)
 NONNEGATIVE = Real(0.0, open=False)
+#: seeds per configuration of a sweep or a benchmark: its plan (every run resolved and
+#: recorded) is written at once
+SEEDS = Count(1, MAX_SEEDS)
+WORKERS = Count(1, 1024)
+#: discriminator optimal transport's options (``training/refine.py`` checks the same bounds)
+REFINE_STEPS = Count(0, MAX_REFINE_STEPS)
+REFINE_LR = Real(0.0, open=True, hi=MAX_REFINE_LR)
+REFINE_SCALE = Real(MIN_K_SCALE, open=False, hi=MAX_K_SCALE,
+                    why="beyond, D(x)/k over- or underflows")
 
 
 class RunFolder(click.ParamType):

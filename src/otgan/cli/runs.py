@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from ..errors import OtganError
-from .options import (CONTEXT, RUN, SEED, CommandFailed, Count, OutputFile, config_options,
-                      device_option, npy_bytes, num, progress_option, write_output)
+from .options import (CONTEXT, POSITIVE, REFINE_SCALE, REFINE_STEPS, RUN, SEED, CommandFailed,
+                      Count, OutputFile, config_options, device_option, npy_bytes, num,
+                      progress_option, write_output)
 
 
 @click.command(context_settings=CONTEXT)
@@ -25,7 +26,7 @@ from .options import (CONTEXT, RUN, SEED, CommandFailed, Count, OutputFile, conf
 @click.option("--accept-changed-inputs", "accept", is_flag=True,
               help="With --resume: continue though the data or weights file changed since the "
                    "run read it (recorded in config.json).")
-@click.option("--lr", type=float, default=None,
+@click.option("--lr", type=POSITIVE, default=None,
               help="Both learning rates at once (sets lr_g and lr_d), as the lab's loop has one.")
 @progress_option
 @config_options
@@ -91,11 +92,11 @@ def _report_done(run) -> None:
               help="Latent seed; the same seed gives the same points.")
 @device_option
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
-@click.option("--refine", "refine_steps", type=click.IntRange(0), default=0, show_default=True,
+@click.option("--refine", "refine_steps", type=REFINE_STEPS, default=0, show_default=True,
               help="Move each sample with the trained critic for this many Adam updates "
                    "(discriminator optimal transport: toward argmin |x - y| - D(x)/k; "
                    "docs/benchmarks.md).")
-@click.option("--refine-scale", type=click.FloatRange(0, min_open=True), default=1.0,
+@click.option("--refine-scale", type=REFINE_SCALE, default=1.0,
               show_default=True,
               help="k as a multiple of the critic's estimated Lipschitz constant (1: DOT as "
                    "published; 0.1: the benchmarks' setting).")

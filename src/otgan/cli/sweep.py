@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..config import TrainConfig
-from .options import CONTEXT, SEED, Count, progress_option
+from .options import CONTEXT, SEED, SEEDS, WORKERS, Count, progress_option
 
 
 @click.group(context_settings=CONTEXT, invoke_without_command=True)
@@ -23,12 +23,12 @@ from .options import CONTEXT, SEED, Count, progress_option
               help="KEY=V1,V2,... (repeatable, required); lr sets lr_g and lr_d together.")
 @click.option("--set", "sets", multiple=True,
               help="KEY=VALUE fixed for every run (repeatable); lr sets lr_g and lr_d.")
-@click.option("--seeds", type=Count(1), default=1, show_default=True,
+@click.option("--seeds", type=SEEDS, default=1, show_default=True,
               help="Seeds per grid point.")
 @click.option("--seed", type=SEED, default=0, show_default=True, help="First seed.")
 @click.option("--steps", type=Count(1), default=2000, show_default=True,
               help="Generator updates per run.")
-@click.option("--workers", default=None, type=Count(1),
+@click.option("--workers", default=None, type=WORKERS,
               help="Local launcher: processes of one thread each [default: 2 where there are "
                    "2 cores].")
 @click.option("--config", "config_file", type=click.Path(), default=None,
@@ -106,7 +106,10 @@ def sweep(ctx, data, method, preset, grids, sets, seeds, seed, steps, workers, c
     from ..sweep.launch import run_local
 
     t0 = time.perf_counter()
-    run_local(plan, pending, workers, folder.path, wanted(progress))
+    from ..training.signals import continued_by
+
+    with continued_by(f"the same otgan sweep command again (--out {out})"):
+        run_local(plan, pending, workers, folder.path, wanted(progress))
     result = collect(folder.path, time.perf_counter() - t0, min(workers, max(1, len(pending))))
     click.echo(format_table(summarize(result)))
     click.echo(f"{len(result['members'])} runs of {steps} steps in {result['seconds']:.1f} s "

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .options import (CONTEXT, NONNEGATIVE, POSITIVE, RUN, SEED, CommandFailed, Count,
-                      OutputFile, device_option, npy_bytes, num, progress_option, write_output)
+                      OutputFile, Real, device_option, npy_bytes, num, progress_option, write_output)
 from ..nets.specs import INVERSIONS
 
 
@@ -178,7 +178,7 @@ def critic(real, fake, generator_run, shift, scale, noise, method, steps, seed, 
                    "auto: the encoder where the run has one.")
 @click.option("--steps", type=Count(1, 10**6), default=500, show_default=True,
               help="Adam updates of the inversion by optimization.")
-@click.option("--lr", type=click.FloatRange(0, 10, min_open=True), default=0.1,
+@click.option("--lr", type=Real(0.0, open=True, hi=10.0), default=0.1,
               show_default=True, help="Initial Adam learning rate (decayed linearly to 0).")
 @device_option
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")

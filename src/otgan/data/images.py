@@ -36,6 +36,7 @@ import numpy as np
 
 from ..errors import DataError
 from ..fileio import atomic_write_bytes
+from ..owned import set_aside
 
 IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
              "t10k-labels-idx1-ubyte")
@@ -207,12 +208,13 @@ def fetch(name: str, source: str | Path | None = None, quiet: bool = False) -> P
                         f"{', '.join(SOURCES)}; digits ships with scikit-learn)")
     src = SOURCES[name]
     cache = data_home() / f"{name}.npz"
-    if cache.exists() and not source:  # an explicit source is read again
+    if (cache.exists() or cache.is_symlink()) and not source:  # an explicit source: read again
         try:
             _load_cache(src, cache)
             return cache
-        except DataError as e:
-            _say(f"{e}; fetching again", quiet)
+        except DataError as e:  # set aside, never overwritten; the fetch again said in this line
+            _say(f"otgan: {e}; set aside as {set_aside(cache).name}; fetching it again", quiet)
+            quiet = True
     attempts = []
     # an explicit source is the only place read: a wrong --source is an error, never silently
     # replaced by another copy

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import pickle
 import sys
 import warnings
 
@@ -31,6 +32,7 @@ from torch import nn
 from ..data.images import data_home
 from ..errors import ConfigError
 from ..fileio import atomic_write_bytes
+from ..owned import set_aside
 from ..runtime.progress import bar as progress_bar
 from .registry import register
 
@@ -127,8 +129,10 @@ def load_classifier(dataset, quiet: bool = False, progress: bool = False) -> Cla
     key = data_checksum(dataset.train, dataset.train_labels)[:16]
     path = data_home() / "classifiers" / f"{dataset.name}-{key}.pt"
     shape, classes = tuple(dataset.train.shape[1:]), int(dataset.train_labels.max()) + 1
-    if path.is_file():
+    if path.exists() or path.is_symlink():
         try:
+            if not path.is_file():
+                raise OSError("not a file")
             blob = torch.load(path, map_location="cpu", weights_only=True)
             # built on the meta device: initial weights would draw from the global random
             # stream, which training shares (an evaluation must not change the run)
@@ -137,8 +141,16 @@ def load_classifier(dataset, quiet: bool = False, progress: bool = False) -> Cla
             model = model.to_empty(device="cpu")
             model.load_state_dict(blob["state"])
             return model.eval()
-        except (RuntimeError, KeyError, OSError, EOFError):
-            pass  # unreadable: train again
+        except (RuntimeError, KeyError, TypeError, ValueError, OSError, EOFError,
+                pickle.UnpicklingError) as e:
+            # unreadable: set aside (never overwritten) and trained again, said in one line
+            why = (str(e).strip().splitlines() or [type(e).__name__])[0][:120]
+            moved = set_aside(path).name
+            if not quiet:
+                print(f"otgan: {path}: unreadable classifier cache ({why}); set aside as "
+                      f"{moved}; training the {dataset.name} classifier again (once)",
+                      file=sys.stderr, flush=True)
+            quiet = True
     if not quiet:
         print(f"training the {dataset.name} classifier for image metrics (once; cached at "
               f"{path})", file=sys.stderr, flush=True)

@@ -31,7 +31,7 @@ from pathlib import Path
 from ..errors import DamagedFile, RunFolderError
 from ..fileio import atomic_write_bytes, atomic_write_json
 from ..owned import Layout, OwnedFolder, read_json, say
-from ..rundir import RunDir, non_finite, read_torch_file
+from ..rundir import CHECKPOINT, PREVIOUS, RunDir, non_finite, read_torch_file
 
 MARKER = ".otgan-sweep"
 PLAN = "plan.json"
@@ -181,6 +181,30 @@ class SweepFolder(OwnedFolder):
                     say(f"{e}; shard {sid} counted as missing (the sweep command sets it aside "
                         f"and trains it again)")
         return out
+
+    def sound_runs(self) -> None:
+        """For a sweep whose runs are read once trained (a benchmark measures each): a done
+        plain run whose folder cannot give its checkpoint (truncated or emptied, with no sound
+        previous one; not a folder) is set aside with its shard's result, said in one line, so
+        that the sweep trains that member again instead of every reading refusing it."""
+        for sid in sorted(self.results()):
+            shard = self.plan()["shards"][sid]
+            if shard["kind"] != "run":
+                continue
+            index = shard["members"][0]
+            path = self.run_path(index)
+            try:
+                if not path.is_dir() or path.is_symlink():
+                    raise DamagedFile(f"{path}: is not a run folder")
+                if not any((path / n).is_file() for n in (CHECKPOINT, PREVIOUS)):
+                    raise DamagedFile(f"{path}: holds no checkpoint")
+                RunDir(path).load_checkpoint(quiet=True)
+            except DamagedFile as e:
+                run = self.set_aside(path) if path.exists() or path.is_symlink() else None
+                result = self.set_aside(self.result_path(sid))
+                where = f"{RUNS}/{run.name} and " if run is not None else ""
+                say(f"{e}; set aside as {where}{SHARDS}/{result.name}; member {index} is "
+                    f"trained again")
 
     def read_result(self, shard: int) -> dict:
         """Shard ``shard``'s results, validated against the plan (``DamagedFile`` otherwise)."""
@@ -362,7 +386,8 @@ def _result_problem(result, plan: dict, shard: dict) -> str | None:
     if result.get("shard") != shard["id"]:
         return f"it says shard {result.get('shard')!r}"
     if "digest" in result and result["digest"] != shard_digest(plan, shard):
-        return "written for other members: another sweep's"
+        return ("written for other members than plan.json lists: its members edited since "
+                "the shard trained, or another sweep's result")
     if not _number(result.get("seconds")):
         return "no time"
     records = result["records"]

@@ -13,6 +13,7 @@ import json
 
 from ..config import FIELDS, resolve
 from ..errors import ConfigError
+from ..fields import MAX_SEEDS
 from ..methods.registry import get_method_class
 from ..training.datasets import dataset_for
 from ..training.evaluation import check_metrics
@@ -51,6 +52,8 @@ def make_plan(base: dict, grid: dict, seeds: int, steps: int, eval_n: int | None
     False: every member trains as a plain run (its own folder, its ``time_limit`` kept)."""
     if seeds < 1 or steps < 1 or workers < 1:
         raise ConfigError("--seeds, --steps and --workers must be >= 1")
+    if seeds > MAX_SEEDS:  # (every member is planned at once)
+        raise ConfigError(f"--seeds must be between 1 and {MAX_SEEDS}, got {seeds}")
     if shard_size is not None and shard_size < 1:
         raise ConfigError("--shard-size must be >= 1")
     fixed = dict(steps=steps, eval_every=base.get("eval_every", 0), tensorboard=False)

@@ -37,8 +37,9 @@ def run_sweep(base: dict, grid: dict, seeds: int, steps: int, workers: int = 2,
 def run_sweeps(sweeps: list[dict], workers: int = 2, progress: bool = False) -> list[dict]:
     """Several sweeps, each with its folder (``run_sweep``'s arguments as a dict, ``out``
     required), trained in one pool of ``workers`` processes: the shards not done of every
-    folder are dealt together, so that sweeps of one seed each still use every core.  Returns
-    each folder's collected outputs, in order."""
+    folder are dealt together, so that sweeps of one seed each still use every core
+    (``read_runs``: the caller reads the runs' folders afterwards: ``SweepFolder.sound_runs``).
+    Returns each folder's collected outputs, in order."""
     t0 = time.perf_counter()
     prepared = []
     for sw in sweeps:
@@ -46,6 +47,8 @@ def run_sweeps(sweeps: list[dict], workers: int = 2, progress: bool = False) -> 
                          sw.get("config_file"), sw.get("shard_size"), workers,
                          sw.get("batch", True))
         folder = SweepFolder.prepare(sw["out"], plan, sw.get("overwrite", False))
+        if sw.get("read_runs"):  # its runs are read once trained: a damaged one trains again
+            folder.sound_runs()
         plan = folder.plan()
         done = folder.done()
         prepared.append((plan, [s for s in plan["shards"] if s["id"] not in done], folder.path))

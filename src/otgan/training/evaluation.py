@@ -96,7 +96,8 @@ def estimating_critic(run, steps: int, seed: int):
     the generator it is asked about; an estimate of W between the data and the generator as it
     is now needs a critic trained for this generator.  This one is a copy (with a copy of its
     optimizer's state), trained on batches of training data and of the sampling generator
-    (the EMA where there is one) drawn from streams of its own: training is not touched.
+    (the EMA where there is one) drawn from a stream of its own (the penalty's draws too:
+    torch's global stream is training's): training is not touched.
     A critic built from the data (the semi-discrete dual) is refined by its method
     (``refined_critic``) on draws of the generator.  None when there is nothing to refine
     (``steps`` 0, a run not training)."""
@@ -126,18 +127,18 @@ def estimating_critic(run, steps: int, seed: int):
     G.eval()
     critic.train()
     try:
-        with torch.random.fork_rng(devices=[]):  # the penalty's draws: not training's stream
-            torch.manual_seed(seed)
-            for _ in range(steps):
-                with torch.no_grad():
-                    z = sample_latent(cfg.latent, (cfg.batch_size, run.latent_dim),
-                                      generator=gen, device=run.device)
-                    x, fake = method.critic_inputs(G, real.next(), z)
-                loss, _ = method.critic_loss(critic, x, fake)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                method.after_critic_step(critic)
+        for _ in range(steps):
+            with torch.no_grad():
+                z = sample_latent(cfg.latent, (cfg.batch_size, run.latent_dim),
+                                  generator=gen, device=run.device)
+                x, fake = method.critic_inputs(G, real.next(), z)
+            # the penalty's draws from this stream too: never torch's global one, which
+            # training draws from (and a checkpoint records) while this runs on another thread
+            loss, _ = method.critic_loss(critic, x, fake, method.critic_noise(x, gen))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            method.after_critic_step(critic)
     finally:
         G.train(g_mode)
         critic.train(c_mode)

@@ -44,7 +44,8 @@ from .evaluation import DIAG_STREAM, Evaluator, eval_context, training_metrics
 from .logger import MetricsLogger
 from .loop import Diverged, Hooks, at_end, train_loop
 from .run import Run
-from .signals import Interrupted, StopNow, StopRequest, graceful_signals, signal_name
+from .signals import (Interrupted, StopNow, StopRequest, graceful_signals, how_to_continue,
+                      signal_name)
 
 
 #: what ``out`` holds for a start (``_started``)
@@ -87,9 +88,7 @@ def _started(out, cfg: TrainConfig) -> int:
     folder = RunDir.started_by(out, cfg.to_dict())
     if folder is None:
         return _NEW
-    if folder.has_checkpoint():
-        say(f"--out {folder.path}: holds the run these options started; continuing it from "
-            f"its checkpoint")
+    if folder.has_checkpoint():  # (said by ``_resume`` once it is sure to continue it)
         return _CHECKPOINTED
     say(f"--out {folder.path}: holds the run these options started, stopped before its first "
         f"checkpoint; starting it again")
@@ -140,6 +139,9 @@ def _resume(folder: RunDir, world, overrides, progress, generator, critic, annou
             folder.unlock()
             return _released(run)
         if world.is_main:
+            if same_options:  # (not before a refusal, nor before "nothing to do")
+                say(f"--out {folder.path}: holds the run these options started; continuing it "
+                    f"from its checkpoint")
             run.folder = folder
             folder.clean_temporary()
             folder.truncate_after(step)
@@ -195,10 +197,13 @@ def _fit(run: Run, progress: bool, purge_after: int | None, last_checkpoint: int
     stop = StopRequest()
 
     def evaluate(st):
-        if world.active:  # the other ranks wait for this one: stop between updates, together
-            return evaluator(st)
-        with stop.interruptible():  # a signal cuts an evaluation short; the state is intact
-            return evaluator(st)
+        # training's random streams as the evaluation found them, even when a signal cuts it
+        # short while its thread still computes (the checkpoint then records them as they were)
+        with st.streams_kept():
+            if world.active:  # the other ranks wait for this one: stop between updates, together
+                return evaluator(st)
+            with stop.interruptible():  # a signal cuts an evaluation short; the state is intact
+                return evaluator(st)
 
     hooks = Hooks(diagnose=lambda st, real, fake: gradient_norm_stats(st.critic, real, fake,
                                                                        generator=diag_gen),
@@ -244,8 +249,8 @@ def _fit(run: Run, progress: bool, purge_after: int | None, last_checkpoint: int
         except OSError as e:  # the disk filled up while the last records were written
             raise _write_error(run, checkpoints, e) from None
     if stop.signum is not None:
-        saved = (f"checkpoint saved at step {state.step}; continue with: otgan train --resume "
-                 f"{folder.path} (or the same otgan train command again)"
+        saved = (f"checkpoint saved at step {state.step}; continue with: "
+                 f"{how_to_continue(folder.path)}"
                  if folder is not None else "no run folder, nothing saved")
         raise Interrupted("; ".join([f"{stop.received}: stopped after step {state.step}",
                                      *said, saved]), stop.signum)

@@ -16,11 +16,16 @@ smoothed as sqrt(|.|^2 + eps^2) so that its gradient is defined at x = y.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
 
 from ..errors import ConfigError
+from ..fields import MAX_K_SCALE, MAX_REFINE_LR, MAX_REFINE_STEPS, MIN_K_SCALE
+
+#: a given Lipschitz constant k beyond these bounds makes D(x)/k over- or underflow
+MIN_K, MAX_K = 1e-12, 1e12
 
 EPS = 1e-3
 
@@ -39,11 +44,23 @@ class Refinement:
     k_scale: float = 1.0
 
     def __post_init__(self):
-        if self.steps < 0 or self.lr <= 0 or (self.k is not None and self.k <= 0) or \
-                self.k_scale <= 0:
-            raise ConfigError(f"refinement: steps must be >= 0, lr, k and k_scale > 0 (got "
-                              f"steps={self.steps}, lr={self.lr}, k={self.k}, "
-                              f"k_scale={self.k_scale})")
+        """The bounds the CLI's options check (``fields.py``), for every caller: NaN and the
+        infinities refused, and k's factor kept where D(x)/k neither over- nor underflows."""
+        def real(v, lo, hi):
+            return isinstance(v, (int, float)) and not isinstance(v, bool) \
+                and math.isfinite(v) and lo <= v <= hi
+
+        ok = (isinstance(self.steps, int) and not isinstance(self.steps, bool)
+              and 0 <= self.steps <= MAX_REFINE_STEPS
+              and real(self.lr, 0, MAX_REFINE_LR) and self.lr > 0
+              and (self.k is None or (real(self.k, MIN_K, MAX_K)))
+              and real(self.k_scale, MIN_K_SCALE, MAX_K_SCALE))
+        if not ok:
+            raise ConfigError(f"refinement: steps must be between 0 and {MAX_REFINE_STEPS}, lr "
+                              f"> 0 and <= {MAX_REFINE_LR:g}, k between {MIN_K:g} and "
+                              f"{MAX_K:g}, k_scale between {MIN_K_SCALE:g} and "
+                              f"{MAX_K_SCALE:g} (got steps={self.steps}, lr={self.lr}, "
+                              f"k={self.k}, k_scale={self.k_scale})")
 
 
 def as_refinement(value) -> Refinement | None:

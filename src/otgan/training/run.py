@@ -3,6 +3,7 @@ it can do, sampling and evaluation.  Building one is ``build.py``; training it, 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from ..nets.latent import sample_latent
 from ..config import TrainConfig
 from ..data.dataset import Dataset
 from ..data.normalize import Normalizer
-from ..errors import ConfigError
+from ..errors import ConfigError, OtganError
 from ..methods.base import Method
 from ..methods.specs import METHODS
 from ..rundir import RunDir
@@ -140,8 +141,15 @@ class Run:
                                   "the critic; ask for one")
             return self.rejected(n, keep, seed)[0].float().cpu().numpy()
         if how is None or how.steps == 0:
-            return self.generate(self.latents(n, seed)).float().cpu().numpy()
-        return self.refined(self.latents(n, seed), how, seed).float().cpu().numpy()
+            x = self.generate(self.latents(n, seed))
+        else:
+            x = self.refined(self.latents(n, seed), how, seed)
+        x = x.float().cpu().numpy()
+        bad = int((~np.isfinite(x.reshape(n, -1))).any(1).sum())
+        if bad:  # (weights are checked finite at load: an overflow of the network itself)
+            raise OtganError(f"sample: {bad} of {n} generated samples are not finite (the "
+                             f"generator overflows float32 on them)")
+        return x
 
     def rejected(self, n: int, how: Rejection, seed: int = 0) -> tuple[torch.Tensor, dict]:
         """``n`` samples kept by discriminator rejection sampling (``sample``'s ``reject``), in
@@ -184,10 +192,20 @@ class Run:
                               "critic reads " + ("(x, z) pairs" if self.method.bidirectional
                                                  else "latent points"))
         k = how.k if how.k is not None else how.k_scale * self.critic_slope(seed)
+        if not (math.isfinite(k) and k > 0):
+            raise OtganError(f"refinement: k = {k:g} (k_scale {how.k_scale:g} times the "
+                             f"critic's slope): the critic is flat or its slope not finite; "
+                             f"nothing to refine by")
         y = self.normalizer.encode(self.generate(z))
         x = refine_points(self.critic, y, k, how.steps, how.lr,
                           chunk=500 if len(self.data_shape) == 3 else 4096)
-        return self.normalizer.decode(x)
+        out = self.normalizer.decode(x)
+        bad = int((~torch.isfinite(out.flatten(1))).any(1).sum())
+        if bad:
+            raise OtganError(f"refinement: {bad} of {out.shape[0]} refined samples are not "
+                             f"finite (k = {k:.3g}, lr {how.lr:g}, {how.steps} steps): a larger "
+                             f"k_scale (--refine-scale) or a smaller lr keeps them finite")
+        return out
 
     # -- the latent space ------------------------------------------------------------------
     @property

@@ -21,6 +21,7 @@ the write that finds it closed).
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import signal
 import threading
 import time
@@ -94,6 +95,28 @@ class StopRequest:
         if self.signum == console.SIGPIPE:
             return console.describe()
         return f"{self.name} received"
+
+
+#: how a stopped run is continued, in words, where a command trains the runs of a folder of its
+#: own (a sweep, a benchmark): the same command again, not ``otgan train --resume`` on one run
+_CONTINUED_BY: contextvars.ContextVar[str | None] = contextvars.ContextVar("continued_by",
+                                                                         default=None)
+
+
+@contextlib.contextmanager
+def continued_by(words: str):
+    """Runs trained inside this block, stopped by a signal, say ``continue with: WORDS``."""
+    token = _CONTINUED_BY.set(words)
+    try:
+        yield
+    finally:
+        _CONTINUED_BY.reset(token)
+
+
+def how_to_continue(run_folder) -> str:
+    """``continued_by``'s words, or the run's own ``otgan train --resume``."""
+    return _CONTINUED_BY.get() or (f"otgan train --resume {run_folder} (or the same otgan train "
+                                   f"command again)")
 
 
 def signal_name(signum: int) -> str:

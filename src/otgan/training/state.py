@@ -8,6 +8,7 @@ accepts, so a resumed run continues bit for bit.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from dataclasses import dataclass
 
@@ -37,6 +38,8 @@ class TrainState:
     #: the modules the updates call: DistributedDataParallel wrappers under torchrun
     train_generator: nn.Module | None = None
     train_critic: nn.Module | None = None
+    #: the RNG states a checkpoint records instead of the live ones (``streams_kept``)
+    pinned_rng: dict | None = None
 
     @property
     def device(self) -> torch.device:
@@ -53,8 +56,26 @@ class TrainState:
             "step": self.step,
             "critic_steps": self.critic_steps,
             "train_time": self.train_time,
-            "rng": capture_rng(),
+            "rng": capture_rng() if self.pinned_rng is None else self.pinned_rng,
         }
+
+    @contextlib.contextmanager
+    def streams_kept(self):
+        """A section that must leave training's random streams as it found them (an
+        evaluation, whatever its metrics draw): every RNG state is captured at its start and
+        restored at its end.  A section ended by an exception (a signal cut the evaluation
+        short, its thread possibly still computing) leaves them pinned as well: a checkpoint
+        taken then records the streams as they were at its start, whatever that thread draws
+        meanwhile, so the run resumes as if the section had never begun."""
+        rng = capture_rng()
+        self.pinned_rng = rng
+        try:
+            yield
+        except BaseException:
+            restore_rng_state(rng)
+            raise
+        restore_rng_state(rng)
+        self.pinned_rng = None
 
     def load_state_dict(self, sd: dict, restore_rng: bool = True) -> None:
         self.generator.load_state_dict(sd["generator"])
