@@ -1,0 +1,159 @@
+"""otgan's own pieces of the site (docs/site.md).
+
+* Directives that write the reference tables from the registries themselves, so that they cannot
+  drift from the code: ``otgan-fields`` (every config field of ``TrainConfig``: default, kind,
+  help; ``:group:`` one group or ``:method:`` one method's own fields), ``otgan-presets`` (each
+  method's presets and their values), ``otgan-datasets``, ``otgan-metrics``, ``otgan-figures``.
+* The gallery's budget: each example is timed (sphinx-gallery calls ``time_example`` before and
+  after it, ``reset_modules`` in conf.py) and one over ``GALLERY_BUDGET_S`` is a warning, an error
+  under ``-W`` (make docs).
+"""
+
+from __future__ import annotations
+
+import time
+
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+LOG = logging.getLogger(__name__)
+_STARTED: dict[str, float] = {}
+TIMES: dict[str, float] = {}
+
+
+def time_example(gallery_conf, fname, when=None):
+    """sphinx-gallery's reset hook, called before and after each example: its run time."""
+    if when == "before":
+        _STARTED[fname] = time.perf_counter()
+    elif when == "after" and fname in _STARTED:
+        TIMES[fname] = time.perf_counter() - _STARTED.pop(fname)
+
+
+def _check_budget(app, exc):
+    if exc is not None:
+        return
+    budget = app.config.otgan_gallery_budget_s
+    for fname, seconds in sorted(TIMES.items()):
+        if seconds > budget:
+            LOG.warning("gallery example %s ran %.1f s, over the gallery's budget of %.0f s",
+                        fname, seconds, budget)
+
+
+# ----------------------------------------------------------------------------- tables
+def _cell(value) -> str:
+    text = str(value).replace("|", "\\|").replace("\n", " ")
+    return text if text else " "
+
+
+def _code(value) -> str:
+    return "``" + repr(value) + "``"
+
+
+def _table(header: list[str], rows: list[list[str]], widths: str | None = None) -> list[str]:
+    lines = [".. list-table::", "   :header-rows: 1"]
+    if widths:
+        lines.append(f"   :widths: {widths}")
+    lines.append("")
+    for row in [header, *rows]:
+        for i, cell in enumerate(row):
+            lines.append(("   * - " if i == 0 else "     - ") + _cell(cell))
+    lines.append("")
+    return lines
+
+
+class _RstTable(SphinxDirective):
+    has_content = False
+    option_spec = {"group": str, "method": str}
+
+    def rst(self) -> list[str]:
+        raise NotImplementedError
+
+    def run(self):
+        node = nodes.container()
+        self.state.nested_parse(StringList(self.rst(), source="otgan"), self.content_offset, node)
+        return node.children
+
+
+class FieldsTable(_RstTable):
+    """``TrainConfig``'s fields: the general ones by group, or one method's own."""
+
+    def rst(self):
+        from otgan.config import FIELDS
+        from otgan.methods.specs import METHODS
+
+        if "method" in self.options:
+            fields = METHODS[self.options["method"]].fields
+        else:
+            own = {f.name for spec in METHODS.values() for f in spec.fields}
+            group = self.options.get("group")
+            fields = [f for f in FIELDS.values() if f.name not in own
+                      and (group is None or f.group == group)]
+        rows = [[f"``{f.name}``", _code(f.default), f.kind, f.help] for f in fields]
+        return _table(["field", "default", "kind", "meaning"], rows, "18 14 8 60")
+
+
+class PresetsTable(_RstTable):
+    """Each method's presets: name and the values it sets."""
+
+    def rst(self):
+        from otgan.methods.specs import METHODS
+
+        rows = []
+        for spec in METHODS.values():
+            for preset, values in spec.presets.items():
+                text = ", ".join(f"``{k}={v!r}``" for k, v in values.items()) or "(none)"
+                rows.append([f"``{spec.name}``", f"``{preset}``", text])
+        return _table(["method", "preset", "values"], rows, "14 12 74")
+
+
+class MethodsTable(_RstTable):
+    """Each method: summary, what its critic estimates, its own fields."""
+
+    def rst(self):
+        from otgan.methods.specs import METHODS
+
+        rows = [[f"``{s.name}``", s.summary,
+                 s.estimates if isinstance(s.estimates, str) else "depends on the config",
+                 ", ".join(f"``{f.name}``" for f in s.fields) or "(none)"]
+                for s in METHODS.values()]
+        return _table(["method", "summary", "critic estimates", "own fields"], rows,
+                      "12 50 12 26")
+
+
+class DatasetsTable(_RstTable):
+    def rst(self):
+        from otgan.data.specs import DATASETS
+
+        rows = [[f"``{s.name}``", s.kind, s.summary] for s in DATASETS.values()]
+        return _table(["name", "kind", "what"], rows, "16 10 74")
+
+
+class MetricsTable(_RstTable):
+    def rst(self):
+        from otgan.metrics.specs import METRICS
+
+        rows = [[f"``{name}``", spec.summary,
+                 ", ".join(f"``{row.key}``" for row in spec.rows)]
+                for name, spec in METRICS.items()]
+        return _table(["metric", "what", "values it records"], rows, "14 56 30")
+
+
+class FiguresTable(_RstTable):
+    def rst(self):
+        from otgan.figures import FIGURES
+
+        rows = [[f"``{f.name}``", f.summary, ", ".join(f"``{o}``" for o in f.outputs)]
+                for f in FIGURES.values()]
+        return _table(["figure", "what it shows", "files"], rows, "18 56 26")
+
+
+def setup(app):
+    app.add_config_value("otgan_gallery_budget_s", 90.0, "env")
+    for name, cls in (("otgan-fields", FieldsTable), ("otgan-presets", PresetsTable),
+                      ("otgan-methods", MethodsTable), ("otgan-datasets", DatasetsTable),
+                      ("otgan-metrics", MetricsTable), ("otgan-figures", FiguresTable)):
+        app.add_directive(name, cls)
+    app.connect("build-finished", _check_budget)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
