@@ -65,7 +65,7 @@ def _table(header: list[str], rows: list[list[str]], widths: str | None = None) 
 
 class _RstTable(SphinxDirective):
     has_content = False
-    option_spec = {"group": str, "method": str}
+    option_spec = {"group": str, "own": lambda arg: True}
 
     def rst(self) -> list[str]:
         raise NotImplementedError
@@ -77,20 +77,26 @@ class _RstTable(SphinxDirective):
 
 
 class FieldsTable(_RstTable):
-    """``TrainConfig``'s fields: the general ones by group, or one method's own."""
+    """``TrainConfig``'s fields: the general ones of ``:group:``, or (``:own:``) the methods'
+    own fields with the methods that read them."""
 
     def rst(self):
         from otgan.config import FIELDS
         from otgan.methods.specs import METHODS
 
-        if "method" in self.options:
-            fields = METHODS[self.options["method"]].fields
-        else:
-            own = {f.name for spec in METHODS.values() for f in spec.fields}
-            group = self.options.get("group")
-            fields = [f for f in FIELDS.values() if f.name not in own
-                      and (group is None or f.group == group)]
-        rows = [[f"``{f.name}``", _code(f.default), f.kind, f.help] for f in fields]
+        readers: dict[str, list[str]] = {}
+        for spec in METHODS.values():
+            for f in spec.fields:
+                readers.setdefault(f.name, []).append(spec.name)
+        if "own" in self.options:
+            rows = [[f"``{f.name}``", _code(f.default), f.kind,
+                     ", ".join(f"``{m}``" for m in readers[f.name]), f.help]
+                    for f in FIELDS.values() if f.name in readers]
+            return _table(["field", "default", "kind", "methods", "meaning"], rows,
+                          "16 12 8 18 46")
+        group = self.options.get("group")
+        rows = [[f"``{f.name}``", _code(f.default), f.kind, f.help] for f in FIELDS.values()
+                if f.name not in readers and (group is None or f.group == group)]
         return _table(["field", "default", "kind", "meaning"], rows, "18 14 8 60")
 
 
