@@ -155,7 +155,25 @@ class FiguresTable(_RstTable):
         return _table(["figure", "what it shows", "files"], rows, "18 56 26")
 
 
+def _config_parameters(app, what, name, obj, options, lines):
+    """``TrainConfig``'s Parameters section from its fields (one per config field: default,
+    kind, help), before numpydoc reads and validates the docstring."""
+    if name != "otgan.TrainConfig":
+        return
+    from otgan.config import FIELDS
+
+    lines[:] = ["The configuration of a run: one field per setting, each a keyword of",
+                "``otgan.train``, an option of ``otgan train`` and a key of a config file",
+                "(:doc:`/docs/configuration` groups them and lists the presets);",
+                "``to_dict()`` gives them as a dict.", "",
+                "Parameters", "----------"]
+    for f in FIELDS.values():
+        lines += [f"{f.name} : {f.kind}", f"    {f.help} [default: ``{f.default!r}``]"]
+    lines.append("")
+
+
 def setup(app):
+    app.connect("autodoc-process-docstring", _config_parameters, priority=400)
     app.add_config_value("otgan_gallery_budget_s", 90.0, "env")
     for name, cls in (("otgan-fields", FieldsTable), ("otgan-presets", PresetsTable),
                       ("otgan-methods", MethodsTable), ("otgan-datasets", DatasetsTable),
