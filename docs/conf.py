@@ -74,7 +74,8 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "matplotlib_animations": False,
     "image_scrapers": ("matplotlib",),
-    "reset_modules": ("matplotlib", "_ext.time_example"),
+    "reset_modules": ("matplotlib",),
+    "parallel": 2,  # two examples at a time, one torch thread each: the 2-core machines
     "within_subsection_order": "FileNameSortKey",
     "write_computation_times": True,
 }
