@@ -77,7 +77,7 @@ sphinx_gallery_conf = {
     "reset_modules": ("matplotlib",),
     "parallel": 2,  # two examples at a time, one torch thread each: the 2-core machines
     "within_subsection_order": "FileNameSortKey",
-    "write_computation_times": True,
+    "write_computation_times": False,  # each page says its time; no file at the root
 }
 # each example's budget (docs/site.md): _ext warns (an error under -W) of one slower than this
 otgan_gallery_budget_s = float(os.environ.get("OTGAN_GALLERY_BUDGET_S", "60"))
