@@ -1,6 +1,6 @@
 """The built site (`make docs`) opened in a real browser: every page loads with no console error
-and no failed request, every image on it is decoded and non-empty, and the search finds words
-(opt-in: `make test-docs`, after `make docs`).
+and no failed request, every image on it is decoded and non-empty, no directive is left
+unrendered as text, and the search finds words (opt-in: `make test-docs`, after `make docs`).
 
 Debian's chromium runs headless and is driven through the Chrome DevTools protocol
 (`--remote-debugging-port`, websocket-client); it is installed with apt-get where missing (root),
@@ -48,6 +48,12 @@ EMPTY_IMAGES = """
           empty: imgs.filter(i => !(i.naturalWidth > 0 && i.naturalHeight > 0))
                      .map(i => i.currentSrc || i.src)};
 })()
+"""
+
+# a directive shown as text instead of rendered (RST inside MyST, a MyST fence not parsed)
+UNRENDERED = r"""
+(() => { const m = document.body.innerText.match(/^\s*(\.\. [a-z-]+::|```\{[a-z-]+\})/m);
+         return m ? m[0] : null; })()
 """
 
 
@@ -219,6 +225,9 @@ def test_every_page_loads_without_errors_and_its_images_are_not_empty(site, page
         seen = page.evaluate(EMPTY_IMAGES)
         images += seen["count"]
         errors += [f"empty image: {src}" for src in seen["empty"]]
+        raw = page.evaluate(UNRENDERED)
+        if raw:
+            errors.append(f"unrendered directive: {raw.strip()}")
         if errors:
             failures[name] = errors
     assert not failures, json.dumps(failures, indent=1)
