@@ -40,7 +40,7 @@ extensions = [
 ]
 
 # ----------------------------------------------------------------------------- Markdown, notebooks
-myst_enable_extensions = ["dollarmath", "colon_fence"]
+myst_enable_extensions = ["colon_fence"]  # no dollarmath: a "$" in a page stays a "$"
 myst_heading_anchors = 4  # `page.md#a-heading` links, GitHub's slugs
 myst_url_schemes = ["http", "https", "mailto"]
 nb_execution_mode = "off"  # rendered as stored; tests/test_notebooks.py runs them (FAST)
