@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.otgan-installed
+DOCS_STAMP := $(VENV)/.otgan-docs-installed
+SITE   := docs/_build/html
 DEMO   := runs/demo
 
-.PHONY: install demo test test-slow test-cluster fuzz bench clean
+.PHONY: install demo test test-slow test-cluster docs test-docs fuzz bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,6 +15,10 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+$(DOCS_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,docs]'
+	@touch $(DOCS_STAMP)
 
 demo: install
 	$(BIN)/otgan train --data ring --steps 1500 --seed 0 --out $(DEMO) --overwrite
@@ -29,6 +35,18 @@ test-slow: install
 test-cluster: install
 	$(BIN)/python -m pytest -q -rs -m cluster tests/cluster
 
+# the site (docs/site.md): Sphinx from docs/, the API from the docstrings, the gallery executed;
+# warnings are errors (a broken link or reference, an undocumented public parameter, a failing
+# or over-budget example)
+docs: $(DOCS_STAMP)
+	$(BIN)/sphinx-build -W --keep-going -q -c docs . $(SITE)
+	@echo "site: $(SITE)/index.html"
+
+# the built site in headless chromium (installs Debian's chromium with apt-get as root; skipped,
+# saying why, where it cannot): tests/docs/test_site.py
+test-docs: $(DOCS_STAMP)
+	$(BIN)/python -m pytest -q -rs -p no:xdist -m docs tests/docs
+
 fuzz: install  # the property tests with new random examples (the suite's are fixed)
 	OTGAN_HYPOTHESIS=explore $(BIN)/python -m pytest -q -n 2 tests/test_fuzz.py tests/test_validation_properties.py
 
@@ -36,4 +54,4 @@ bench: install
 	$(BIN)/python bench/bench_toy.py
 
 clean:
-	rm -rf runs .pytest_cache
+	rm -rf runs .pytest_cache docs/_build docs/gallery

@@ -33,8 +33,23 @@ __all__ = ["Run", "describe_networks", "evaluate", "fit_critic", "load_run", "ma
 
 def make_config(config: TrainConfig | Mapping | None = None, config_file=None,
                 overrides: Mapping[str, Any] | None = None) -> TrainConfig:
-    """A validated config from a TrainConfig (kept, then overridden) or a mapping of fields
-    (resolved with the method's preset), a config file and keyword overrides."""
+    """A validated config from a TrainConfig or a mapping, a config file and overrides.
+
+    Parameters
+    ----------
+    config : TrainConfig or mapping, optional
+        A TrainConfig (kept, then overridden) or a mapping of fields (resolved with the
+        method's preset: defaults < preset < file < overrides).
+    config_file : str or path, optional
+        A TOML or JSON file of fields.
+    overrides : mapping, optional
+        Fields that win over everything else.
+
+    Returns
+    -------
+    TrainConfig
+        The resolved, validated configuration.
+    """
     if isinstance(config, TrainConfig):
         return resolve(overrides, config_file, base=config)
     return resolve({**dict(config or {}), **dict(overrides or {})}, config_file)
@@ -45,15 +60,40 @@ def train(config: TrainConfig | Mapping | None = None, *, data=None, weights=Non
           critic: nn.Module = None, out: str | Path | None = None, overwrite: bool = False,
           config_file: str | Path | None = None, progress: bool | None = None,
           verbose: bool = False, **overrides) -> Run:
-    """Train a GAN; returns the ``Run``.  With ``out``, a run folder is written there; one
-    holding the run these same options started is continued instead (docs/runs.md).
+    """Train a GAN.
 
-    ``data`` may be a built-in name, a file path, a tensor/array (N, ...), a (train, test) pair
-    or a ``Dataset``; ``weights`` (one per point of ``data``) make the data the weighted discrete
-    measure sum_j w_j delta_{x_j} (every point trains; held-out points are draws from it);
-    keyword ``overrides`` are config fields (``method="wgan-gp"``, ...).
-    ``progress``: a progress bar [default: in a terminal or a notebook]; ``verbose``: a line on
-    stderr when training starts.
+    With ``out``, a run folder is written there; one holding the run these same options
+    started is continued instead (docs/runs.md).
+
+    Parameters
+    ----------
+    config : TrainConfig or mapping, optional
+        A configuration to start from (``make_config``'s ``config``).
+    data : str, path, array_like, tuple or Dataset, optional
+        A built-in name (``"ring"``, ``"mnist"``, ...), a file path, a tensor or array
+        (N, ...), a (train, test) pair or a ``Dataset`` [default: the config's ``data``].
+    weights : array_like, optional
+        One weight per point of ``data``: the data is then the weighted discrete measure
+        sum_j w_j delta_{x_j} (every point trains; held-out points are draws from it).
+    generator, critic : torch.nn.Module, optional
+        Networks of your own instead of the built-in pairs.
+    out : str or path, optional
+        The run folder [default: none, nothing written].
+    overwrite : bool
+        Replace a run folder holding another run.
+    config_file : str or path, optional
+        A TOML or JSON file of config fields.
+    progress : bool, optional
+        A progress bar [default: in a terminal or a notebook].
+    verbose : bool
+        A line on stderr when training starts.
+    **overrides
+        Config fields (``method="wgan-gp"``, ``steps=2000``, ...; docs/configuration.md).
+
+    Returns
+    -------
+    Run
+        The trained run: ``run.sample(n)``, ``run.history``, ``run.path``.
     """
     if isinstance(data, (str, Path)):
         overrides["data"] = str(data)
@@ -80,11 +120,30 @@ def _announce(run: Run) -> None:
 def resume(path: str | Path, overrides: Mapping[str, Any] | None = None,
            progress: bool | None = None, generator: nn.Module = None, critic: nn.Module = None,
            verbose: bool = False, accept_changed_inputs: bool = False) -> Run:
-    """Continue the run in ``path`` from its last checkpoint (more ``steps`` in ``overrides``);
-    on the CPU, bitwise the run that was never interrupted.  ``progress``: a progress bar
-    [default: in a terminal or a notebook]; ``verbose``: a line on stderr when training starts.
-    A data or weights file changed since the run read it is refused unless
-    ``accept_changed_inputs`` (then recorded in config.json).
+    """Continue the run in ``path`` from its last checkpoint.
+
+    On the CPU, the result is bitwise the run that was never interrupted.
+
+    Parameters
+    ----------
+    path : str or path
+        The run folder.
+    overrides : mapping, optional
+        Fields that may change on resume (more ``steps``, ``eval_every``, ``device``, ...).
+    progress : bool, optional
+        A progress bar [default: in a terminal or a notebook].
+    generator, critic : torch.nn.Module, optional
+        The run's own networks, for a run trained with custom modules.
+    verbose : bool
+        A line on stderr when training starts.
+    accept_changed_inputs : bool
+        Accept a data or weights file changed since the run read it (then recorded in
+        config.json); refused otherwise.
+
+    Returns
+    -------
+    Run
+        The continued run.
     """
     return _fit.resume(path, overrides, progress=wanted(progress), generator=generator,
                        critic=critic, announce=_announce if verbose else None,
@@ -93,9 +152,25 @@ def resume(path: str | Path, overrides: Mapping[str, Any] | None = None,
 
 def load_run(path: str | Path, device: str = "cpu", generator: nn.Module = None,
              critic: nn.Module = None, accept_changed_inputs: bool = False) -> Run:
-    """Open a run folder for sampling or evaluation (pass the modules for custom networks).
-    Evaluating refuses a data or weights file changed since the run read it unless
-    ``accept_changed_inputs`` (``run.changed_inputs`` then lists the changes)."""
+    """Open a run folder for sampling or evaluation.
+
+    Parameters
+    ----------
+    path : str or path
+        The run folder.
+    device : str
+        Where to load the networks (``"cpu"``, ``"cuda"``, ...).
+    generator, critic : torch.nn.Module, optional
+        The run's own networks, for a run trained with custom modules.
+    accept_changed_inputs : bool
+        Evaluate even if a data or weights file changed since the run read it
+        (``run.changed_inputs`` then lists the changes); refused otherwise.
+
+    Returns
+    -------
+    Run
+        The run, with ``history`` read from its ``metrics.jsonl``.
+    """
     run, _ = restore(path, {"device": device}, generator=generator, critic=critic,
                      accept_changed_inputs=accept_changed_inputs)
     run.history = run.folder.read_metrics()
@@ -104,18 +179,39 @@ def load_run(path: str | Path, device: str = "cpu", generator: nn.Module = None,
 
 def fit_critic(real, fake, method: str = "wgan-gp", steps: int = 2000, seed: int = 0, *,
                out: str | Path | None = None, overwrite: bool = False, **options) -> dict:
-    """Train ``method``'s critic (or discriminator, or semi-discrete dual) alone between two
-    fixed distributions and read what it estimates on held-out points.
+    """Train a method's critic alone between two fixed distributions.
 
-    ``real`` and ``fake``: tensors or arrays (N, ...), file paths, built-in dataset names, or a
-    ``Run`` (its frozen generator); ``shift=(0.5, 0)``, ``scale``, ``noise`` transform ``fake``
-    (``fit_critic("ring", "ring", shift=(0.5, 0))`` is the oracle W1 = 0.5); other keywords
-    are config fields (``gp_lambda=10``, ``lr_d=1e-3``, ...).  Returns a dict with
-    ``critic_gap`` (E D(real) - E D(fake)), ``w_estimate`` (the number otgan shows as W, for
-    methods that estimate W1), ``js_estimate`` (JS methods), ``w1`` (exact), the Lipschitz
-    diagnostics, ``curve`` and ``critic`` (the trained module).  ``progress``: a progress bar
-    [default: in a terminal or a notebook].  With ``out``: critic.json,
-    curve.png and, on 2D data, critic.png (level sets and gradient arrows) there.
+    The critic (or discriminator, or semi-discrete dual) of ``method`` is trained between
+    ``real`` and ``fake`` and read on held-out points: ``fit_critic("ring", "ring",
+    shift=(0.5, 0))`` is the oracle W1 = 0.5.
+
+    Parameters
+    ----------
+    real, fake : array_like, str, path or Run
+        Tensors or arrays (N, ...), file paths, built-in dataset names, or a ``Run`` (its
+        frozen generator).
+    method : str
+        The method whose critic trains.
+    steps : int
+        Critic updates.
+    seed : int
+        Seed of the critic's initialization and batches.
+    out : str or path, optional
+        A folder for critic.json, curve.png and, on 2D data, critic.png (level sets and
+        gradient arrows).
+    overwrite : bool
+        Replace an earlier critic.json in ``out``.
+    **options
+        ``shift=(0.5, 0)``, ``scale``, ``noise`` transform ``fake``; ``progress`` (a progress
+        bar [default: in a terminal or a notebook]); other keywords are config fields
+        (``gp_lambda=10``, ``lr_d=1e-3``, ...).
+
+    Returns
+    -------
+    dict
+        ``critic_gap`` (E D(real) - E D(fake)), ``w_estimate`` (the number otgan shows as W,
+        for methods that estimate W1), ``js_estimate`` (JS methods), ``w1`` (exact), the
+        Lipschitz diagnostics, ``curve`` and ``critic`` (the trained module).
     """
     from .rundir import check_output_folder
     from .training.critic_fit import fit_critic as _fit_critic, write_folder
@@ -132,19 +228,35 @@ def fit_critic(real, fake, method: str = "wgan-gp", steps: int = 2000, seed: int
 
 def solve(source: str, targets: str, *, out: str | Path | None = None, overwrite: bool = False,
           announce=None, **options) -> dict:
-    """Semi-discrete optimal transport from a continuous measure mu to weighted points nu, by
-    averaged SGD on the dual (the course's semi-discrete WGAN critic, alone).
+    """Semi-discrete optimal transport from a continuous measure mu to weighted points nu.
 
-    ``source``: ``uniform`` ([0,1]^d), ``gaussian``, ``polygon:x1,y1;...``, ``module:function``,
-    a built-in data set or a .npy of points; ``targets``: a .npy file (J x d) or a built-in data
-    set (``n_targets`` of its points); keywords ``weights`` (a .npy/.csv file), ``cost``
-    (``sqeuclidean`` or ``euclidean``), ``steps``, ``batch``, ``gamma``, ``scale``, ``eps``,
-    ``n_eval``, ``seed``, ``progress``, ``solver`` (``otgan`` or ``pot``: POT's
-    ``solve_semidiscrete``) and ``pot_options`` (its keywords).  Returns the summary (``value``: the dual value, an
-    estimate of W2^2 or W1 as ``meaning`` says; ``max_mass_error``: max_j |mu(L_j) - nu_j|),
-    with ``psi``, ``masses``, ``targets`` and ``weights`` tensors added.  With ``out``:
-    solution.json, solution.npz and, in 2D, laguerre.png (the Laguerre cells) there, after
-    ``announce(summary)`` where given (the result is said before any file is written).
+    Averaged SGD on the dual: the course's semi-discrete WGAN critic, alone.
+
+    Parameters
+    ----------
+    source : str
+        mu: ``uniform`` ([0,1]^d), ``gaussian``, ``polygon:x1,y1;...``, ``module:function``,
+        a built-in data set or a .npy of points.
+    targets : str
+        nu's points: a .npy file (J x d) or a built-in data set (``n_targets`` of its points).
+    out : str or path, optional
+        A folder for solution.json, solution.npz and, in 2D, laguerre.png (the Laguerre cells).
+    overwrite : bool
+        Replace an earlier solution in ``out``.
+    announce : callable, optional
+        ``announce(summary)`` is called before any file is written.
+    **options
+        ``weights`` (a .npy/.csv file), ``n_targets``, ``cost`` (``sqeuclidean`` or
+        ``euclidean``), ``steps``, ``batch``, ``gamma``, ``scale``, ``eps``, ``n_eval``,
+        ``seed``, ``progress``, ``solver`` (``otgan`` or ``pot``: POT's
+        ``solve_semidiscrete`` on the same problem) and ``pot_options`` (its keywords).
+
+    Returns
+    -------
+    dict
+        The summary: ``value`` (the dual value, an estimate of W2^2 or W1 as ``meaning``
+        says), ``max_mass_error`` (max_j ``|mu(L_j) - nu_j|``), with the tensors ``psi``,
+        ``masses``, ``targets`` and ``weights`` added.
     """
     from .rundir import check_output_folder
     from .training.sd_solve import FILES, make_problem, solve_problem, write_folder
@@ -166,9 +278,26 @@ def solve(source: str, targets: str, *, out: str | Path | None = None, overwrite
 
 
 def evaluate(run: Run, metrics=None, n: int | None = None, progress: bool | None = None):
-    """Evaluate a loaded run against its held-out data (every metric that applies, or the names
-    in ``metrics``) on ``n`` points [default: the run's eval_n]; writes the run folder's
-    eval.json and returns (the record, its path)."""
+    """Evaluate a loaded run against its held-out data and write the folder's eval.json.
+
+    Parameters
+    ----------
+    run : Run
+        A run with a folder (``load_run``).
+    metrics : str or list of str, optional
+        Metric names [default: every metric that applies].
+    n : int, optional
+        How many points [default: the run's ``eval_n``].
+    progress : bool, optional
+        A bar naming the metric being computed [default: in a terminal or a notebook].
+
+    Returns
+    -------
+    record : dict
+        Each metric's values and ``eval_n``.
+    path : pathlib.Path
+        The eval.json written.
+    """
     from .fileio import atomic_write_json
     from .viz.report import EVAL
 
@@ -181,8 +310,19 @@ def evaluate(run: Run, metrics=None, n: int | None = None, progress: bool | None
 
 
 def describe_networks(run: Run) -> list[tuple]:
-    """The generator and the critic of a loaded run: for each, (name, its input, its output shape,
-    parameter count, its layers as ``nets.describe.layer_table`` rows)."""
+    """The generator and the critic of a loaded run, layer by layer.
+
+    Parameters
+    ----------
+    run : Run
+        A trained or loaded run.
+
+    Returns
+    -------
+    list of tuple
+        For each network, (name, its input, its output shape, parameter count, its layers as
+        ``nets.describe.layer_table`` rows).
+    """
     import torch
 
     from .nets.describe import layer_table, parameter_count

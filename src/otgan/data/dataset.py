@@ -19,7 +19,26 @@ from .toy import TOY
 
 @dataclass
 class Dataset:
-    """Training and held-out points, float32, shape (N, d) or images (N, C, H, W) in [-1, 1]."""
+    """Training and held-out points, float32, shape (N, d) or images (N, C, H, W) in [-1, 1].
+
+    Parameters
+    ----------
+    name : str
+        The data set's name.
+    train, test : torch.Tensor
+        The training split and the held-out split (used only for evaluation).
+    modes : torch.Tensor, optional
+        Mixture mode centres (K, d), when known.
+    mode_sigma : float, optional
+        The modes' standard deviation, when known.
+    info : dict
+        What kind of data it is (``{"kind": "toy" | "images" | "file" | "tensor" | "weighted", ...}``).
+    train_labels, test_labels : torch.Tensor, optional
+        Class labels of the splits, when the data has them (image sets).
+    weights : torch.Tensor, optional
+        The training points' weights (sum 1) when the data is a weighted discrete measure;
+        None: uniform.
+    """
 
     name: str
     train: torch.Tensor
@@ -51,8 +70,25 @@ _TEST_STREAM = 0x5EED
 
 def load_dataset(name: str, *, n_train: int = 10000, n_test: int = 10000, data_seed: int = 0,
                  test_fraction: float = 0.2) -> Dataset:
-    """A built-in set by name (toy or image), a user file (.npy/.npz/.csv) or a folder of
-    images by path.  ``n_train``/``n_test`` size the toy sets (image sets keep their splits)."""
+    """A built-in set by name (toy or image), a user file or a folder of images.
+
+    Parameters
+    ----------
+    name : str
+        A built-in name (docs/configuration.md), a .npy/.npz/.csv file of shape (N, d) or a
+        folder of PNG/JPG images.
+    n_train, n_test : int
+        Sizes of the toy sets' splits (image sets keep their own splits).
+    data_seed : int
+        Seed of the toy sets' draws and of a file's split.
+    test_fraction : float
+        The held-out share of a user file.
+
+    Returns
+    -------
+    Dataset
+        The training and held-out splits.
+    """
     if name in TOY:
         sampler, centres, sigma = TOY[name]
         seeds = np.random.SeedSequence(data_seed).spawn(2)
@@ -88,7 +124,26 @@ def load_dataset(name: str, *, n_train: int = 10000, n_test: int = 10000, data_s
 
 def from_tensors(train: torch.Tensor, test: torch.Tensor | None = None, name: str = "tensor",
                  test_fraction: float = 0.2, seed: int = 0) -> Dataset:
-    """Wrap user tensors (Python API); without ``test``, a held-out split is drawn from ``train``."""
+    """Wrap user tensors as a ``Dataset``.
+
+    Parameters
+    ----------
+    train : array_like
+        The training points, shape (N, ...).
+    test : array_like, optional
+        The held-out points [default: a split drawn from ``train``].
+    name : str
+        The data set's name in reports.
+    test_fraction : float
+        The share of ``train`` held out when ``test`` is not given.
+    seed : int
+        Seed of that split.
+
+    Returns
+    -------
+    Dataset
+        float32 CPU tensors.
+    """
     x = torch.as_tensor(train).detach().float().cpu()
     if x.dim() < 2 or x.shape[0] < 2:
         raise DataError(f"data tensor: expected shape (N, ...) with N >= 2, got {tuple(x.shape)}")

@@ -38,8 +38,23 @@ FIGURES = {f.name: f for f in (
 
 
 def make_figure(name: str, out: str | Path, quick: bool = False) -> dict:
-    """Draw figure ``name`` into folder ``out`` (``name.png``, ``name.json``); returns its
-    numbers."""
+    """Draw one of the course's figures from measurements (``otgan figure NAME``).
+
+    Parameters
+    ----------
+    name : str
+        A name of ``FIGURES`` (``otgan figure --list``).
+    out : str or path
+        The folder ``name.png`` and ``name.json`` are written to (created).
+    quick : bool
+        A smaller version (fewer points on the curves, fewer updates), for tests and first
+        looks; the full one is what the docs show.
+
+    Returns
+    -------
+    dict
+        The numbers the figure shows, as written to ``name.json``.
+    """
     if name not in FIGURES:
         import difflib
 

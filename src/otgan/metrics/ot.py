@@ -73,11 +73,25 @@ def emd2(a, b, M: np.ndarray, num_iter_max: int = MAX_ITER) -> float:
 
 
 def wasserstein(x, y, a=None, b=None, *, p: int = 1) -> float:
-    """Exact W_p between point clouds x and y with weights a and b (uniform by default),
-    p in {1, 2}.
+    """Exact W_p between two weighted point clouds, by POT's network simplex.
 
     W_1 uses the Euclidean ground cost; W_2 is the square root of the optimal squared-Euclidean
-    cost.  Memory is n*m float64 (2000 x 2000: 32 MB).
+    cost.  Memory is n*m float64 (2000 x 2000: 32 MB).  Raises ``OTNotConverged`` rather than
+    return the biased value POT gives when its iteration limit is hit.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Points, shapes (n, d) and (m, d) (tensors or arrays; images are flattened).
+    a, b : array_like, optional
+        Weights of the points of ``x`` and ``y`` [default: uniform].
+    p : {1, 2}
+        The order.
+
+    Returns
+    -------
+    float
+        W_p(x, y).
     """
     if p not in (1, 2):
         raise ValueError(f"p must be 1 or 2, got {p}")
@@ -90,16 +104,63 @@ def wasserstein(x, y, a=None, b=None, *, p: int = 1) -> float:
 
 
 def wasserstein1(x, y, a=None, b=None) -> float:
+    """Exact W1 (Euclidean ground cost): ``wasserstein(x, y, a, b, p=1)``.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Points, shapes (n, d) and (m, d).
+    a, b : array_like, optional
+        Weights of the points [default: uniform].
+
+    Returns
+    -------
+    float
+        W1(x, y).
+    """
     return wasserstein(x, y, a, b, p=1)
 
 
 def wasserstein2(x, y, a=None, b=None) -> float:
+    """Exact W2: ``wasserstein(x, y, a, b, p=2)``.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Points, shapes (n, d) and (m, d).
+    a, b : array_like, optional
+        Weights of the points [default: uniform].
+
+    Returns
+    -------
+    float
+        W2(x, y), the square root of the optimal squared-Euclidean cost.
+    """
     return wasserstein(x, y, a, b, p=2)
 
 
 def sliced_wasserstein(x, y, a=None, b=None, *, n_projections: int = 256, p: int = 2,
                        seed: int = 0) -> float:
-    """Sliced W_p (POT), for large clouds or high dimension, with a fixed projection seed."""
+    """Sliced W_p (POT), for large clouds or high dimension, with a fixed projection seed.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Points, shapes (n, d) and (m, d).
+    a, b : array_like, optional
+        Weights of the points [default: uniform].
+    n_projections : int
+        Random directions averaged over.
+    p : int
+        The order.
+    seed : int
+        Seed of the directions.
+
+    Returns
+    -------
+    float
+        The sliced distance.
+    """
     xs, ys = as_points(x), as_points(y)
     a = None if a is None else _weights(a, xs.shape[0])
     b = None if b is None else _weights(b, ys.shape[0])
@@ -108,7 +169,18 @@ def sliced_wasserstein(x, y, a=None, b=None, *, n_projections: int = 256, p: int
 
 
 def energy_distance(x, y) -> float:
-    """Energy distance 2 E|X-Y| - E|X-X'| - E|Y-Y'| (V-statistic; 0 iff same empirical law)."""
+    """Energy distance ``2 E|X-Y| - E|X-X'| - E|Y-Y'|`` (V-statistic; 0 iff same empirical law).
+
+    Parameters
+    ----------
+    x, y : array_like
+        Points, shapes (n, d) and (m, d).
+
+    Returns
+    -------
+    float
+        The energy distance.
+    """
     xs, ys = as_points(x), as_points(y)
     dxy = cost_matrix(xs, ys, 1).mean()
     dxx = cost_matrix(xs, xs, 1).mean()

@@ -53,7 +53,38 @@ class Models:
 
 
 class Run:
-    """A GAN run: config, models, data transform, run folder and history."""
+    """A GAN run: config, models, data transform, run folder and history.
+
+    Built by ``otgan.train``, ``otgan.resume`` and ``otgan.load_run``, not directly.
+
+    Parameters
+    ----------
+    cfg : TrainConfig
+        The resolved configuration (``run.config``).
+    models : Models
+        The method, the generator, the critic and the EMA of the generator.
+    normalizer : Normalizer
+        The map between data coordinates and the networks' coordinates.
+    data_shape : tuple of int
+        The shape of one data point: ``(d,)`` or ``(C, H, W)``.
+    device : torch.device
+        Where the networks live.
+    folder : RunDir or None
+        The run folder; None for a run trained without ``out``.
+    dataset : Dataset or None
+        The data; None: loaded from the config when first asked for.
+    world : World
+        The process's place in a torchrun job (a single process by default).
+
+    Attributes
+    ----------
+    config : TrainConfig
+        The configuration.
+    history : list of dict
+        The records of ``metrics.jsonl``: training lines and evaluations.
+    generator, critic : torch.nn.Module
+        The trained networks (``sampling_generator``: the EMA copy when enabled).
+    """
 
     def __init__(self, cfg: TrainConfig, models: Models, normalizer: Normalizer,
                  data_shape: tuple, device: torch.device, folder: RunDir | None = None,
@@ -99,8 +130,20 @@ class Run:
     # -- sampling --------------------------------------------------------------------------
     @torch.no_grad()
     def generate(self, z: torch.Tensor, chunk: int | None = None) -> torch.Tensor:
-        """Generated points in data coordinates for latent codes ``z`` (any device), ``chunk``
-        at a time [default: 65536 points, 500 images]."""
+        """Generated points in data coordinates for latent codes ``z``.
+
+        Parameters
+        ----------
+        z : torch.Tensor
+            Latent codes, shape (n, latent_dim), on any device.
+        chunk : int, optional
+            Codes passed through the generator at a time [default: 65536 points, 500 images].
+
+        Returns
+        -------
+        torch.Tensor
+            The generated points, shape ``(n, *data_shape)``, on the run's device.
+        """
         chunk = chunk or (500 if len(self.data_shape) == 3 else 65536)
         g = self.sampling_generator
         was_training = g.training
@@ -119,19 +162,48 @@ class Run:
         return self.config.seed + EVAL_STREAM
 
     def latents(self, n: int, seed: int) -> torch.Tensor:
+        """``n`` latent codes of the run's latent law, the same for the same seed.
+
+        Parameters
+        ----------
+        n : int
+            How many codes.
+        seed : int
+            Seed of the codes' generator.
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (n, latent_dim), on the CPU.
+        """
         gen = torch.Generator().manual_seed(int(seed))
         return sample_latent(self.config.latent, (n, self.latent_dim), generator=gen)
 
     def sample(self, n: int, seed: int = 0, refine=None, reject=None) -> np.ndarray:
-        """``n`` generated points, float32 numpy, shape (n, *data_shape); same seed, same points.
+        """``n`` generated points; same seed, same points.
 
-        ``refine``: move each sample with the trained critic (discriminator optimal transport,
-        Tanaka 2019: toward argmin_x |x - y| - D(x)/k; ``training/refine.py``), given as a
-        number of steps, a mapping ``{"steps", "lr", "k", "k_scale"}`` or a ``Refinement``.
-        ``reject``: keep each sample with probability p_data / (M p_G) read from the
-        discriminator's logit (discriminator rejection sampling, Azadi et al. 2019;
-        ``training/reject.py``; binary cross-entropy GANs only), True or a mapping
-        ``{"burn_in", "max_draws", "chunk"}``; not with ``refine``."""
+        Parameters
+        ----------
+        n : int
+            How many points (>= 1).
+        seed : int
+            Seed of the latent codes.
+        refine : int, mapping or Refinement, optional
+            Move each sample with the trained critic (discriminator optimal transport, Tanaka
+            2019: toward ``argmin_x |x - y| - D(x)/k``; ``training/refine.py``), given as a
+            number of steps, a mapping ``{"steps", "lr", "k", "k_scale"}`` or a
+            ``Refinement``.
+        reject : bool, mapping or Rejection, optional
+            Keep each sample with probability p_data / (M p_G) read from the discriminator's
+            logit (discriminator rejection sampling, Azadi et al. 2019;
+            ``training/reject.py``; binary cross-entropy GANs only), True or a mapping
+            ``{"burn_in", "max_draws", "chunk"}``; not with ``refine``.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32, shape ``(n, *data_shape)``, in data coordinates.
+        """
         if n < 1:
             raise ConfigError(f"n must be >= 1, got {n}")
         how, keep = as_refinement(refine), as_rejection(reject)
@@ -152,8 +224,24 @@ class Run:
         return x
 
     def rejected(self, n: int, how: Rejection, seed: int = 0) -> tuple[torch.Tensor, dict]:
-        """``n`` samples kept by discriminator rejection sampling (``sample``'s ``reject``), in
-        data coordinates, and {"acceptance", "log_m", "draws"}."""
+        """``n`` samples kept by discriminator rejection sampling (``sample``'s ``reject``).
+
+        Parameters
+        ----------
+        n : int
+            How many samples to keep.
+        how : Rejection
+            The sampler's settings (burn-in, most draws, chunk).
+        seed : int
+            Seed of the latent codes and of the uniforms that decide.
+
+        Returns
+        -------
+        samples : torch.Tensor
+            Shape ``(n, *data_shape)``, in data coordinates.
+        info : dict
+            ``{"acceptance", "log_m", "draws"}``.
+        """
         if not self.method.spec.density_ratio:
             raise ConfigError(f"rejection sampling reads the discriminator's logit as log "
                               f"p_data / p_G, which method {self.method.name}'s critic does not "
@@ -176,8 +264,20 @@ class Run:
         return self.normalizer.decode(x), info
 
     def critic_slope(self, seed: int = 0, n: int = 512) -> float:
-        """k_eff, the critic's largest slope between ``n`` training and ``n`` generated points
-        (model coordinates, seeded): the Lipschitz constant refinement divides by."""
+        """k_eff, the critic's largest slope between training and generated points.
+
+        Parameters
+        ----------
+        seed : int
+            Seed of the points drawn.
+        n : int
+            How many training and how many generated points (model coordinates).
+
+        Returns
+        -------
+        float
+            The Lipschitz constant refinement divides by.
+        """
         gen = torch.Generator().manual_seed(int(seed) + REFINE_STREAM)
         data = self.dataset.train
         real = data[torch.randperm(data.shape[0], generator=gen)[:n]]
@@ -186,7 +286,22 @@ class Run:
         return lipschitz_estimate(self.critic, real, fake)
 
     def refined(self, z: torch.Tensor, how: Refinement, seed: int = 0) -> torch.Tensor:
-        """G(z) moved by the critic (``sample``'s ``refine``), in data coordinates."""
+        """G(z) moved by the critic (``sample``'s ``refine``).
+
+        Parameters
+        ----------
+        z : torch.Tensor
+            Latent codes, shape (n, latent_dim).
+        how : Refinement
+            Steps, learning rate and k (or its scale of ``critic_slope``).
+        seed : int
+            Seed of ``critic_slope``'s points when k is measured.
+
+        Returns
+        -------
+        torch.Tensor
+            The moved points, shape ``(n, *data_shape)``, in data coordinates.
+        """
         if self.method.bidirectional or self.method.latent_critic:
             raise ConfigError("refinement moves points with a critic of points; this run's "
                               "critic reads " + ("(x, z) pairs" if self.method.bidirectional
@@ -210,15 +325,35 @@ class Run:
     # -- the latent space ------------------------------------------------------------------
     @property
     def has_encoder(self) -> bool:
-        """Whether the run trained an encoder E: x -> z (bigan, bigan-gp)."""
+        """Whether the run trained an encoder E: x -> z (bigan, bigan-gp).
+
+        Returns
+        -------
+        bool
+        """
         return has_encoder(self.sampling_generator)
 
     def encode(self, x, how: str = "auto", steps: int = latent.STEPS,
                lr: float = latent.LR) -> np.ndarray:
-        """Latent codes (n, latent_dim), float32 numpy, of points ``x`` (data coordinates,
-        (n, *data_shape)): E(x) with an encoder; otherwise (or ``how="optimize"``) latent
-        inversion by optimization, argmin_z ||G(z) - x||^2 (Adam, ``steps`` updates from
-        learning rate ``lr`` decayed to 0)."""
+        """Latent codes of points: E(x) with an encoder, else latent inversion.
+
+        Parameters
+        ----------
+        x : array_like
+            Points in data coordinates, shape ``(n, *data_shape)``.
+        how : {"auto", "encoder", "optimize"}
+            ``auto``: the encoder when the run has one, else optimization;
+            ``optimize``: inversion by optimization, ``argmin_z ||G(z) - x||^2``.
+        steps : int
+            Adam updates of the inversion.
+        lr : float
+            The inversion's learning rate, decayed to 0.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32, shape (n, latent_dim).
+        """
         x = torch.as_tensor(np.asarray(x, dtype=np.float32))
         if tuple(x.shape[1:]) != self.data_shape:
             raise ConfigError(f"x has shape {tuple(x.shape)}; this run's points have shape "
@@ -226,19 +361,60 @@ class Run:
         return latent.codes(self, x, how, steps, lr).float().numpy()
 
     def reconstruct(self, x, how: str = "auto", **kw) -> np.ndarray:
-        """G(code(x)) in data coordinates (``encode``'s codes), float32 numpy."""
+        """G(code(x)): points through the latent space and back.
+
+        Parameters
+        ----------
+        x : array_like
+            Points in data coordinates, shape ``(n, *data_shape)``.
+        how : {"auto", "encoder", "optimize"}
+            How the codes are found (``encode``'s ``how``).
+        **kw
+            ``encode``'s ``steps`` and ``lr``.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32, shape ``(n, *data_shape)``, in data coordinates.
+        """
         return self.generate(torch.as_tensor(self.encode(x, how, **kw))).float().cpu().numpy()
 
     # -- evaluation ------------------------------------------------------------------------
     def eval_context(self, n: int | None = None, seed: int | None = None):
-        """Generated and held-out points for metrics: fixed latent codes unless ``seed``."""
+        """Generated and held-out points for metrics.
+
+        Parameters
+        ----------
+        n : int, optional
+            How many points of each [default: the run's ``eval_n``].
+        seed : int, optional
+            Seed of the latent codes [default: the fixed codes every evaluation uses].
+
+        Returns
+        -------
+        EvalContext
+            What the metric functions read: the two point clouds, the critic, the method.
+        """
         return evaluation.eval_context(self, n, seed)
 
     def evaluate(self, names=None, n: int | None = None, progress: bool | None = None) -> dict:
-        """Metrics of the current generator and critic against held-out data (every metric that
-        applies by default), with the W1 noise floor of held-out data when there is enough;
-        ``progress``: a bar naming the metric being computed (default: in a terminal or a
-        notebook)."""
+        """Metrics of the current generator and critic against held-out data.
+
+        Parameters
+        ----------
+        names : str or list of str, optional
+            Metric names [default: every metric that applies by default].
+        n : int, optional
+            How many points [default: the run's ``eval_n``].
+        progress : bool, optional
+            A bar naming the metric being computed [default: in a terminal or a notebook].
+
+        Returns
+        -------
+        dict
+            Each metric's values, with the W1 noise floor of held-out data when there is
+            enough.
+        """
         return evaluation.evaluate(self, names, n, wanted(progress))
 
     def __repr__(self) -> str:
