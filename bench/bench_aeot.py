@@ -78,7 +78,7 @@ def main() -> None:
     p.add_argument("--angles", default="0.1,3.1416")
     a = p.parse_args()
     torch.set_num_threads(1)
-    t0 = time.perf_counter()
+    t0, trained = time.perf_counter(), a.run is None
     if a.run is None:
         otgan.train(data=a.data, method="ae-ot", preset=a.preset, steps=a.steps, seed=a.seed,
                     eval_every=0, out=a.out, overwrite=True, threads=1, progress=False)
@@ -86,9 +86,10 @@ def main() -> None:
     run = otgan.load_run(a.run)
     cfg = run.config
     machine = platform.processor() or platform.machine()
+    how = (f"trained in {time.perf_counter() - t0:.0f} s" if trained else f"read from {a.run}")
     print(f"# ae-ot on {cfg.data}: {cfg.steps} updates ({cfg.aeot_ae_steps} of the "
           f"autoencoder), latent {cfg.latent} dim {run.latent_dim}; {machine}, torch "
-          f"{torch.__version__}, one thread; trained in {time.perf_counter() - t0:.0f} s")
+          f"{torch.__version__}, one thread; {how}")
     tv = latent_class_tv(run)
     if tv is not None:
         print(f"latent TV (classes' shares of the latent law against their frequencies): {tv:.4f}")
