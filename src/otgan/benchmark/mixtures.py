@@ -129,7 +129,7 @@ def measure_sweep(path, data: str, method: str, preset: str, refine: dict) -> li
                 if run.method.spec.density_ratio:
                     variants[label] = lambda how=how: run.rejected(N_SAMPLES, how,
                                                                    seed=m["seed"])[0]
-            else:
+            elif run.refinable:
                 variants[label] = lambda how=how: run.refined(z, how, seed=m["seed"])
         real = ds.test[:W1_SAMPLES].double()
         for label, draw in variants.items():

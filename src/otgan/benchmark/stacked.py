@@ -114,6 +114,8 @@ def read_through_critic(run, readings: dict, seed: int) -> dict:
             x, info = run.rejected(SAMPLES, how, seed=seed)
             extra = {"acceptance": info["acceptance"]}
         else:
+            if not run.refinable:
+                continue
             z = run.latents(SAMPLES, run.eval_seed + CODES) if z is None else z
             x, extra = run.refined(z, how, seed=seed), {}
         h = mode_histogram(classify_triples(x.detach().float().cpu()))

@@ -285,6 +285,12 @@ class Run:
         fake = self.normalizer.encode(self.generate(self.latents(n, int(seed) + REFINE_STREAM)))
         return lipschitz_estimate(self.critic, real, fake)
 
+    @property
+    def refinable(self) -> bool:
+        """Whether the critic scores points of the data's space (what refinement moves samples
+        with): not a critic of (x, z) pairs nor one of latent points."""
+        return not (self.method.bidirectional or self.method.latent_critic)
+
     def refined(self, z: torch.Tensor, how: Refinement, seed: int = 0) -> torch.Tensor:
         """G(z) moved by the critic (``sample``'s ``refine``).
 
@@ -302,7 +308,7 @@ class Run:
         torch.Tensor
             The moved points, shape ``(n, *data_shape)``, in data coordinates.
         """
-        if self.method.bidirectional or self.method.latent_critic:
+        if not self.refinable:
             raise ConfigError("refinement moves points with a critic of points; this run's "
                               "critic reads " + ("(x, z) pairs" if self.method.bidirectional
                                                  else "latent points"))
