@@ -365,7 +365,12 @@ AEOT_FIELDS = (
 _AEOT_DEFAULT = dict(optimizer="adam", lr_g=1e-3, beta1=0.9, beta2=0.999, batch_size=256,
                      n_critic=10, latent="uniform", ema=0.0, n_train=1000,
                      aeot_ae_steps=1000, sd_gamma=3.0)
-# Images: the MLP pair of the other methods' images presets, the latent law uniform on the cube.
+# Images: the MLP pair of the other methods' images presets, the latent law uniform on the cube,
+# the dual's multiscale step at gamma 3 (on MNIST's 60000 codes, 1000 steps of 256: class shares
+# of the latent law within 1.2% in total variation; solve's one-level step at gamma 0.25: 19%).
+# Measured with bench/bench_aeot.py (docs/semidiscrete.md, "AE-OT"): on MNIST, digits and
+# Fashion-MNIST the cut at 0.1 rad gives the lowest FID of the extended readings; Stacked MNIST:
+# 1000 modes, KL 0.073 after 3120 updates (docs/benchmarks.md).
 _AEOT_IMAGES = dict(_AEOT_DEFAULT, arch="mlp", g_hidden=(256, 512), latent_dim=32,
                     aeot_ae_steps=3000)
 # An et al. 2020's code: the singular threshold 0.7 rad (its compute_ot), its samples 3/4 of the
