@@ -55,7 +55,10 @@ def one(job):
     method, preset, data, seed, horizon, every, slack, draws, sets = job
     torch.set_num_threads(1)
     ds = load_dataset(data)
-    pairs = readout_pairs(ds.test, draws, latent_dim=sets.get("latent_dim") or 2)
+    from otgan.config import resolve
+
+    cfg = resolve(dict(method=method, preset=preset, data=data, **sets))
+    pairs = readout_pairs(ds.test, draws, latent_dim=cfg.latent_dim or 2, latent=cfg.latent)
     floor = statistics.fmean(pair_floors(ds.train, pairs))
     curve, ups, run = otgan_run(dict(method=method, preset=preset, threads=1, **sets), seed,
                                 horizon, every, pairs, data=data)

@@ -50,11 +50,15 @@ TARGET = 0.1
 
 
 def readout_pairs(test: torch.Tensor, draws: int, n: int = 2000, latent_dim: int = 2,
-                  seed: int = 12345) -> list:
-    """``draws`` pairs (n latent codes, n held-out points); the held-out sets are disjoint."""
+                  seed: int = 12345, latent: str = "gaussian") -> list:
+    """``draws`` pairs (n latent codes of the run's latent law, n held-out points); the
+    held-out sets are disjoint."""
+    from otgan.nets.latent import sample_latent
+
     if draws < 1 or draws * n > len(test):
         raise SystemExit(f"--draws must be in 1..{len(test) // n} ({len(test)} held-out points)")
-    return [(torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed + k)),
+    return [(sample_latent(latent, (n, latent_dim),
+                           generator=torch.Generator().manual_seed(seed + k)),
              test[k * n:(k + 1) * n]) for k in range(draws)]
 
 
