@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import torch
 
+from ..semidiscrete import assign
 from .registry import register
 
 
@@ -44,10 +45,14 @@ def _partition(ctx) -> dict:
     counts = torch.zeros(nu.numel(), dtype=torch.float64)
     transform = 0.0
     for part in x.split(4096):  # a (4096, chunk) block of costs at a time
-        part = encode(part.to(dev))
-        idx = critic.assign(part, averaged=True).cpu()
-        counts += torch.bincount(idx, minlength=nu.numel()).double()
-        transform += float(critic.c_transform(part, averaged=True).double().sum())
+        part = encode(part.to(dev)).reshape(part.shape[0], -1).to(critic.y.dtype)
+        # one pass gives the cell and the hard c-transform (the soft one needs its own)
+        value, idx = assign(part, critic.y, critic.psi_avg, cost=critic.cost, y_sq=critic.y_sq,
+                            chunk=critic.chunk)
+        if critic.eps > 0:
+            value = critic.c_transform(part, averaged=True)
+        counts += torch.bincount(idx.cpu(), minlength=nu.numel()).double()
+        transform += float(value.double().sum())
     mu = counts / x.shape[0]
     dual = transform / x.shape[0] + float((critic.nu.double() * critic.psi_avg.double()).sum())
     pos = nu > 0
